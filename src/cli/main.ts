@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { registerClusterCommands } from './commands/clusters';
+import { registerEmulatorCommand } from './commands/emulator';
+import { registerDevCommand } from './commands/dev';
+import { registerWorkerCommand } from './commands/worker';
+import { registerRunbookCommands } from './commands/runbooks';
+
+/** Builds the `imply-runbooks` command line. */
+export function buildProgram(): Command {
+  const program = new Command('imply-runbooks')
+    .description('Durable runbooks on Temporal for Imply (Apache Druid) clusters')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerDevCommand(program);
+  registerWorkerCommand(program);
+  registerRunbookCommands(program);
+  registerClusterCommands(program);
+  registerEmulatorCommand(program);
+  return program;
+}
+
+/** Entry point of the bin script; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}
