@@ -49,7 +49,12 @@ async function main() {
     require('tsx/cjs');
     const { startDevServer } = require('../src/temporal/dev-server.ts');
     const { SEARCH_ATTRIBUTE_FLAGS } = require('../src/shared/search-attributes.ts');
-    temporal = await startDevServer({ headless: true, searchAttributes: SEARCH_ATTRIBUTE_FLAGS, log: () => {} });
+    temporal = await startDevServer({
+      port: 0,
+      headless: true,
+      searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+      log: () => {},
+    });
     env.IMPLY_TEST_TEMPORAL_ADDRESS = temporal.address;
     console.log(`Temporal dev server for e2e tests at ${temporal.address}`);
   }

@@ -83,7 +83,10 @@ export class CloudManagerContractViolation extends CloudManagerError {
 }
 
 /** Parses a Retry-After header (seconds or an HTTP date) into milliseconds from now. */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
@@ -111,13 +114,13 @@ export function errorFromResponse(
   try {
     const parsed = errorEnvelopeSchema.safeParse(JSON.parse(bodyText));
     if (parsed.success) {
-      if ('error' in parsed.data) {
-        code = parsed.data.error.code;
-        message = parsed.data.error.message;
-        details = parsed.data.error.details ?? [];
-      } else {
-        message = parsed.data.message;
-      }
+      const envelope = parsed.data as {
+        error?: { code?: string; message?: string; details?: ErrorDetail[] };
+      };
+      const error = envelope.error;
+      code = error?.code;
+      message = error?.message ?? (parsed.data as { message?: string }).message;
+      details = error?.details ?? [];
     }
   } catch {
     // Not JSON (a proxy's HTML page, say): keep the status and a short excerpt.

@@ -1,0 +1,107 @@
+import { ZodError } from 'zod';
+import { CloudManagerError } from '../cloud-manager/errors';
+import { FailureType } from '../shared/failure-types';
+import { formatTarget } from '../cloud-manager/validation';
+
+/** How every CLI command prints: aligned tables for people, JSON for scripts, errors that say what to do. */
+
+export interface Column<Row> {
+  header: string;
+  value: (row: Row) => unknown;
+}
+
+type Write = (text: string) => void;
+const toStdout: Write = (text) => process.stdout.write(text);
+
+function cell(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '-';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Renders rows as a left-aligned text table with a header line. Pure. */
+export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+  const cells = rows.map((row) => columns.map((column) => cell(column.value(row))));
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...cells.map((line) => (line[index] ?? '').length)),
+  );
+  const render = (line: string[]) =>
+    line
+      .map((text, index) => text.padEnd(widths[index] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n') + '\n';
+}
+
+/** Prints rows as a table on stdout. */
+export function printTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  write: Write = toStdout,
+): void {
+  write(formatTable(rows, columns));
+}
+
+/** Prints `key  value` lines, aligned, for one object. */
+export function printFields(fields: ReadonlyArray<[string, unknown]>, write: Write = toStdout): void {
+  const width = Math.max(...fields.map(([key]) => key.length));
+  write(fields.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${cell(value)}`).join('\n') + '\n');
+}
+
+/** Prints a value as indented JSON on stdout, for scripts and `jq`. */
+export function printJson(value: unknown, write: Write = toStdout): void {
+  write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function adviceFor(error: CloudManagerError): string | undefined {
+  switch (error.type) {
+    case FailureType.Throttled: {
+      const wait =
+        error.retryAfterMs === undefined ? 'a moment' : `${Math.ceil(error.retryAfterMs / 1000)} s`;
+      return `The API is limiting requests: wait ${wait} and try again.`;
+    }
+    case FailureType.ServerError:
+      return 'The API had a server-side problem: try again shortly; if it persists, contact Imply support.';
+    case FailureType.ClusterBusy:
+      return 'The cluster is busy with another change: wait until `imply-runbooks clusters get <id>` shows RUNNING or STOPPED, then try again.';
+    case FailureType.ContractViolation:
+      return 'The answer was not what Cloud Manager API v1 sends: check that IMPLY_API_URL / --api-url points at .../api/v1.';
+    case FailureType.Rejected:
+      if (error.status === 404) return 'Run `imply-runbooks clusters list` to see the cluster ids and names.';
+      if (error.status === 400) return 'Fix the fields listed and try again.';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function environmentSecrets(): string[] {
+  return [process.env.IMPLY_TOKEN, process.env.IMPLY_CLIENT_SECRET].filter(
+    (value): value is string => typeof value === 'string' && value.length >= 4,
+  );
+}
+
+function describeUnredacted(error: unknown): string {
+  if (error instanceof CloudManagerError) {
+    const advice = error.message.includes('Fix:') ? undefined : adviceFor(error);
+    return advice ? `${error.message} ${advice}` : error.message;
+  }
+  if (error instanceof ZodError) {
+    const listing = error.issues.map((issue) => `${formatTarget(issue.path)}: ${issue.message}`).join('; ');
+    return `Invalid input: ${listing}. Fix the fields listed and try again.`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/** One paragraph that says what went wrong and what to do, with any secret from the environment removed. Pure but for reading process.env. */
+export function describeError(error: unknown, secrets: readonly string[] = environmentSecrets()): string {
+  let text = describeUnredacted(error).replace(/\s*\n\s*/g, ' ');
+  for (const secret of secrets) text = text.split(secret).join('[redacted]');
+  return text;
+}
+
+/** Prints an error to stderr and marks the process as failed, without throwing. */
+export function reportError(error: unknown, write: Write = (text) => process.stderr.write(text)): void {
+  write(`imply-runbooks: ${describeError(error)}\n`);
+  process.exitCode = 1;
+}

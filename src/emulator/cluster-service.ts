@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import {
+  clusterNotFound,
+  snapshotOf,
+  stateConflict,
+  versionNotFound,
+  viewOf,
+  type ClusterView,
+} from './cluster-views';
+import { DEFAULT_DESIRED_STATE, echoSpec } from './defaults';
+import { checkUid, validate, validatePatch } from './request-validation';
+import { applyMergePatch } from './merge-patch';
+import { planChange, planDelete, settledStateFor, type Plan } from './state-machine';
+import type { ClusterRecord, ClusterStore, VersionSnapshot } from './store';
+import { TransitionClock } from './transitions';
+
+/** The Cloud Manager operations on the store: validation, the state machine, versions and history. */
+
+/** What an operation answers; `committed` is false for dry runs. */
+export interface Outcome {
+  status: number;
+  body: unknown;
+  committed: boolean;
+}
+
+export interface ChangeOptions {
+  dryRun: boolean;
+  force?: boolean;
+}
+
+type Change = Pick<ClusterRecord, 'name' | 'spec' | 'desiredState'>;
+
+export class ClusterService {
+  readonly clock: TransitionClock;
+
+  constructor(
+    private readonly store: ClusterStore,
+    private readonly transitionMs: number,
+    shouldFail: (uid: string) => boolean,
+  ) {
+    this.clock = new TransitionClock(store, shouldFail);
+    // After a restart: finish what ran out while stopped, schedule the rest.
+    for (const record of store.all()) this.clock.schedule(record);
+  }
+
+  /** Every cluster, deleted ones included, with status. Read-only. */
+  list(): ClusterView[] {
+    return this.store.all().map((record) => viewOf(this.clock.catchUp(record)));
+  }
+
+  /** One live cluster with status; 404 when unknown, deleting or deleted. Read-only. */
+  get(uid: string): ClusterView {
+    return viewOf(this.live(uid));
+  }
+
+  /** Whether the id names a live (not deleting or deleted) cluster. Read-only. */
+  exists(uid: string): boolean {
+    const record = this.store.get(uid);
+    return record !== undefined && this.isLive(this.clock.catchUp(record));
+  }
+
+  /** The configuration at `version`; 404 when the cluster never had it. Read-only. */
+  history(uid: string, version: string): VersionSnapshot {
+    this.live(uid);
+    const snapshot = /^\d+$/.test(version) ? this.store.version(uid, Number(version)) : undefined;
+    if (!snapshot) throw versionNotFound(uid, version);
+    return snapshot;
+  }
+
+  /** Creates a cluster (CREATING, version 0). Not idempotent: each call makes a new cluster. */
+  create(body: unknown, options: ChangeOptions): Outcome {
+    const request = validate(body);
+    const now = new Date().toISOString();
+    const record: ClusterRecord = {
+      uid: randomUUID(),
+      name: request.metadata.name,
+      spec: echoSpec(request.spec, true),
+      desiredState: request.spec.desiredState ?? DEFAULT_DESIRED_STATE,
+      state: 'CREATING',
+      resourceVersion: 0,
+      sequence: -1,
+      createdAt: now,
+      updatedAt: now,
+      lastChangeForced: false,
+    };
+    if (options.dryRun) return { status: 200, body: snapshotOf(record), committed: false };
+    const created = { ...record, sequence: this.store.takeSequence() };
+    this.start(created, {
+      kind: 'transition',
+      busyState: 'CREATING',
+      endState: settledStateFor(created.desiredState),
+    });
+    return { status: 201, body: snapshotOf(created), committed: true };
+  }
+
+  /** Replaces the configuration (UPDATING, version +1). A repeat makes another version. */
+  replace(uid: string, body: unknown, options: ChangeOptions): Outcome {
+    const record = this.live(uid);
+    const request = validate(body);
+    checkUid(request, uid);
+    const desiredState = request.spec.desiredState ?? record.desiredState;
+    const change = { name: request.metadata.name, spec: echoSpec(request.spec, false), desiredState };
+    const plan = planChange(uid, record, {
+      operation: 'PUT',
+      configChanged: true,
+      desiredState,
+      desiredStateGiven: request.spec.desiredState !== undefined,
+    });
+    return this.commit(record, change, plan, options);
+  }
+
+  /** Merges a JSON Merge Patch into the configuration. Asking for the current state again is a no-op. */
+  patch(uid: string, body: unknown, options: ChangeOptions): Outcome {
+    const record = this.live(uid);
+    const patch = validatePatch(body);
+    const base = {
+      metadata: { name: record.name, uid },
+      spec: { ...record.spec, desiredState: record.desiredState },
+    };
+    const request = validate(applyMergePatch(base, patch));
+    checkUid(request, uid);
+    const change = {
+      name: request.metadata.name,
+      spec: echoSpec(request.spec, false),
+      desiredState: request.spec.desiredState ?? DEFAULT_DESIRED_STATE,
+    };
+    const configChanged =
+      change.name !== record.name || JSON.stringify(change.spec) !== JSON.stringify(record.spec);
+    const plan = planChange(uid, record, {
+      operation: 'PATCH',
+      configChanged,
+      desiredState: change.desiredState,
+      desiredStateGiven: patch.spec !== undefined && 'desiredState' in patch.spec,
+    });
+    return this.commit(record, change, plan, options);
+  }
+
+  /** Starts deleting (DELETING, then DELETED: listed, 404 by id). Safe to retry while deleting. */
+  remove(uid: string): Outcome {
+    const found = this.store.get(uid);
+    const record = found && this.clock.catchUp(found);
+    if (!record || record.state === 'DELETED') throw clusterNotFound(uid);
+    const plan = planDelete(uid, record.state);
+    if (plan.kind === 'conflict') throw stateConflict(plan.message);
+    if (plan.kind === 'transition') this.start(record, plan);
+    return { status: 202, body: undefined, committed: true };
+  }
+
+  /** Ends the cluster's transition now (an admin shortcut for tests); 404 for an unknown id. Safe to repeat. */
+  finishTransition(uid: string): { uid: string; state: string; resourceVersion: number } {
+    const record = this.store.get(uid) && this.clock.finish(uid);
+    if (!record) throw clusterNotFound(uid);
+    return { uid, state: record.state, resourceVersion: record.resourceVersion };
+  }
+
+  /** Stops the timers; the store keeps in-flight transitions for the next start. */
+  close(): void {
+    this.clock.stopAll();
+  }
+
+  private commit(record: ClusterRecord, change: Change, plan: Plan, options: ChangeOptions): Outcome {
+    if (plan.kind === 'conflict') throw stateConflict(plan.message);
+    if (plan.kind === 'noop') return { status: 202, body: snapshotOf(record), committed: !options.dryRun };
+    if (options.dryRun) return { status: 200, body: snapshotOf({ ...record, ...change }), committed: false };
+    const changed: ClusterRecord = {
+      ...record,
+      ...change,
+      resourceVersion: record.resourceVersion + 1,
+      lastChangeForced: options.force === true,
+    };
+    this.start(changed, plan);
+    return { status: 202, body: snapshotOf(changed), committed: true };
+  }
+
+  /** Saves the record in the plan's busy state, with a snapshot when the version is new. */
+  private start(record: ClusterRecord, plan: Extract<Plan, { kind: 'transition' }>): void {
+    const previous = this.store.get(record.uid);
+    const isNewVersion = !previous || previous.resourceVersion !== record.resourceVersion;
+    const started: ClusterRecord = {
+      ...record,
+      state: plan.busyState,
+      updatedAt: new Date().toISOString(),
+      transition: {
+        busyState: plan.busyState,
+        endState: plan.endState,
+        endsAt: Date.now() + this.transitionMs,
+      },
+    };
+    this.store.save(started, isNewVersion ? snapshotOf(started) : undefined);
+    this.clock.schedule(started);
+  }
+
+  private isLive(record: ClusterRecord): boolean {
+    return record.state !== 'DELETING' && record.state !== 'DELETED';
+  }
+
+  private live(uid: string): ClusterRecord {
+    const found = this.store.get(uid);
+    const record = found && this.clock.catchUp(found);
+    if (!record || !this.isLive(record)) throw clusterNotFound(uid);
+    return record;
+  }
+}

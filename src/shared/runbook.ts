@@ -1,0 +1,68 @@
+import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
+import type { SpecChange } from './spec-changes';
+
+/** What a cancelled runbook does to the cluster it created. */
+export type CleanupPolicy = 'keep' | 'stop' | 'delete';
+
+export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'cancelled';
+
+export interface StepProgress {
+  name: string;
+  title: string;
+  status: StepStatus;
+  startedAt?: string;
+  endedAt?: string;
+  /** What happened, in a line: "created 3f2…", "waiting: UPDATING (poll 3)". */
+  detail?: string;
+}
+
+export interface RunbookProgress {
+  kind: string;
+  clusterName: string;
+  clusterId?: string;
+  resourceVersion?: number;
+  clusterState?: string;
+  currentStep?: string;
+  steps: StepProgress[];
+  outcome?: 'completed' | 'failed' | 'cancelled';
+}
+
+/** Timeouts and polling of the waits, all in milliseconds, with defaults in the workflow. */
+export interface WaitOptions {
+  /** How long a transition (create, update, stop) may take before the runbook fails. */
+  transitionTimeoutMs?: number;
+  /** First poll interval; doubles after each poll up to `pollMaxMs`. */
+  pollInitialMs?: number;
+  pollMaxMs?: number;
+}
+
+export interface LifecycleInput {
+  /** The cluster to create, already validated against the strict request schema. */
+  cluster: ClusterRequest;
+  /** Step 4: the fields to change (replicas, instance types, name). Empty: the step is skipped. */
+  scale: SpecChange[];
+  /** Send the PUT with `force=true` (apply even when the change needs a disruptive restart). */
+  force?: boolean;
+  /** Step 7: when to stop. Absent: the step is skipped. */
+  stop?: { at?: string; afterMs?: number };
+  /** Step 8: delete, optionally after a retention period. Absent: the cluster is kept. */
+  delete?: { afterMs?: number };
+  /** What cancelling the runbook does to the cluster it created. Default: keep. */
+  onCancel?: CleanupPolicy;
+  wait?: WaitOptions;
+}
+
+export interface LifecycleResult {
+  outcome: 'completed';
+  clusterId: string;
+  clusterName: string;
+  /** The resource version after the scale step (the one verified), and the version it replaced. */
+  verifiedVersion?: { before: number; after: number };
+  finalState: 'RUNNING' | 'STOPPED' | 'DELETED';
+  steps: StepProgress[];
+}
+
+/** The workflow id of the lifecycle runbook of one cluster name: one runbook per name at a time. */
+export function lifecycleWorkflowId(clusterName: string): string {
+  return `lifecycle:${clusterName}`;
+}

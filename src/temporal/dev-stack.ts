@@ -1,0 +1,209 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startEmulator } from '../emulator/server';
+import { DEFAULT_NAMESPACE } from '../shared/constants';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../shared/search-attributes';
+import { projectRoot } from './cli-path';
+import { startDevServer, type DevServer } from './dev-server';
+import { assertPortFree } from './ports';
+import { startSupervisedWorker, type SupervisedWorker } from './worker-process';
+
+export interface DevStackOptions {
+  temporalPort: number;
+  uiPort: number;
+  emulatorPort: number;
+  transitionMs: number;
+  dataDir: string;
+  /** Delete the stack's files in dataDir before starting. */
+  fresh: boolean;
+  /** Show the server, emulator and worker logs. */
+  verbose: boolean;
+  /** Progress lines for the screen. */
+  print: (line: string) => void;
+  /** Aborting it cancels a start in progress (the worker's can take a while). */
+  signal?: AbortSignal;
+}
+
+export interface DevStack {
+  temporal: DevServer;
+  emulatorApiUrl: string;
+  /** Shell file with the exports, the local token among them (mode 600). */
+  envFile: string;
+  worker: SupervisedWorker;
+  /** Stops the worker, the emulator, then Temporal, printing each. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Resolves with a message if the Temporal server ends before stop() was called. */
+  failed: Promise<string>;
+}
+
+const HOST = '127.0.0.1';
+/** The files the stack writes in its data folder: all that --fresh deletes. */
+const STACK_FILES = ['temporal.sqlite', 'emulator.sqlite', 'env.sh'];
+
+function prepareDataDir(options: DevStackOptions): void {
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  if (!options.fresh) return;
+  for (const name of fs.readdirSync(options.dataDir)) {
+    if (STACK_FILES.some((file) => name === file || name.startsWith(`${file}-`))) {
+      fs.rmSync(path.join(options.dataDir, name), { force: true });
+    }
+  }
+  options.print(`[dev] --fresh: cleared ${STACK_FILES.join(', ')} in ${options.dataDir}`);
+}
+
+async function checkPorts(options: DevStackOptions): Promise<void> {
+  const flags: Array<[string, number]> = [
+    ['--temporal-port', options.temporalPort],
+    ['--ui-port', options.uiPort],
+    ['--emulator-port', options.emulatorPort],
+  ];
+  for (const [flag, port] of flags) {
+    const clash = flags.find(([other, otherPort]) => other !== flag && otherPort === port && port !== 0);
+    if (clash) throw new Error(`${flag} and ${clash[0]} are both ${port}: give each its own port`);
+  }
+  await assertPortFree(options.emulatorPort, HOST, `pass --emulator-port <port>`);
+}
+
+async function checkEmulator(apiUrl: string, token: string): Promise<void> {
+  const response = await fetch(`${apiUrl}/clusters`, {
+    headers: { Authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  await response.body?.cancel();
+  if (!response.ok) throw new Error(`emulator answered HTTP ${response.status} to GET ${apiUrl}/clusters`);
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function writeEnvFile(file: string, exports: Record<string, string>): void {
+  const lines = Object.entries(exports).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  const command = [process.execPath, path.join(projectRoot(), 'bin', 'imply-runbooks.js')]
+    .map(shellQuote)
+    .join(' ');
+  // An alias, so `imply-runbooks …` works in that shell without `npm link`.
+  const alias = `alias imply-runbooks="${command.replace(/["$`\\]/g, '\\$&')}"`;
+  const body = [
+    '# Written by imply-runbooks dev: the local stack, with the emulator token. Keep it private.',
+    ...lines,
+    `command -v imply-runbooks >/dev/null 2>&1 || ${alias}`,
+  ];
+  fs.writeFileSync(file, `${body.join('\n')}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+/** The worker's environment: the local stack's settings, none of a real Temporal's credentials. */
+function workerEnv(values: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...values };
+  for (const name of Object.keys(env)) {
+    if (/^TEMPORAL_(API_KEY|TLS|PROFILE|CONFIG_FILE|ENV)/.test(name)) delete env[name];
+  }
+  return env;
+}
+
+type Cleanups = Array<() => Promise<void>>;
+
+async function startTemporal(options: DevStackOptions, cleanups: Cleanups): Promise<DevServer> {
+  const temporal = await startDevServer({
+    port: options.temporalPort,
+    uiPort: options.uiPort,
+    dbFile: path.join(options.dataDir, 'temporal.sqlite'),
+    namespace: DEFAULT_NAMESPACE,
+    searchAttributes: SEARCH_ATTRIBUTE_FLAGS,
+    log: options.verbose ? (line) => options.print(`[temporal] ${line}`) : undefined,
+    ownProcessGroup: true,
+    portHints: { port: '--temporal-port <port>', uiPort: '--ui-port <port>' },
+  });
+  cleanups.push(async () => {
+    await temporal.stop();
+    options.print('[temporal] stopped');
+  });
+  options.print(`[temporal] ready at ${temporal.address}${temporal.uiUrl ? ` (UI ${temporal.uiUrl})` : ''}`);
+  return temporal;
+}
+
+async function startLocalEmulator(
+  options: DevStackOptions,
+  token: string,
+  cleanups: Cleanups,
+): Promise<string> {
+  const emulator = await startEmulator({
+    host: HOST,
+    port: options.emulatorPort,
+    tokens: [{ token }],
+    transitionMs: options.transitionMs,
+    dbPath: path.join(options.dataDir, 'emulator.sqlite'),
+    log: options.verbose ? (line: string) => options.print(`[emulator] ${line}`) : () => {},
+  });
+  cleanups.push(async () => {
+    await emulator.close();
+    options.print('[emulator] stopped');
+  });
+  await checkEmulator(emulator.apiUrl, token);
+  options.print(`[emulator] ready at ${emulator.apiUrl} (transitions take ${options.transitionMs} ms)`);
+  return emulator.apiUrl;
+}
+
+async function startWorker(
+  options: DevStackOptions,
+  exports: Record<string, string>,
+  cleanups: Cleanups,
+): Promise<SupervisedWorker> {
+  const root = projectRoot();
+  const worker = await startSupervisedWorker({
+    command: process.execPath,
+    args: [path.join(root, 'bin', 'imply-runbooks.js'), 'worker'],
+    env: workerEnv(exports),
+    cwd: root,
+    readyText: 'Worker ready',
+    // The worker's own errors go to stderr: show them even when not verbose.
+    onLine: (line, stream) => {
+      if (options.verbose || stream === 'stderr') options.print(`[worker] ${line}`);
+    },
+    onEvent: (message) => options.print(`[worker] ${message}`),
+    signal: options.signal,
+  });
+  cleanups.push(async () => {
+    await worker.stop();
+    options.print('[worker] stopped');
+  });
+  options.print(`[worker] ready (pid ${worker.pid()})`);
+  return worker;
+}
+
+/**
+ * Starts Temporal (SQLite in dataDir), the emulator (SQLite in dataDir) and a supervised worker,
+ * each healthy before the next. Starts new processes and writes dataDir/env.sh: not idempotent.
+ */
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  prepareDataDir(options);
+  await checkPorts(options);
+  const cleanups: Cleanups = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const temporal = await startTemporal(options, cleanups);
+    const token = `local-${randomBytes(24).toString('base64url')}`;
+    const emulatorApiUrl = await startLocalEmulator(options, token, cleanups);
+    const exports = {
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      IMPLY_API_URL: emulatorApiUrl,
+      IMPLY_TOKEN: token,
+    };
+    const envFile = path.join(options.dataDir, 'env.sh');
+    writeEnvFile(envFile, exports);
+    const worker = await startWorker(options, exports, cleanups);
+    let stopping: Promise<void> | undefined;
+    const failed = temporal.exited.then((how) =>
+      stopping ? new Promise<string>(() => {}) : `[temporal] the server ended on its own (${how})`,
+    );
+    return { temporal, emulatorApiUrl, envFile, worker, failed, stop: () => (stopping ??= stopAll()) };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

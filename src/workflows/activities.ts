@@ -1,0 +1,26 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/failure-types';
+
+/**
+ * The two ways workflows call the Cloud Manager API. Reads retry quickly; changes may wait out a
+ * busy cluster (409) or throttling within their step deadline. Bad requests (4xx) never retry.
+ */
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+};
+
+export const reads = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '10m',
+  retry,
+});
+
+export const changes = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '20m',
+  retry,
+});

@@ -1,0 +1,177 @@
+import { ApplicationFailure, CancellationScope, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import type { ClusterConfig } from '../activities';
+import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
+import { formatDuration } from '../shared/durations';
+import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
+import { applySpecChanges, describeSpecChanges, jsonEqual, valueAt, type SpecChange } from '../shared/spec-changes';
+import { changes, reads } from './activities';
+import { waitForState, waitUntilGone } from './cluster-steps';
+import { RunbookTracker, runbookProgressQuery } from './progress';
+
+export const LIFECYCLE_STEPS = [
+  { name: 'validate', title: 'Validate the spec (dryRun)' },
+  { name: 'create', title: 'Create the cluster' },
+  { name: 'wait-running', title: 'Wait until RUNNING' },
+  { name: 'scale', title: 'Scale (replace the spec)' },
+  { name: 'wait-scaled', title: 'Wait until RUNNING again' },
+  { name: 'verify', title: 'Verify the resource version' },
+  { name: 'stop', title: 'Stop on schedule' },
+  { name: 'delete', title: 'Delete and confirm' },
+];
+
+interface AppliedChange {
+  before: ClusterConfig;
+  beforeVersion: number;
+  request: ClusterRequest;
+}
+
+/**
+ * The tutorial as a durable runbook: create → wait until ready → scale → verify the version →
+ * stop on schedule → delete. Each step is visible through `runbookProgress` and search attributes.
+ */
+export async function lifecycleRunbook(input: LifecycleInput): Promise<LifecycleResult> {
+  const tracker = new RunbookTracker('lifecycle', input.cluster.metadata.name, LIFECYCLE_STEPS);
+  setHandler(runbookProgressQuery, () => tracker.snapshot());
+  let clusterId: string | undefined;
+  try {
+    await tracker.step('validate', () => changes.validateCluster(input.cluster), () => 'spec accepted by dryRun');
+    const created = await tracker.step(
+      'create',
+      () => changes.createCluster(input.cluster),
+      (cluster) => `created ${cluster.uid}`,
+    );
+    const id = (clusterId = created.uid);
+    tracker.cluster({ clusterId: id, clusterName: created.name });
+    await tracker.step(
+      'wait-running',
+      () => waitForState(id, ['RUNNING'], tracker, input.wait),
+      (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+    );
+
+    let verifiedVersion: LifecycleResult['verifiedVersion'];
+    if (input.scale.length > 0) {
+      const applied = await tracker.step(
+        'scale',
+        () => applyChange(id, input.cluster, input.scale, input.force ?? false),
+        (change) => `${describeSpecChanges(input.scale)} (from resource version ${change.beforeVersion})`,
+      );
+      tracker.cluster({ clusterName: applied.request.metadata.name });
+      await tracker.step(
+        'wait-scaled',
+        () => waitForState(id, ['RUNNING'], tracker, { ...input.wait, minResourceVersion: applied.beforeVersion + 1 }),
+        (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+      );
+      verifiedVersion = await tracker.step(
+        'verify',
+        () => verifyVersion(id, applied, input.scale),
+        (version) => `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
+      );
+    } else {
+      for (const step of ['scale', 'wait-scaled', 'verify']) tracker.skip(step, 'no scale change requested');
+    }
+
+    let finalState: LifecycleResult['finalState'] = 'RUNNING';
+    if (input.stop) {
+      const stop = input.stop;
+      await tracker.step('stop', () => stopOnSchedule(id, stop, input, tracker), () => 'STOPPED');
+      finalState = 'STOPPED';
+    } else {
+      tracker.skip('stop', 'no stop requested');
+    }
+    if (input.delete) {
+      const retentionMs = input.delete.afterMs ?? 0;
+      await tracker.step('delete', () => deleteAfter(id, retentionMs, input, tracker), () => 'gone (404 by id)');
+      finalState = 'DELETED';
+    } else {
+      tracker.skip('delete', 'kept (no delete requested)');
+    }
+    tracker.finish('completed');
+    const progress = tracker.snapshot();
+    return {
+      outcome: 'completed',
+      clusterId: id,
+      clusterName: progress.clusterName,
+      verifiedVersion,
+      finalState,
+      steps: progress.steps,
+    };
+  } catch (error) {
+    if (isCancellation(error) && clusterId) {
+      const id = clusterId;
+      await CancellationScope.nonCancellable(() => cleanUp(id, input, tracker));
+    }
+    tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
+    throw error;
+  }
+}
+
+/** The seam where the approval gate sits: read the cluster, then replace its spec if unchanged since. */
+async function applyChange(
+  clusterId: string,
+  base: ClusterRequest,
+  specChanges: SpecChange[],
+  force: boolean,
+): Promise<AppliedChange> {
+  const { config, summary } = await reads.getClusterConfig(clusterId);
+  const request = applySpecChanges(base, specChanges);
+  await changes.replaceCluster(clusterId, request, { expectedResourceVersion: summary.resourceVersion, force });
+  return { before: config, beforeVersion: summary.resourceVersion, request };
+}
+
+/** Checks the version went up, the history entry before it is the old config, and the change is in place. */
+async function verifyVersion(clusterId: string, applied: AppliedChange, specChanges: SpecChange[]) {
+  const { config, summary } = await reads.getClusterConfig(clusterId);
+  const fail = (message: string) =>
+    ApplicationFailure.create({ type: 'VerificationFailed', nonRetryable: true, message });
+  if (summary.resourceVersion <= applied.beforeVersion) {
+    throw fail(`resource version did not go up (still ${summary.resourceVersion})`);
+  }
+  const previous = await reads.getClusterVersion(clusterId, summary.resourceVersion - 1);
+  if (!jsonEqual(previous, applied.before)) {
+    throw fail(`history/${summary.resourceVersion - 1} does not match the configuration read before the change`);
+  }
+  for (const change of specChanges) {
+    const actual = valueAt(config, change.path);
+    if (actual !== change.value) {
+      throw fail(`${change.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(change.value)}`);
+    }
+  }
+  return { before: summary.resourceVersion - 1, after: summary.resourceVersion };
+}
+
+async function stopOnSchedule(
+  clusterId: string,
+  stop: NonNullable<LifecycleInput['stop']>,
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+) {
+  const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
+  if (delayMs > 0) {
+    tracker.detail(`sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`);
+    await sleep(delayMs);
+  }
+  await changes.setDesiredState(clusterId, 'STOPPED');
+  return waitForState(clusterId, ['STOPPED'], tracker, input.wait);
+}
+
+async function deleteAfter(clusterId: string, retentionMs: number, input: LifecycleInput, tracker: RunbookTracker) {
+  if (retentionMs > 0) {
+    tracker.detail(`keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`);
+    await sleep(retentionMs);
+  }
+  await changes.deleteCluster(clusterId);
+  await waitUntilGone(clusterId, tracker, input.wait);
+}
+
+/** Applies the input's cleanup policy to the cluster this runbook created. */
+async function cleanUp(clusterId: string, input: LifecycleInput, tracker: RunbookTracker) {
+  const policy = input.onCancel ?? 'keep';
+  tracker.detail(`cancelled: cleanup policy "${policy}"`);
+  if (policy === 'delete') {
+    await changes.deleteCluster(clusterId);
+    await waitUntilGone(clusterId, tracker, input.wait);
+  } else if (policy === 'stop') {
+    await changes.setDesiredState(clusterId, 'STOPPED');
+  }
+}
+
