@@ -105,3 +105,16 @@ export function reportError(error: unknown, write: Write = (text) => process.std
   write(`imply-runbooks: ${describeError(error)}\n`);
   process.exitCode = 1;
 }
+
+/** Wraps a command body so any failure prints as advice on stderr with exit code 1. */
+export function action<Args extends unknown[]>(
+  body: (...args: Args) => Promise<void>,
+): (...args: Args) => Promise<void> {
+  return async (...args: Args) => {
+    try {
+      await body(...args);
+    } catch (error) {
+      reportError(error);
+    }
+  };
+}

@@ -1,4 +1,4 @@
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 
@@ -6,7 +6,7 @@ import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
  * Registers the product's search attributes in a namespace unless they are there already. Safe to
  * repeat. Temporal Cloud refuses this call: there an operator adds them once (the error says how).
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(connection: ConnectionLike, namespace: string): Promise<void> {
   const known = await listSearchAttributeNames(connection, namespace);
   const missing = Object.values(SEARCH_ATTRIBUTES).filter((key) => !known.has(key.name));
   if (missing.length === 0) return;
@@ -28,7 +28,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 }
 
 /** Names of the custom search attributes; empty where the server cannot list them (the time-skipping test server). */
-async function listSearchAttributeNames(connection: Connection, namespace: string): Promise<Set<string>> {
+async function listSearchAttributeNames(connection: ConnectionLike, namespace: string): Promise<Set<string>> {
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     return new Set(Object.keys(existing.customAttributes ?? {}));

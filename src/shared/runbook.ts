@@ -66,3 +66,17 @@ export interface LifecycleResult {
 export function lifecycleWorkflowId(clusterName: string): string {
   return `lifecycle:${clusterName}`;
 }
+
+/**
+ * How every caller (CLI, demo, tests) starts a lifecycle runbook: one runbook per cluster name at a
+ * time (a second start while one runs is refused), a new one allowed once the previous has ended.
+ */
+export function lifecycleStartOptions(input: LifecycleInput, taskQueue: string) {
+  return {
+    workflowId: lifecycleWorkflowId(input.cluster.metadata.name),
+    taskQueue,
+    args: [input] as [LifecycleInput],
+    workflowIdConflictPolicy: 'FAIL' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+  };
+}

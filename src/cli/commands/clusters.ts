@@ -3,7 +3,7 @@ import { type CloudManagerClient, createClientFromEnv } from '../../cloud-manage
 import { diffClusters, formatDiff } from '../../cloud-manager/diff';
 import { CloudManagerError, CloudManagerRejected } from '../../cloud-manager/errors';
 import { DATA_TIERS, type Cluster } from '../../cloud-manager/schemas/cluster';
-import { printFields, printJson, printTable, reportError, type Column } from '../output';
+import { action, printFields, printJson, printTable, type Column } from '../output';
 
 /** `imply-runbooks clusters …`: read-only views of the clusters behind the Cloud Manager API. */
 
@@ -25,19 +25,6 @@ function withConnectionOptions(command: Command): Command {
 
 function clientFor(options: ConnectionOptions): CloudManagerClient {
   return createClientFromEnv(process.env, { vanityDomain: options.vanityDomain, apiUrl: options.apiUrl });
-}
-
-/** Runs a command body, printing any failure as advice on stderr with exit code 1. */
-function action<Args extends unknown[]>(
-  body: (...args: Args) => Promise<void>,
-): (...args: Args) => Promise<void> {
-  return async (...args: Args) => {
-    try {
-      await body(...args);
-    } catch (error) {
-      reportError(error);
-    }
-  };
 }
 
 function describeTiers(cluster: Cluster): string {

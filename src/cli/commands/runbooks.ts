@@ -1,3 +1,133 @@
 import type { Command } from 'commander';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
+import { runbookProgressQuery } from '../../workflows';
+import { lifecycleInputFromFlags, type LifecycleFlags } from '../lifecycle-input';
+import { action, printJson, printTable } from '../output';
+import { formatProgress } from '../progress-printer';
+import { followRunbook, runbookUiLink, startLifecycle, withTemporal, type RunbookEnd } from '../runbook-client';
 
-export function registerRunbookCommands(_program: Command): void {}
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `imply-runbooks run lifecycle | status | list | cancel`: start and watch runbooks. */
+export function registerRunbookCommands(program: Command): void {
+  const run = program.command('run').description('Start a runbook');
+  run
+    .command('lifecycle')
+    .description('Create a cluster, wait until RUNNING, scale, verify the version, stop on schedule, delete')
+    .requiredOption('--spec <file>', 'cluster JSON as the API takes it (metadata + spec)')
+    .option('--scale <path=value>', 'a change for the scale step, e.g. data.tier1.replicas=2 (repeatable)', collect)
+    .option('--force', 'send the scale PUT with force=true (allow a disruptive restart)')
+    .option('--stop-after <duration>', 'stop this long after the scale, e.g. 8h')
+    .option('--stop-at <time>', 'stop at this ISO time, e.g. 2026-12-01T19:00:00Z')
+    .option('--delete-after <duration>', 'delete this long after the stop, e.g. 1d')
+    .option('--delete', 'delete right after the stop')
+    .option('--keep', 'keep the cluster at the end (the default)')
+    .option('--on-cancel <policy>', 'what cancelling does to the created cluster: keep, stop or delete', 'keep')
+    .option('--transition-timeout <duration>', 'how long one create/update/stop may take (default 1h)')
+    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option('--wait', 'follow the steps live until the runbook ends')
+    .option('--json', 'print the runbook id (and with --wait the result) as JSON')
+    .action(
+      action(async (flags: LifecycleFlags & { wait?: boolean; json?: boolean }) => {
+        const input = lifecycleInputFromFlags(flags);
+        await withTemporal(async (client, settings) => {
+          const handle = await startLifecycle(client, settings, input);
+          const link = runbookUiLink(settings, handle.workflowId);
+          if (flags.json && !flags.wait) return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
+          console.log(`Started runbook ${handle.workflowId}`);
+          if (link) console.log(`Temporal UI: ${link}`);
+          if (!flags.wait) {
+            console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+            return;
+          }
+          const end = await followRunbook(handle, (line) => console.log(line));
+          if (end) reportEnd(end, flags.json);
+        });
+      }),
+    );
+
+  program
+    .command('status <runbook-id>')
+    .description("Show a runbook's steps, cluster and outcome")
+    .option('--json', 'print the progress as JSON')
+    .option('--follow', 'keep printing steps until the runbook ends')
+    .action(
+      action(async (runbookId: string, flags: { json?: boolean; follow?: boolean }) => {
+        await withTemporal(async (client) => {
+          const handle = client.workflow.getHandle(runbookId);
+          const description = await handle.describe();
+          if (flags.follow) {
+            const end = await followRunbook(handle, (line) => console.log(line));
+            if (end) reportEnd(end, flags.json);
+            return;
+          }
+          const progress = await handle.query(runbookProgressQuery);
+          if (flags.json) return printJson({ runbookId, status: description.status.name, progress });
+          console.log(`status:    ${description.status.name}`);
+          for (const line of formatProgress(progress)) console.log(line);
+        });
+      }),
+    );
+
+  program
+    .command('list')
+    .description('List runbooks, newest first, with their cluster and step')
+    .option('--json', 'print JSON')
+    .option('--query <visibility-query>', "extra filter, e.g. \"ImplyClusterName = 'clusters-example'\"")
+    .option('--limit <n>', 'at most this many', '50')
+    .action(
+      action(async (flags: { json?: boolean; query?: string; limit: string }) => {
+        await withTemporal(async (client) => {
+          const query = [`${SEARCH_ATTRIBUTES.kind.name} IS NOT NULL`, flags.query].filter(Boolean).join(' AND ');
+          const rows: WorkflowExecutionInfo[] = [];
+          for await (const execution of client.workflow.list({ query })) {
+            rows.push(execution);
+            if (rows.length >= Number(flags.limit)) break;
+          }
+          const view = rows.map((row) => ({
+            runbookId: row.workflowId,
+            status: row.status.name,
+            kind: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind),
+            cluster: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterName),
+            clusterId: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterId),
+            step: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.step),
+            started: row.startTime.toISOString(),
+          }));
+          if (flags.json) return printJson(view);
+          if (view.length === 0) return console.log('No runbooks yet: start one with `imply-runbooks run lifecycle --spec …`');
+          printTable(view, [
+            { header: 'RUNBOOK', value: (row) => row.runbookId },
+            { header: 'STATUS', value: (row) => row.status },
+            { header: 'CLUSTER', value: (row) => row.cluster },
+            { header: 'STEP', value: (row) => row.step },
+            { header: 'STARTED', value: (row) => row.started },
+          ]);
+        });
+      }),
+    );
+
+  program
+    .command('cancel <runbook-id>')
+    .description('Cancel a runbook; it applies its cleanup policy (--on-cancel) to the cluster it created')
+    .action(
+      action(async (runbookId: string) => {
+        await withTemporal(async (client) => {
+          await client.workflow.getHandle(runbookId).cancel();
+          console.log(`Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${runbookId}`);
+        });
+      }),
+    );
+}
+
+function reportEnd(end: RunbookEnd, json?: boolean): void {
+  if (json) printJson(end);
+  if (end.outcome === 'completed') {
+    const { result } = end;
+    if (!json) console.log(`Runbook completed: cluster ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
+    return;
+  }
+  if (!json) console.error(`Runbook ${end.outcome}: ${end.message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,53 @@
+import { formatDuration } from '../shared/durations';
+import type { RunbookProgress, StepProgress } from '../shared/runbook';
+
+type Write = (line: string) => void;
+
+const MARK: Record<StepProgress['status'], string> = {
+  pending: ' ',
+  running: '…',
+  completed: '✔',
+  skipped: '-',
+  failed: '✖',
+  cancelled: '✖',
+};
+
+/** Formats one step as a progress line: `[4/8] ✔ Scale (replace the spec): spec.data.tier1.replicas=2 (1.2s)`. */
+export function formatStep(step: StepProgress, index: number, total: number): string {
+  const took =
+    step.startedAt && step.endedAt
+      ? ` (${formatDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))})`
+      : '';
+  const detail = step.detail ? `: ${step.detail}` : '';
+  return `[${index + 1}/${total}] ${MARK[step.status]} ${step.title}${detail}${step.status === 'running' ? '' : took}`;
+}
+
+/**
+ * Prints what changed between two progress snapshots, one line per change, so the output reads
+ * well in a terminal, a CI log or a pipe alike.
+ */
+export class ProgressPrinter {
+  private readonly printed = new Map<string, string>();
+
+  constructor(private readonly write: Write) {}
+
+  update(progress: RunbookProgress): void {
+    progress.steps.forEach((step, index) => {
+      if (step.status === 'pending') return;
+      const line = formatStep(step, index, progress.steps.length);
+      if (this.printed.get(step.name) === line) return;
+      this.printed.set(step.name, line);
+      this.write(line);
+    });
+  }
+}
+
+/** A table-like summary of every step, for `imply-runbooks status`. */
+export function formatProgress(progress: RunbookProgress): string[] {
+  const header = [
+    `runbook:   ${progress.kind} for ${progress.clusterName}${progress.clusterId ? ` (${progress.clusterId})` : ''}`,
+    `cluster:   ${progress.clusterState ?? '-'} at resource version ${progress.resourceVersion ?? '-'}`,
+    `step:      ${progress.currentStep ?? progress.outcome ?? '-'}`,
+  ];
+  return [...header, ...progress.steps.map((step, index) => formatStep(step, index, progress.steps.length))];
+}

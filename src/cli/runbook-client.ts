@@ -1,0 +1,110 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import { setTimeout as delay } from 'node:timers/promises';
+import { lifecycleStartOptions, type LifecycleInput, type LifecycleResult } from '../shared/runbook';
+import type { RunbookProgress } from '../shared/runbook';
+import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '../temporal/connection';
+import { lifecycleRunbook, runbookProgressQuery } from '../workflows';
+import { ProgressPrinter } from './progress-printer';
+import { ensureSearchAttributes } from './search-attributes-setup';
+
+/** Connects to Temporal from the TEMPORAL_* variables, runs `body`, and closes the connection. */
+export async function withTemporal<T>(
+  body: (client: Client, settings: TemporalSettings) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
+  const settings = temporalSettingsFromEnv(env);
+  const { client, connection } = await connectClient(settings);
+  try {
+    return await body(client, settings);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Where the Temporal UI shows a runbook: TEMPORAL_UI_URL, or the dev server's UI beside a local address. */
+export function runbookUiLink(settings: TemporalSettings, workflowId: string, env = process.env): string | undefined {
+  let base = env.TEMPORAL_UI_URL?.replace(/\/$/, '');
+  const match = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(settings.address);
+  if (!base && match) base = `http://${match[1]}:${Number(match[2]) + 1000}`;
+  if (!base) return undefined;
+  return `${base}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/** Starts a lifecycle runbook; refuses, with the id to look at, when one already runs for that name. */
+export async function startLifecycle(
+  client: Client,
+  settings: TemporalSettings,
+  input: LifecycleInput,
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof lifecycleRunbook>> {
+  await ensureSearchAttributes(client.connection, settings.namespace);
+  const options = lifecycleStartOptions(input, settings.taskQueue);
+  try {
+    return await client.workflow.start(lifecycleRunbook, options);
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new Error(
+        `a lifecycle runbook for cluster "${input.cluster.metadata.name}" is already running ` +
+          `(${options.workflowId}): follow it with \`imply-runbooks status ${options.workflowId}\``,
+      );
+    }
+    throw error;
+  }
+}
+
+export type RunbookEnd =
+  | { outcome: 'completed'; result: LifecycleResult }
+  | { outcome: 'failed' | 'cancelled' | 'terminated' | 'timed out'; message: string };
+
+/**
+ * Prints the runbook's steps as they happen until it ends (or `signal` aborts the following, which
+ * leaves the runbook running). Returns how it ended.
+ */
+export async function followRunbook(
+  handle: WorkflowHandle,
+  write: (line: string) => void,
+  options: { signal?: AbortSignal; intervalMs?: number } = {},
+): Promise<RunbookEnd | undefined> {
+  const printer = new ProgressPrinter(write);
+  let ended: RunbookEnd | undefined;
+  const result = handle.result().then(
+    (value: LifecycleResult) => (ended = { outcome: 'completed', result: value }),
+    (error: unknown) => (ended = describeEnd(error)),
+  );
+  while (!ended && !options.signal?.aborted) {
+    const progress = await queryProgress(handle);
+    if (progress) printer.update(progress);
+    await Promise.race([delay(options.intervalMs ?? 500), result]);
+  }
+  if (!ended) return undefined;
+  const final = await queryProgress(handle);
+  if (final) printer.update(final);
+  return ended;
+}
+
+async function queryProgress(handle: WorkflowHandle): Promise<RunbookProgress | undefined> {
+  try {
+    return await handle.query(runbookProgressQuery);
+  } catch {
+    // The first task may not have run yet, or the worker is restarting: show progress on the next round.
+    return undefined;
+  }
+}
+
+function describeEnd(error: unknown): RunbookEnd {
+  if (error instanceof WorkflowFailedError) {
+    const cause = error.cause as (Error & { type?: string; failure?: unknown }) | undefined;
+    const name = cause?.name ?? '';
+    if (name === 'CancelledFailure') return { outcome: 'cancelled', message: 'the runbook was cancelled' };
+    if (name === 'TerminatedFailure') return { outcome: 'terminated', message: cause?.message ?? 'terminated' };
+    if (name === 'TimeoutFailure') return { outcome: 'timed out', message: cause?.message ?? 'timed out' };
+    const type = cause?.type ? `${cause.type}: ` : '';
+    return { outcome: 'failed', message: `${type}${cause?.message ?? error.message}` };
+  }
+  return { outcome: 'failed', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,238 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { StaticTokenProvider } from '../../src/cloud-manager/auth';
+import { CloudManagerClient } from '../../src/cloud-manager/client';
+import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
+import { startEmulator, type FaultConfig, type RunningEmulator } from '../../src/emulator/server';
+import { DEFAULT_NAMESPACE } from '../../src/shared/constants';
+import { lifecycleStartOptions, type LifecycleInput } from '../../src/shared/runbook';
+import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/temporal/supervisor';
+import { createWorker } from '../../src/worker';
+import type { lifecycleRunbook } from '../../src/workflows';
+
+/**
+ * The one environment of the end-to-end tests: the Temporal dev server `npm test` starts, a real
+ * emulator over HTTP per scenario, and a real worker (in this process, or the CLI as a child process).
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/imply-runbooks.js');
+export const TUTORIAL_CLUSTER = JSON.parse(
+  readFileSync(path.join(ROOT, 'examples/tutorial-cluster.json'), 'utf8'),
+) as ClusterRequest;
+
+/** Fast waits: the runbook's defaults poll from 1 s up to 60 s. */
+export const FAST_WAIT = { pollInitialMs: 100, pollMaxMs: 500 };
+
+export type LifecycleHandle = WorkflowHandle<typeof lifecycleRunbook>;
+
+export interface ScenarioOptions {
+  /** How long each emulated transition takes; default 200 ms. */
+  transitionMs?: number;
+  faults?: Partial<FaultConfig>;
+}
+
+export interface WorkerProcess {
+  readonly process: ManagedProcess;
+  /** SIGKILL, no goodbye to the server; resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+export interface Scenario {
+  emulator: RunningEmulator;
+  /** The test's own Cloud Manager client (the same token the worker uses). */
+  api: CloudManagerClient;
+  taskQueue: string;
+  /** A worker inside this process, over the shared native connection; stopped at teardown. */
+  startWorker(): Promise<void>;
+  /** `imply-runbooks worker` as a child process; resolves once it prints `Worker ready`. */
+  startWorkerProcess(): Promise<WorkerProcess>;
+  /** Starts the lifecycle runbook the way the CLI does (`lifecycleStartOptions`). */
+  startRunbook(input: LifecycleInput): Promise<LifecycleHandle>;
+}
+
+export interface E2eEnvironment {
+  client: Client;
+  connection: NativeConnection;
+  namespace: string;
+  address: string;
+  scenario(options?: ScenarioOptions): Promise<Scenario>;
+  /** Tears down every scenario (workers, emulators, runbooks still open), then the connections. */
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** The address of the dev server `npm test` started for the e2e files. */
+export function temporalAddressForTests(): string {
+  const address = process.env.IMPLY_TEST_TEMPORAL_ADDRESS;
+  if (!address) {
+    throw new Error(
+      'IMPLY_TEST_TEMPORAL_ADDRESS is not set: run end-to-end tests through npm test ' +
+        '(npm test -- test/e2e/<file>.test.ts), which starts a Temporal dev server for them',
+    );
+  }
+  return address;
+}
+
+/** A cluster name no other test uses: workflow ids (`lifecycle:<name>`) are shared by the whole server. */
+export function uniqueClusterName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The tutorial's cluster under another name (or its own), with fast waits and no stop or delete. */
+export function lifecycleInput(name: string, overrides: Partial<LifecycleInput> = {}): LifecycleInput {
+  return {
+    cluster: { ...TUTORIAL_CLUSTER, metadata: { name } },
+    scale: [],
+    wait: FAST_WAIT,
+    ...overrides,
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined; fails naming `what` after the timeout. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 15_000, intervalMs = 50 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`${what}: not seen within ${timeoutMs} ms${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Connects to the tests' dev server; call in `before`, and `close()` in `after`. */
+export async function createE2eEnvironment(): Promise<E2eEnvironment> {
+  const address = temporalAddressForTests();
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const namespace = DEFAULT_NAMESPACE;
+  const connection = await NativeConnection.connect({ address });
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection, namespace });
+  const teardowns: Array<() => Promise<void>> = [];
+  const environment: E2eEnvironment = {
+    client,
+    connection,
+    namespace,
+    address,
+    async scenario(options = {}) {
+      const { scenario, teardown } = await createScenario(environment, options);
+      teardowns.push(teardown);
+      return scenario;
+    },
+    async close() {
+      for (const teardown of teardowns.reverse()) await teardown().catch(() => {});
+      await clientConnection.close();
+      await connection.close();
+    },
+  };
+  return environment;
+}
+
+async function createScenario(environment: E2eEnvironment, options: ScenarioOptions) {
+  const token = `e2e_${randomBytes(16).toString('hex')}`;
+  const emulator = await startEmulator({
+    port: 0,
+    transitionMs: options.transitionMs ?? 200,
+    tokens: [{ token }],
+    faults: options.faults,
+  });
+  const api = new CloudManagerClient({ baseUrl: emulator.apiUrl, auth: new StaticTokenProvider(token) });
+  const taskQueue = `e2e-${randomUUID()}`;
+  const workers: Array<() => Promise<void>> = [];
+  const handles: LifecycleHandle[] = [];
+  const scenario: Scenario = {
+    emulator,
+    api,
+    taskQueue,
+    async startWorker() {
+      const worker = await createWorker({
+        connection: environment.connection,
+        namespace: environment.namespace,
+        taskQueue,
+        activities: createActivities({ api }),
+        shutdownGraceTime: '1s',
+      });
+      const running = worker.run();
+      workers.push(async () => {
+        worker.shutdown();
+        await running;
+      });
+    },
+    async startWorkerProcess() {
+      const worker = await spawnWorkerProcess(environment.address, emulator.apiUrl, token, taskQueue);
+      workers.push(() => worker.kill());
+      return worker;
+    },
+    async startRunbook(input) {
+      const handle = await environment.client.workflow.start<typeof lifecycleRunbook>(
+        'lifecycleRunbook',
+        lifecycleStartOptions(input, taskQueue),
+      );
+      handles.push(handle);
+      return handle;
+    },
+  };
+  const teardown = async () => {
+    // A failed test may leave its runbook open: end it so no worker of a later test picks it up.
+    for (const handle of handles) await handle.terminate('e2e teardown').catch(() => {});
+    for (const stop of workers) await stop().catch(() => {});
+    await emulator.close();
+  };
+  return { scenario, teardown };
+}
+
+/** The worker as people run it, with only the variables it needs (no stray IMPLY_* or TEMPORAL_*). */
+async function spawnWorkerProcess(
+  address: string,
+  apiUrl: string,
+  token: string,
+  taskQueue: string,
+): Promise<WorkerProcess> {
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(IMPLY_|TEMPORAL_)/.test(key)),
+  );
+  Object.assign(env, {
+    TEMPORAL_ADDRESS: address,
+    IMPLY_API_URL: apiUrl,
+    IMPLY_TOKEN: token,
+    IMPLY_RUNBOOKS_LOG_LEVEL: 'ERROR',
+  });
+  const managed = spawnManaged(process.execPath, [BIN, 'worker', '--task-queue', taskQueue], {
+    env,
+    cwd: ROOT,
+    ownProcessGroup: true,
+  });
+  try {
+    await waitForLine(managed, (line) => line.startsWith('Worker ready'), 120_000, '"Worker ready"');
+  } catch (error) {
+    managed.kill();
+    throw error;
+  }
+  return {
+    process: managed,
+    async kill() {
+      managed.kill();
+      await managed.exited;
+    },
+  };
+}
