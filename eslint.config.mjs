@@ -44,7 +44,12 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['**/cloud-manager/client', '**/cloud-manager/auth', '**/emulator/**', '**/activities/index'],
+              group: [
+                '**/cloud-manager/client',
+                '**/cloud-manager/auth',
+                '**/emulator/**',
+                '**/activities/index',
+              ],
               message: 'Workflows import activities as types only and never the HTTP client.',
               allowTypeImports: true,
             },

@@ -46,9 +46,13 @@ export async function runDemo(context: DemoContext): Promise<void> {
       () => false,
     );
     say('The Cloud Manager tutorial as a durable runbook, against the local emulator:');
-    say('create clusters-example → wait until RUNNING → scale data.tier1 1 → 2 and rename → verify the version → stop → delete');
+    say(
+      'create clusters-example → wait until RUNNING → scale data.tier1 1 → 2 and rename → verify the version → stop → delete',
+    );
     const handle = running ? earlier : await startLifecycle(client, settings, input);
-    say(`${running ? 'Following the demo runbook an earlier run left going' : 'Started runbook'} ${workflowId}`);
+    say(
+      `${running ? 'Following the demo runbook an earlier run left going' : 'Started runbook'} ${workflowId}`,
+    );
     const link = context.uiUrl
       ? `${context.uiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(workflowId)}`
       : runbookUiLink(settings, workflowId);
@@ -56,7 +60,9 @@ export async function runDemo(context: DemoContext): Promise<void> {
     const end = await followRunbook(handle, (line) => say(line), { signal: context.signal });
     if (!end) return say('Stopped following; the runbook goes on in Temporal and resumes with the stack.');
     if (end.outcome === 'completed') {
-      say(`Done: ${end.result.clusterName} (${end.result.clusterId}) went through every step and is ${end.result.finalState}.`);
+      say(
+        `Done: ${end.result.clusterName} (${end.result.clusterId}) went through every step and is ${end.result.finalState}.`,
+      );
     } else {
       say(`The runbook ${end.outcome}: ${end.message}`);
       say('To start from a clean slate: npm start -- --fresh');

@@ -31,7 +31,8 @@ export function lifecycleInputFromFlags(flags: LifecycleFlags, now: number = Dat
   // The scaled spec must be valid too: refuse `--scale data.tier1.replicas=0` before anything starts.
   parseClusterRequest(applySpecChanges(cluster, scale));
   if (flags.stopAfter && flags.stopAt) throw new Error('give --stop-after or --stop-at, not both');
-  if ((flags.deleteAfter || flags.delete) && flags.keep) throw new Error('give --delete/--delete-after or --keep, not both');
+  if ((flags.deleteAfter || flags.delete) && flags.keep)
+    throw new Error('give --delete/--delete-after or --keep, not both');
   const input: LifecycleInput = { cluster, scale, force: flags.force ?? false };
   if (flags.stopAfter) input.stop = { afterMs: parseDuration(flags.stopAfter, '--stop-after') };
   if (flags.stopAt) input.stop = { at: parseStopAt(flags.stopAt, now) };
@@ -44,7 +45,9 @@ export function lifecycleInputFromFlags(flags: LifecycleFlags, now: number = Dat
     input.onCancel = flags.onCancel as CleanupPolicy;
   }
   const wait = {
-    transitionTimeoutMs: flags.transitionTimeout ? parseDuration(flags.transitionTimeout, '--transition-timeout') : undefined,
+    transitionTimeoutMs: flags.transitionTimeout
+      ? parseDuration(flags.transitionTimeout, '--transition-timeout')
+      : undefined,
     pollInitialMs: flags.pollInitial ? parseDuration(flags.pollInitial, '--poll-initial') : undefined,
     pollMaxMs: flags.pollMax ? parseDuration(flags.pollMax, '--poll-max') : undefined,
   };

@@ -28,7 +28,11 @@ export async function withTemporal<T>(
 }
 
 /** Where the Temporal UI shows a runbook: TEMPORAL_UI_URL, or the dev server's UI beside a local address. */
-export function runbookUiLink(settings: TemporalSettings, workflowId: string, env = process.env): string | undefined {
+export function runbookUiLink(
+  settings: TemporalSettings,
+  workflowId: string,
+  env = process.env,
+): string | undefined {
   let base = env.TEMPORAL_UI_URL?.replace(/\/$/, '');
   const match = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(settings.address);
   if (!base && match) base = `http://${match[1]}:${Number(match[2]) + 1000}`;
@@ -101,7 +105,8 @@ function describeEnd(error: unknown): RunbookEnd {
     const cause = error.cause as (Error & { type?: string; failure?: unknown }) | undefined;
     const name = cause?.name ?? '';
     if (name === 'CancelledFailure') return { outcome: 'cancelled', message: 'the runbook was cancelled' };
-    if (name === 'TerminatedFailure') return { outcome: 'terminated', message: cause?.message ?? 'terminated' };
+    if (name === 'TerminatedFailure')
+      return { outcome: 'terminated', message: cause?.message ?? 'terminated' };
     if (name === 'TimeoutFailure') return { outcome: 'timed out', message: cause?.message ?? 'timed out' };
     const type = cause?.type ? `${cause.type}: ` : '';
     return { outcome: 'failed', message: `${type}${cause?.message ?? error.message}` };

@@ -1,5 +1,12 @@
 /** Durations as people write them on the command line: 90s, 30m, 8h, 1d, 1h30m. */
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 /** Parses a duration such as `8h` or `1d12h` into milliseconds; throws a message naming the accepted forms. */
 export function parseDuration(text: string, what = 'duration'): number {

@@ -22,7 +22,9 @@ export function parseSpecChange(text: string): SpecChange {
   const rawPath = text.slice(0, equals).trim();
   const rawValue = text.slice(equals + 1).trim();
   if (!PATH_PATTERN.test(rawPath)) {
-    throw new Error(`"${rawPath}" is not a field path: use dots between names, for example data.tier1.replicas`);
+    throw new Error(
+      `"${rawPath}" is not a field path: use dots between names, for example data.tier1.replicas`,
+    );
   }
   if (rawValue === '') throw new Error(`the change to ${rawPath} has no value: write ${rawPath}=<value>`);
   const path = rawPath.startsWith('metadata.') || rawPath.startsWith('spec.') ? rawPath : `spec.${rawPath}`;

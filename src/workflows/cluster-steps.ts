@@ -48,7 +48,9 @@ export async function waitForState(
       });
     }
     const delay = Math.min(interval, remaining);
-    tracker.detail(`waiting for ${targets.join('/')}: ${summary.state} (poll ${poll}, next in ${formatDuration(delay)})`);
+    tracker.detail(
+      `waiting for ${targets.join('/')}: ${summary.state} (poll ${poll}, next in ${formatDuration(delay)})`,
+    );
     await sleep(delay);
     interval = Math.min(interval * 2, pollMaxMs);
   }

@@ -1,9 +1,21 @@
-import { ApplicationFailure, CancellationScope, isCancellation, setHandler, sleep } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { ClusterConfig } from '../activities';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import { formatDuration } from '../shared/durations';
 import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
-import { applySpecChanges, describeSpecChanges, jsonEqual, valueAt, type SpecChange } from '../shared/spec-changes';
+import {
+  applySpecChanges,
+  describeSpecChanges,
+  jsonEqual,
+  valueAt,
+  type SpecChange,
+} from '../shared/spec-changes';
 import { changes, reads } from './activities';
 import { waitForState, waitUntilGone } from './cluster-steps';
 import { RunbookTracker, runbookProgressQuery } from './progress';
@@ -34,7 +46,11 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
   setHandler(runbookProgressQuery, () => tracker.snapshot());
   let clusterId: string | undefined;
   try {
-    await tracker.step('validate', () => changes.validateCluster(input.cluster), () => 'spec accepted by dryRun');
+    await tracker.step(
+      'validate',
+      () => changes.validateCluster(input.cluster),
+      () => 'spec accepted by dryRun',
+    );
     const created = await tracker.step(
       'create',
       () => changes.createCluster(input.cluster),
@@ -58,13 +74,18 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       tracker.cluster({ clusterName: applied.request.metadata.name });
       await tracker.step(
         'wait-scaled',
-        () => waitForState(id, ['RUNNING'], tracker, { ...input.wait, minResourceVersion: applied.beforeVersion + 1 }),
+        () =>
+          waitForState(id, ['RUNNING'], tracker, {
+            ...input.wait,
+            minResourceVersion: applied.beforeVersion + 1,
+          }),
         (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
       );
       verifiedVersion = await tracker.step(
         'verify',
         () => verifyVersion(id, applied, input.scale),
-        (version) => `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
+        (version) =>
+          `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
       );
     } else {
       for (const step of ['scale', 'wait-scaled', 'verify']) tracker.skip(step, 'no scale change requested');
@@ -73,14 +94,22 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
     let finalState: LifecycleResult['finalState'] = 'RUNNING';
     if (input.stop) {
       const stop = input.stop;
-      await tracker.step('stop', () => stopOnSchedule(id, stop, input, tracker), () => 'STOPPED');
+      await tracker.step(
+        'stop',
+        () => stopOnSchedule(id, stop, input, tracker),
+        () => 'STOPPED',
+      );
       finalState = 'STOPPED';
     } else {
       tracker.skip('stop', 'no stop requested');
     }
     if (input.delete) {
       const retentionMs = input.delete.afterMs ?? 0;
-      await tracker.step('delete', () => deleteAfter(id, retentionMs, input, tracker), () => 'gone (404 by id)');
+      await tracker.step(
+        'delete',
+        () => deleteAfter(id, retentionMs, input, tracker),
+        () => 'gone (404 by id)',
+      );
       finalState = 'DELETED';
     } else {
       tracker.skip('delete', 'kept (no delete requested)');
@@ -114,7 +143,10 @@ async function applyChange(
 ): Promise<AppliedChange> {
   const { config, summary } = await reads.getClusterConfig(clusterId);
   const request = applySpecChanges(base, specChanges);
-  await changes.replaceCluster(clusterId, request, { expectedResourceVersion: summary.resourceVersion, force });
+  await changes.replaceCluster(clusterId, request, {
+    expectedResourceVersion: summary.resourceVersion,
+    force,
+  });
   return { before: config, beforeVersion: summary.resourceVersion, request };
 }
 
@@ -128,7 +160,9 @@ async function verifyVersion(clusterId: string, applied: AppliedChange, specChan
   }
   const previous = await reads.getClusterVersion(clusterId, summary.resourceVersion - 1);
   if (!jsonEqual(previous, applied.before)) {
-    throw fail(`history/${summary.resourceVersion - 1} does not match the configuration read before the change`);
+    throw fail(
+      `history/${summary.resourceVersion - 1} does not match the configuration read before the change`,
+    );
   }
   for (const change of specChanges) {
     const actual = valueAt(config, change.path);
@@ -147,16 +181,25 @@ async function stopOnSchedule(
 ) {
   const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
   if (delayMs > 0) {
-    tracker.detail(`sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`);
+    tracker.detail(
+      `sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`,
+    );
     await sleep(delayMs);
   }
   await changes.setDesiredState(clusterId, 'STOPPED');
   return waitForState(clusterId, ['STOPPED'], tracker, input.wait);
 }
 
-async function deleteAfter(clusterId: string, retentionMs: number, input: LifecycleInput, tracker: RunbookTracker) {
+async function deleteAfter(
+  clusterId: string,
+  retentionMs: number,
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+) {
   if (retentionMs > 0) {
-    tracker.detail(`keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`);
+    tracker.detail(
+      `keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`,
+    );
     await sleep(retentionMs);
   }
   await changes.deleteCluster(clusterId);
@@ -174,4 +217,3 @@ async function cleanUp(clusterId: string, input: LifecycleInput, tracker: Runboo
     await changes.setDesiredState(clusterId, 'STOPPED');
   }
 }
-

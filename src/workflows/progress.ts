@@ -66,7 +66,12 @@ export class RunbookTracker {
     if (current) this.find(current).detail = text;
   }
 
-  cluster(update: { clusterId?: string; clusterName?: string; resourceVersion?: number; state?: string }): void {
+  cluster(update: {
+    clusterId?: string;
+    clusterName?: string;
+    resourceVersion?: number;
+    state?: string;
+  }): void {
     if (update.clusterId && update.clusterId !== this.progress.clusterId) {
       this.progress.clusterId = update.clusterId;
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.clusterId, value: update.clusterId }]);

@@ -45,7 +45,11 @@ export function fakeClusterApi(options: FakeOptions = {}) {
   const find = (uid: string) => {
     const cluster = clusters.get(uid);
     if (!cluster || cluster.gone) {
-      throw ApplicationFailure.create({ type: FailureType.Rejected, nonRetryable: true, message: `${uid} not found` });
+      throw ApplicationFailure.create({
+        type: FailureType.Rejected,
+        nonRetryable: true,
+        message: `${uid} not found`,
+      });
     }
     return cluster;
   };
@@ -94,13 +98,21 @@ export function fakeClusterApi(options: FakeOptions = {}) {
     async getClusterVersion(uid: string, version: number) {
       calls.push('getClusterVersion');
       const entry = find(uid).history[version];
-      if (!entry) throw ApplicationFailure.create({ type: FailureType.Rejected, nonRetryable: true, message: 'no version' });
+      if (!entry)
+        throw ApplicationFailure.create({
+          type: FailureType.Rejected,
+          nonRetryable: true,
+          message: 'no version',
+        });
       return structuredClone(entry);
     },
     async replaceCluster(uid: string, request: ClusterRequest) {
       calls.push('replaceCluster');
       const cluster = find(uid);
-      record({ metadata: { name: request.metadata.name, uid }, spec: structuredClone(request.spec) }, cluster);
+      record(
+        { metadata: { name: request.metadata.name, uid }, spec: structuredClone(request.spec) },
+        cluster,
+      );
       transition(cluster, 'UPDATING', 'RUNNING');
       return summary(uid, cluster);
     },

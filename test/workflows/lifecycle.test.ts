@@ -94,7 +94,10 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   it('fails clearly when the cluster ends in FAILED instead of RUNNING', async () => {
-    const { error, progress } = await run(tutorialInput(), { failTransitionTo: 'RUNNING', transitionPolls: 0 });
+    const { error, progress } = await run(tutorialInput(), {
+      failTransitionTo: 'RUNNING',
+      transitionPolls: 0,
+    });
     assert.ok(error instanceof WorkflowFailedError);
     const cause = error.cause as Error & { type?: string };
     assert.equal(cause.type, 'ClusterFailed');
@@ -104,7 +107,9 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   it('fails with DeadlineExceeded when the cluster never settles, after polling with backoff', async () => {
-    const input = tutorialInput({ wait: { transitionTimeoutMs: 30 * 60_000, pollInitialMs: 1000, pollMaxMs: 60_000 } });
+    const input = tutorialInput({
+      wait: { transitionTimeoutMs: 30 * 60_000, pollInitialMs: 1000, pollMaxMs: 60_000 },
+    });
     const { error, fake } = await run(input, { neverSettle: true });
     assert.ok(error instanceof WorkflowFailedError);
     assert.equal((error.cause as Error & { type?: string }).type, 'DeadlineExceeded');

@@ -5,7 +5,13 @@ import { runbookProgressQuery } from '../../workflows';
 import { lifecycleInputFromFlags, type LifecycleFlags } from '../lifecycle-input';
 import { action, printJson, printTable } from '../output';
 import { formatProgress } from '../progress-printer';
-import { followRunbook, runbookUiLink, startLifecycle, withTemporal, type RunbookEnd } from '../runbook-client';
+import {
+  followRunbook,
+  runbookUiLink,
+  startLifecycle,
+  withTemporal,
+  type RunbookEnd,
+} from '../runbook-client';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -16,14 +22,22 @@ export function registerRunbookCommands(program: Command): void {
     .command('lifecycle')
     .description('Create a cluster, wait until RUNNING, scale, verify the version, stop on schedule, delete')
     .requiredOption('--spec <file>', 'cluster JSON as the API takes it (metadata + spec)')
-    .option('--scale <path=value>', 'a change for the scale step, e.g. data.tier1.replicas=2 (repeatable)', collect)
+    .option(
+      '--scale <path=value>',
+      'a change for the scale step, e.g. data.tier1.replicas=2 (repeatable)',
+      collect,
+    )
     .option('--force', 'send the scale PUT with force=true (allow a disruptive restart)')
     .option('--stop-after <duration>', 'stop this long after the scale, e.g. 8h')
     .option('--stop-at <time>', 'stop at this ISO time, e.g. 2026-12-01T19:00:00Z')
     .option('--delete-after <duration>', 'delete this long after the stop, e.g. 1d')
     .option('--delete', 'delete right after the stop')
     .option('--keep', 'keep the cluster at the end (the default)')
-    .option('--on-cancel <policy>', 'what cancelling does to the created cluster: keep, stop or delete', 'keep')
+    .option(
+      '--on-cancel <policy>',
+      'what cancelling does to the created cluster: keep, stop or delete',
+      'keep',
+    )
     .option('--transition-timeout <duration>', 'how long one create/update/stop may take (default 1h)')
     .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
     .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
@@ -35,7 +49,8 @@ export function registerRunbookCommands(program: Command): void {
         await withTemporal(async (client, settings) => {
           const handle = await startLifecycle(client, settings, input);
           const link = runbookUiLink(settings, handle.workflowId);
-          if (flags.json && !flags.wait) return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
+          if (flags.json && !flags.wait)
+            return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
           console.log(`Started runbook ${handle.workflowId}`);
           if (link) console.log(`Temporal UI: ${link}`);
           if (!flags.wait) {
@@ -75,12 +90,14 @@ export function registerRunbookCommands(program: Command): void {
     .command('list')
     .description('List runbooks, newest first, with their cluster and step')
     .option('--json', 'print JSON')
-    .option('--query <visibility-query>', "extra filter, e.g. \"ImplyClusterName = 'clusters-example'\"")
+    .option('--query <visibility-query>', 'extra filter, e.g. "ImplyClusterName = \'clusters-example\'"')
     .option('--limit <n>', 'at most this many', '50')
     .action(
       action(async (flags: { json?: boolean; query?: string; limit: string }) => {
         await withTemporal(async (client) => {
-          const query = [`${SEARCH_ATTRIBUTES.kind.name} IS NOT NULL`, flags.query].filter(Boolean).join(' AND ');
+          const query = [`${SEARCH_ATTRIBUTES.kind.name} IS NOT NULL`, flags.query]
+            .filter(Boolean)
+            .join(' AND ');
           const rows: WorkflowExecutionInfo[] = [];
           for await (const execution of client.workflow.list({ query })) {
             rows.push(execution);
@@ -96,7 +113,8 @@ export function registerRunbookCommands(program: Command): void {
             started: row.startTime.toISOString(),
           }));
           if (flags.json) return printJson(view);
-          if (view.length === 0) return console.log('No runbooks yet: start one with `imply-runbooks run lifecycle --spec …`');
+          if (view.length === 0)
+            return console.log('No runbooks yet: start one with `imply-runbooks run lifecycle --spec …`');
           printTable(view, [
             { header: 'RUNBOOK', value: (row) => row.runbookId },
             { header: 'STATUS', value: (row) => row.status },
@@ -115,7 +133,9 @@ export function registerRunbookCommands(program: Command): void {
       action(async (runbookId: string) => {
         await withTemporal(async (client) => {
           await client.workflow.getHandle(runbookId).cancel();
-          console.log(`Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${runbookId}`);
+          console.log(
+            `Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${runbookId}`,
+          );
         });
       }),
     );
@@ -125,7 +145,10 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
   if (json) printJson(end);
   if (end.outcome === 'completed') {
     const { result } = end;
-    if (!json) console.log(`Runbook completed: cluster ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
+    if (!json)
+      console.log(
+        `Runbook completed: cluster ${result.clusterName} (${result.clusterId}) is ${result.finalState}`,
+      );
     return;
   }
   if (!json) console.error(`Runbook ${end.outcome}: ${end.message}`);

@@ -157,7 +157,11 @@ export const errorEnvelopeSchema = z.union([
       message: z.string().optional(),
       details: z
         .array(
-          z.looseObject({ code: z.string().optional(), target: z.string().optional(), message: z.string().optional() }),
+          z.looseObject({
+            code: z.string().optional(),
+            target: z.string().optional(),
+            message: z.string().optional(),
+          }),
         )
         .optional(),
     }),
