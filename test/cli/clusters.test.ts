@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,31 +8,12 @@ import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { errorFromResponse } from '../../src/cloud-manager/errors';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
 import { tutorialRequest } from '../cloud-manager/fixtures';
+import { runCli, type CliRun } from '../helpers/cli';
 
 const TOKEN = 'tok-cli-test-secret-42';
-const BIN = path.resolve(__dirname, '../../bin/imply-runbooks.js');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI in a child process, asynchronously so the in-process emulator can answer it. */
-function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: childEnv, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+type Run = CliRun;
+const cli = runCli;
 
 function assertNoToken(run: Run): void {
   assert.ok(!run.stdout.includes(TOKEN) && !run.stderr.includes(TOKEN), 'the token was printed');

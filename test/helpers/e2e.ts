@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';
@@ -28,7 +28,7 @@ export const TUTORIAL_CLUSTER = JSON.parse(
 /** Fast waits: the runbook's defaults poll from 1 s up to 60 s. */
 export const FAST_WAIT = { pollInitialMs: 100, pollMaxMs: 500 };
 
-export type LifecycleHandle = WorkflowHandle<typeof lifecycleRunbook>;
+export type LifecycleHandle = WorkflowHandleWithFirstExecutionRunId<typeof lifecycleRunbook>;
 
 export interface ScenarioOptions {
   /** How long each emulated transition takes; default 200 ms. */
@@ -121,7 +121,11 @@ export async function eventually<T>(
 export async function createE2eEnvironment(): Promise<E2eEnvironment> {
   const address = temporalAddressForTests();
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    // Retried activity failures are the point of some tests: keep core's warnings about them quiet.
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+    });
     runtimeInstalled = true;
   }
   const namespace = DEFAULT_NAMESPACE;

@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities, ClusterConfig, ClusterSummary } from '../../src/activities';
+import { diffClusters, formatDiff } from '../../src/cloud-manager/diff';
 import type { ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
+import type { ApprovalEvent } from '../../src/shared/approval';
 import { FailureType } from '../../src/shared/failure-types';
 
 interface FakeCluster {
@@ -29,6 +31,8 @@ export interface FakeOptions {
 export function fakeClusterApi(options: FakeOptions = {}) {
   const clusters = new Map<string, FakeCluster>();
   const calls: string[] = [];
+  /** Every approval notification the gate sent, in order. */
+  const notifications: ApprovalEvent[] = [];
   let next = 1;
   const transition = (cluster: FakeCluster, busy: string, target: string) => {
     cluster.state = busy;
@@ -116,6 +120,26 @@ export function fakeClusterApi(options: FakeOptions = {}) {
       transition(cluster, 'UPDATING', 'RUNNING');
       return summary(uid, cluster);
     },
+    async planChange(uid: string, request: ClusterRequest, requester: string, reason?: string) {
+      calls.push('planChange');
+      const cluster = find(uid);
+      const wouldBe = { metadata: { name: request.metadata.name, uid }, spec: request.spec };
+      const entries = diffClusters(cluster.config, wouldBe);
+      return {
+        clusterId: uid,
+        clusterName: cluster.config.metadata.name,
+        resourceVersion: cluster.history.length - 1,
+        changes: entries,
+        diffLines: entries.length > 0 ? formatDiff(entries).split('\n') : [],
+        requester,
+        ...(reason === undefined ? {} : { reason }),
+        createdAt: new Date().toISOString(),
+      };
+    },
+    async notifyApproval(event: ApprovalEvent) {
+      calls.push(`notifyApproval:${event.kind}`);
+      notifications.push(structuredClone(event));
+    },
     async setDesiredState(uid: string, desiredState: DesiredState) {
       calls.push(`setDesiredState:${desiredState}`);
       const cluster = find(uid);
@@ -136,5 +160,11 @@ export function fakeClusterApi(options: FakeOptions = {}) {
       return clusters.get(uid)?.gone ?? true;
     },
   };
-  return { activities, calls, clusters };
+  /** Someone else changes the cluster (a new resource version), as drift between plan and apply. */
+  const changeBehindTheRunbooksBack = (uid: string, path = 'awsKeyPair', value: unknown = 'rotated') => {
+    const cluster = find(uid);
+    const spec = { ...structuredClone(cluster.config.spec), [path]: value } as ClusterConfig['spec'];
+    record({ metadata: cluster.config.metadata, spec }, cluster);
+  };
+  return { activities, calls, clusters, notifications, changeBehindTheRunbooksBack };
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runWorker } from '../../worker';
+import { reportError } from '../output';
 
 /** `imply-runbooks worker`: runs workflows and activities until Ctrl-C. */
 export function registerWorkerCommand(program: Command): void {
@@ -10,6 +10,15 @@ export function registerWorkerCommand(program: Command): void {
     .option('--vanity-domain <name>', 'Imply Cloud account: https://<name>.implycloud.com/api/v1')
     .option('--api-url <url>', 'full Cloud Manager API URL, such as the emulator (or IMPLY_API_URL)')
     .action(async (options: { taskQueue?: string; vanityDomain?: string; apiUrl?: string }) => {
-      await runWorker(process.env, options);
+      // Loaded on use: other commands need not load the worker's native module and bundler.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { runWorker } = require('../../worker') as typeof import('../../worker');
+      try {
+        await runWorker(process.env, options);
+      } catch (error) {
+        reportError(error);
+        // The SDK's native runtime may hold the event loop open after a failed start: leave now.
+        process.exit(1);
+      }
     });
 }
