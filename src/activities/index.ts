@@ -1,13 +1,27 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { clusterActivities } from './clusters';
+import { fleetActivities, type TemporalAccess } from './fleet';
+import { fleetNotifyActivities } from './fleet-notify';
+import { notifyActivities, type NotificationSettings } from './notify';
+import { planActivities } from './plans';
 
 export interface ActivityDependencies {
   api: CloudManagerClient;
+  /** Approval notifications (webhooks from the configuration file); absent: none are sent. */
+  notifications?: NotificationSettings;
+  /** The worker's Temporal client, for visibility reads (keep-alive overrides); absent: stop fleets fail. */
+  temporal?: TemporalAccess;
 }
 
 /** Every activity the worker registers, built over the dependencies it is given. */
 export function createActivities(dependencies: ActivityDependencies) {
-  return { ...clusterActivities(dependencies) };
+  return {
+    ...clusterActivities(dependencies),
+    ...planActivities(dependencies),
+    ...notifyActivities(dependencies),
+    ...fleetActivities(dependencies),
+    ...fleetNotifyActivities(dependencies),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,5 +1,7 @@
+import { userInfo } from 'node:os';
 import path from 'node:path';
-import { lifecycleWorkflowId } from '../shared/runbook';
+import { loadConfig, webSettings } from '../config';
+import { lifecycleWorkflowId, type LifecycleInput } from '../shared/runbook';
 import { projectRoot } from '../temporal/cli-path';
 import { connectClient, type TemporalSettings } from '../temporal/connection';
 import { lifecycleInputFromFlags } from './lifecycle-input';
@@ -13,6 +15,10 @@ export interface DemoContext {
   uiUrl?: string;
   emulatorApiUrl: string;
   signal: AbortSignal;
+  /** The approvals page (the dev stack's); default: `web.publicUrl` of the configuration. */
+  webUrl?: string;
+  /** The stack's env.sh, for the approver's shell. */
+  envFile?: string;
 }
 
 const say = (line: string) => console.log(`[demo] ${line}`);
@@ -31,6 +37,9 @@ export async function runDemo(context: DemoContext): Promise<void> {
     delete: true,
     pollInitial: '1s',
     pollMax: '5s',
+    // The OS user asks; the default policy's alice or bob approves (four eyes).
+    as: userInfo().username,
+    reason: 'the tutorial: scale data tier1 to 2 and rename',
   });
   const settings: TemporalSettings = {
     address: context.temporalAddress,
@@ -57,9 +66,19 @@ export async function runDemo(context: DemoContext): Promise<void> {
       ? `${context.uiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(workflowId)}`
       : runbookUiLink(settings, workflowId);
     if (link) say(`Watch it in the Temporal UI: ${link}`);
-    const end = await followRunbook(handle, (line) => say(line), { signal: context.signal });
+    const promptOnce = approvalPrompter(input, workflowId, context);
+    const write = (line: string) => {
+      say(line);
+      promptOnce(line);
+    };
+    const end = await followRunbook(handle, write, { signal: context.signal });
     if (!end) return say('Stopped following; the runbook goes on in Temporal and resumes with the stack.');
-    if (end.outcome === 'completed') {
+    if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
+      say(
+        `The scale change was not applied (${end.result.reason ?? 'rejected'}); the cluster is kept RUNNING.`,
+      );
+      say(`See every decision: imply-runbooks audit ${workflowId}. Start again: npm start -- --fresh`);
+    } else if (end.outcome === 'completed') {
       say(
         `Done: ${end.result.clusterName} (${end.result.clusterId}) went through every step and is ${end.result.finalState}.`,
       );
@@ -70,4 +89,25 @@ export async function runDemo(context: DemoContext): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** Prints how to approve each time the runbook starts waiting for approval of a new plan. */
+function approvalPrompter(input: LifecycleInput, runbookId: string, context: DemoContext) {
+  const policy = input.approval;
+  let prompted = '';
+  return (line: string) => {
+    const waiting = /Approve the scale change: waiting for .* until (\S+)$/.exec(line);
+    if (!policy || !waiting || prompted === waiting[1]) return;
+    prompted = waiting[1] as string;
+    const approver = policy.stage.approvers.find((name) => name !== input.requester) ?? '<approver>';
+    const page = `${context.webUrl ?? webSettings(loadConfig()).publicUrl}/approvals/${encodeURIComponent(runbookId)}`;
+    const shell = context.envFile
+      ? `source ${path.relative(process.cwd(), context.envFile) || context.envFile} && `
+      : '';
+    say(
+      `The scale step waits for approval (requested by ${input.requester}, who cannot approve it). Either:`,
+    );
+    say(`  in another terminal: ${shell}imply-runbooks approve ${runbookId} --as ${approver}`);
+    say(`  or on the page: ${page}   (sign in as ${approver} with the link the stack printed)`);
+  };
 }

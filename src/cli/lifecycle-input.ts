@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseClusterRequest } from '../cloud-manager/validation';
+import { loadConfig, resolveApprovalPolicy } from '../config';
 import { parseDuration } from '../shared/durations';
 import type { CleanupPolicy, LifecycleInput } from '../shared/runbook';
 import { applySpecChanges, parseSpecChange } from '../shared/spec-changes';
@@ -17,6 +19,14 @@ export interface LifecycleFlags {
   transitionTimeout?: string;
   pollInitial?: string;
   pollMax?: string;
+  /** `--config <file>`: the configuration with the approval policies. */
+  config?: string;
+  /** `--as <user>`: who asks for the change. */
+  as?: string;
+  /** `--reason <text>`: why, shown to approvers. */
+  reason?: string;
+  /** false with `--no-approval`: apply the scale change without asking anyone (test clusters). */
+  approval?: boolean;
 }
 
 const CLEANUP_POLICIES: CleanupPolicy[] = ['keep', 'stop', 'delete'];
@@ -25,7 +35,11 @@ const CLEANUP_POLICIES: CleanupPolicy[] = ['keep', 'stop', 'delete'];
  * Turns `run lifecycle` flags into a validated runbook input, or throws an error naming the field or
  * flag and the fix. Reads the spec file; starts nothing.
  */
-export function lifecycleInputFromFlags(flags: LifecycleFlags, now: number = Date.now()): LifecycleInput {
+export function lifecycleInputFromFlags(
+  flags: LifecycleFlags,
+  now: number = Date.now(),
+  env: NodeJS.ProcessEnv = process.env,
+): LifecycleInput {
   const cluster = parseClusterRequest(readSpecFile(flags.spec));
   const scale = (flags.scale ?? []).map(parseSpecChange);
   // The scaled spec must be valid too: refuse `--scale data.tier1.replicas=0` before anything starts.
@@ -52,7 +66,36 @@ export function lifecycleInputFromFlags(flags: LifecycleFlags, now: number = Dat
     pollMaxMs: flags.pollMax ? parseDuration(flags.pollMax, '--poll-max') : undefined,
   };
   if (Object.values(wait).some((value) => value !== undefined)) input.wait = wait;
-  return input;
+  return { ...input, ...approvalFromFlags(flags, input, env) };
+}
+
+/** Who asks: `--as`, else IMPLY_RUNBOOKS_USER, else the OS user name. */
+export function requesterFrom(as: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const named = as?.trim() || env.IMPLY_RUNBOOKS_USER?.trim();
+  if (named) return named;
+  try {
+    return userInfo().username;
+  } catch {
+    throw new Error('who is asking? Pass --as <user> or set IMPLY_RUNBOOKS_USER');
+  }
+}
+
+/** The requester, reason and the policy the configuration gives this cluster (by name and awsTags). */
+function approvalFromFlags(
+  flags: LifecycleFlags,
+  input: LifecycleInput,
+  env: NodeJS.ProcessEnv,
+): Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> {
+  const result: Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> = {
+    requester: requesterFrom(flags.as, env),
+  };
+  if (flags.reason?.trim()) result.reason = flags.reason.trim();
+  if (flags.approval === false || input.scale.length === 0) return result;
+  const config = loadConfig({ path: flags.config, env });
+  const cluster = input.cluster;
+  const tags = (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) }));
+  result.approval = resolveApprovalPolicy(config, { name: cluster.metadata.name, tags });
+  return result;
 }
 
 function readSpecFile(file: string): unknown {

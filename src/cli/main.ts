@@ -4,6 +4,10 @@ import { registerEmulatorCommand } from './commands/emulator';
 import { registerDevCommand } from './commands/dev';
 import { registerWorkerCommand } from './commands/worker';
 import { registerRunbookCommands } from './commands/runbooks';
+import { registerWebCommand } from './commands/web';
+import { registerApprovalCommands } from './commands/approvals';
+import { registerScheduleCommands } from './commands/schedules';
+import { registerReportCommands } from './commands/report';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -14,8 +18,12 @@ export function buildProgram(): Command {
   registerDevCommand(program);
   registerWorkerCommand(program);
   registerRunbookCommands(program);
+  registerApprovalCommands(program);
   registerClusterCommands(program);
   registerEmulatorCommand(program);
+  registerWebCommand(program);
+  registerScheduleCommands(program);
+  registerReportCommands(program);
   return program;
 }
 

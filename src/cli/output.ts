@@ -83,11 +83,14 @@ function environmentSecrets(): string[] {
 function describeUnredacted(error: unknown): string {
   if (error instanceof CloudManagerError) {
     const advice = error.message.includes('Fix:') ? undefined : adviceFor(error);
-    return advice ? `${error.message} ${advice}` : error.message;
+    return advice ? `${ensureSentence(error.message)} ${advice}` : error.message;
   }
   if (error instanceof ZodError) {
     const listing = error.issues.map((issue) => `${formatTarget(issue.path)}: ${issue.message}`).join('; ');
     return `Invalid input: ${listing}. Fix the fields listed and try again.`;
+  }
+  if (error instanceof Error && error.name === 'WorkflowNotFoundError') {
+    return `${error.message}. \`imply-runbooks list\` shows the runbook ids (lifecycle:<cluster name>, …).`;
   }
   if (error instanceof Error) return error.message;
   return String(error);
@@ -117,4 +120,8 @@ export function action<Args extends unknown[]>(
       reportError(error);
     }
   };
+}
+
+function ensureSentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

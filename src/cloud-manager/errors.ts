@@ -145,7 +145,7 @@ export function errorFromResponse(
   if (status === 409) return new ClusterBusy(text, info);
   if (status >= 500) return new CloudManagerServerError(text, info);
   const hint = HINTS[status];
-  return new CloudManagerRejected(hint ? `${text}. Fix: ${hint}.` : text, info);
+  return new CloudManagerRejected(hint ? `${text.replace(/\.$/, '')}. Fix: ${hint}.` : text, info);
 }
 
 /**

@@ -1,4 +1,6 @@
+import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
+import type { ApprovalAudit, ApprovalPolicy } from './approval';
 import type { SpecChange } from './spec-changes';
 
 /** What a cancelled runbook does to the cluster it created. */
@@ -24,7 +26,8 @@ export interface RunbookProgress {
   clusterState?: string;
   currentStep?: string;
   steps: StepProgress[];
-  outcome?: 'completed' | 'failed' | 'cancelled';
+  /** `rejected`: an approver rejected the change or nobody approved it in time; nothing was applied. */
+  outcome?: 'completed' | 'rejected' | 'failed' | 'cancelled';
 }
 
 /** Timeouts and polling of the waits, all in milliseconds, with defaults in the workflow. */
@@ -50,10 +53,24 @@ export interface LifecycleInput {
   /** What cancelling the runbook does to the cluster it created. Default: keep. */
   onCancel?: CleanupPolicy;
   wait?: WaitOptions;
+  /**
+   * Who asked for the change (`--as`, IMPLY_RUNBOOKS_USER or the OS user): the approval gate refuses
+   * to let them approve it. Needed whenever `approval` is set.
+   */
+  requester?: string;
+  /** Why, in the requester's words: shown to approvers. */
+  reason?: string;
+  /** The scale step waits for approval under this policy. Absent: no gate (test clusters). */
+  approval?: ApprovalPolicy;
 }
 
 export interface LifecycleResult {
-  outcome: 'completed';
+  /** `rejected`: the scale change was rejected or timed out; nothing was applied and later steps were skipped. */
+  outcome: 'completed' | 'rejected';
+  /** Why the change was not applied (with `rejected`): the rejecter and their comment, or the timeout. */
+  reason?: string;
+  /** Every plan and decision of the approval gate, when the runbook had one. */
+  approval?: ApprovalAudit;
   clusterId: string;
   clusterName: string;
   /** The resource version after the scale step (the one verified), and the version it replaced. */
@@ -78,5 +95,10 @@ export function lifecycleStartOptions(input: LifecycleInput, taskQueue: string) 
     args: [input] as [LifecycleInput],
     workflowIdConflictPolicy: 'FAIL' as const,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    // Set at start too, so the runbook is found by cluster name before its first workflow task runs.
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.kind, value: 'lifecycle' },
+      { key: SEARCH_ATTRIBUTES.clusterName, value: input.cluster.metadata.name },
+    ],
   };
 }

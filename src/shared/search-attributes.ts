@@ -10,6 +10,8 @@ export const SEARCH_ATTRIBUTES = {
   clusterName: defineSearchAttributeKey('ImplyClusterName', 'KEYWORD'),
   step: defineSearchAttributeKey('ImplyRunbookStep', 'KEYWORD'),
   kind: defineSearchAttributeKey('ImplyRunbookKind', 'KEYWORD'),
+  /** `pending` while a change waits for approval, then `approved`, `rejected`, `timed-out` or `auto-approved`. */
+  approval: defineSearchAttributeKey('ImplyApprovalState', 'KEYWORD'),
 } as const;
 
 /** `Name=Keyword` pairs, as `temporal server start-dev --search-attribute` takes them. */

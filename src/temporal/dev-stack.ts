@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { loadConfig, webSettings, type Config } from '../config';
 import { startEmulator } from '../emulator/server';
-import { DEFAULT_NAMESPACE } from '../shared/constants';
+import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../shared/constants';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../shared/search-attributes';
 import { projectRoot } from './cli-path';
 import { startDevServer, type DevServer } from './dev-server';
 import { assertPortFree } from './ports';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process';
+import { LOGINS_FILE, startDevWeb, type DevWeb } from '../web/dev-web';
+import { ensureTokens } from '../web/tokens';
 
 export interface DevStackOptions {
   temporalPort: number;
   uiPort: number;
   emulatorPort: number;
+  /** The approvals page's port; default 8787, 0 picks a free one. */
+  webPort?: number;
+  /** Default: loadConfig() from the project folder, as the worker reads it. */
+  config?: Config;
   transitionMs: number;
   dataDir: string;
   /** Delete the stack's files in dataDir before starting. */
@@ -31,6 +38,8 @@ export interface DevStack {
   /** Shell file with the exports, the local token among them (mode 600). */
   envFile: string;
   worker: SupervisedWorker;
+  /** The approvals page, its users' sign-in links and the file holding them. */
+  web: DevWeb;
   /** Stops the worker, the emulator, then Temporal, printing each. Safe to call twice. */
   stop(): Promise<void>;
   /** Resolves with a message if the Temporal server ends before stop() was called. */
@@ -38,8 +47,9 @@ export interface DevStack {
 }
 
 const HOST = '127.0.0.1';
+const DEFAULT_WEB_PORT = 8787;
 /** The files the stack writes in its data folder: all that --fresh deletes. */
-const STACK_FILES = ['temporal.sqlite', 'emulator.sqlite', 'env.sh'];
+const STACK_FILES = ['temporal.sqlite', 'emulator.sqlite', 'env.sh', LOGINS_FILE];
 
 function prepareDataDir(options: DevStackOptions): void {
   fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -57,12 +67,14 @@ async function checkPorts(options: DevStackOptions): Promise<void> {
     ['--temporal-port', options.temporalPort],
     ['--ui-port', options.uiPort],
     ['--emulator-port', options.emulatorPort],
+    ['--web-port', options.webPort ?? DEFAULT_WEB_PORT],
   ];
   for (const [flag, port] of flags) {
     const clash = flags.find(([other, otherPort]) => other !== flag && otherPort === port && port !== 0);
     if (clash) throw new Error(`${flag} and ${clash[0]} are both ${port}: give each its own port`);
   }
   await assertPortFree(options.emulatorPort, HOST, `pass --emulator-port <port>`);
+  await assertPortFree(options.webPort ?? DEFAULT_WEB_PORT, HOST, `pass --web-port <port>`);
 }
 
 async function checkEmulator(apiUrl: string, token: string): Promise<void> {
@@ -86,7 +98,7 @@ function writeEnvFile(file: string, exports: Record<string, string>): void {
   // An alias, so `imply-runbooks …` works in that shell without `npm link`.
   const alias = `alias imply-runbooks="${command.replace(/["$`\\]/g, '\\$&')}"`;
   const body = [
-    '# Written by imply-runbooks dev: the local stack, with the emulator token. Keep it private.',
+    '# Written by imply-runbooks dev: the local stack, with the emulator and login tokens. Keep it private.',
     ...lines,
     `command -v imply-runbooks >/dev/null 2>&1 || ${alias}`,
   ];
@@ -173,11 +185,40 @@ async function startWorker(
   return worker;
 }
 
+async function startWeb(
+  options: DevStackOptions,
+  temporal: DevServer,
+  web: { config: Config; tokens: Record<string, string> },
+  cleanups: Cleanups,
+): Promise<DevWeb> {
+  const devWeb = await startDevWeb({
+    temporalAddress: temporal.address,
+    namespace: temporal.namespace,
+    taskQueue: process.env.IMPLY_RUNBOOKS_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE,
+    host: HOST,
+    port: options.webPort ?? DEFAULT_WEB_PORT,
+    config: web.config,
+    tokens: web.tokens,
+    dataDir: options.dataDir,
+    print: options.print,
+  });
+  cleanups.push(async () => {
+    await devWeb.close();
+    options.print('[web] stopped');
+  });
+  return devWeb;
+}
+
 /**
- * Starts Temporal (SQLite in dataDir), the emulator (SQLite in dataDir) and a supervised worker,
- * each healthy before the next. Starts new processes and writes dataDir/env.sh: not idempotent.
+ * Starts Temporal (SQLite in dataDir), the emulator (SQLite in dataDir), a supervised worker and the
+ * approvals page, each healthy before the next. Starts new processes and writes dataDir/env.sh and
+ * dataDir/web-logins.txt: not idempotent.
  */
 export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  // Read first: a bad configuration file stops the start before anything runs.
+  const config = options.config ?? loadConfig({ cwd: projectRoot() });
+  // The page's login tokens go in env.sh (so `imply-runbooks web` there accepts them), not to the worker.
+  const web = { config, ...ensureTokens(webSettings(config)) };
   prepareDataDir(options);
   await checkPorts(options);
   const cleanups: Cleanups = [];
@@ -195,13 +236,22 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       IMPLY_TOKEN: token,
     };
     const envFile = path.join(options.dataDir, 'env.sh');
-    writeEnvFile(envFile, exports);
+    writeEnvFile(envFile, { ...exports, ...web.exports });
     const worker = await startWorker(options, exports, cleanups);
+    const devWeb = await startWeb(options, temporal, web, cleanups);
     let stopping: Promise<void> | undefined;
     const failed = temporal.exited.then((how) =>
       stopping ? new Promise<string>(() => {}) : `[temporal] the server ended on its own (${how})`,
     );
-    return { temporal, emulatorApiUrl, envFile, worker, failed, stop: () => (stopping ??= stopAll()) };
+    return {
+      temporal,
+      emulatorApiUrl,
+      envFile,
+      worker,
+      web: devWeb,
+      failed,
+      stop: () => (stopping ??= stopAll()),
+    };
   } catch (error) {
     await stopAll();
     throw error;

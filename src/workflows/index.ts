@@ -1,3 +1,7 @@
 /** Every workflow the worker registers. Workflow code only: no I/O, no Node built-ins. */
 export { lifecycleRunbook } from './lifecycle';
 export { runbookProgressQuery } from './progress';
+export { powerRunbook } from './power';
+export { fleetRunbook } from './fleet';
+export { keepAliveRunbook, keepAliveQuery, removeKeepAliveSignal } from './keep-alive';
+export { scheduledFleetRun } from './scheduled-fleet';

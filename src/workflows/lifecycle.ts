@@ -4,26 +4,23 @@ import {
   isCancellation,
   setHandler,
   sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterConfig } from '../activities';
-import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import { formatDuration } from '../shared/durations';
 import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
-import {
-  applySpecChanges,
-  describeSpecChanges,
-  jsonEqual,
-  valueAt,
-  type SpecChange,
-} from '../shared/spec-changes';
+import { jsonEqual, valueAt, type SpecChange } from '../shared/spec-changes';
 import { changes, reads } from './activities';
+import { ApprovalGate } from './approval';
 import { waitForState, waitUntilGone } from './cluster-steps';
 import { RunbookTracker, runbookProgressQuery } from './progress';
+import { checkApprovalInput, scaleStep, type AppliedChange } from './scale-change';
 
 export const LIFECYCLE_STEPS = [
   { name: 'validate', title: 'Validate the spec (dryRun)' },
   { name: 'create', title: 'Create the cluster' },
   { name: 'wait-running', title: 'Wait until RUNNING' },
+  { name: 'plan', title: 'Plan the scale change (dryRun diff)' },
+  { name: 'approve', title: 'Approve the scale change' },
   { name: 'scale', title: 'Scale (replace the spec)' },
   { name: 'wait-scaled', title: 'Wait until RUNNING again' },
   { name: 'verify', title: 'Verify the resource version' },
@@ -31,21 +28,18 @@ export const LIFECYCLE_STEPS = [
   { name: 'delete', title: 'Delete and confirm' },
 ];
 
-interface AppliedChange {
-  before: ClusterConfig;
-  beforeVersion: number;
-  request: ClusterRequest;
-}
-
 /**
  * The tutorial as a durable runbook: create → wait until ready → scale → verify the version →
  * stop on schedule → delete. Each step is visible through `runbookProgress` and search attributes.
  */
 export async function lifecycleRunbook(input: LifecycleInput): Promise<LifecycleResult> {
-  const tracker = new RunbookTracker('lifecycle', input.cluster.metadata.name, LIFECYCLE_STEPS);
+  const tracker = new RunbookTracker('lifecycle', input.cluster.metadata.name, lifecycleSteps(input));
   setHandler(runbookProgressQuery, () => tracker.snapshot());
+  const gate = new ApprovalGate(workflowInfo().workflowId, (detail) => tracker.detail(detail));
+  gate.install();
   let clusterId: string | undefined;
   try {
+    checkApprovalInput(input);
     await tracker.step(
       'validate',
       () => changes.validateCluster(input.cluster),
@@ -66,11 +60,9 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
 
     let verifiedVersion: LifecycleResult['verifiedVersion'];
     if (input.scale.length > 0) {
-      const applied = await tracker.step(
-        'scale',
-        () => applyChange(id, input.cluster, input.scale, input.force ?? false),
-        (change) => `${describeSpecChanges(input.scale)} (from resource version ${change.beforeVersion})`,
-      );
+      const change = await scaleStep(id, input, tracker, gate);
+      if ('notApplied' in change) return await endRejected(id, change.notApplied, tracker, gate);
+      const applied = change.applied;
       tracker.cluster({ clusterName: applied.request.metadata.name });
       await tracker.step(
         'wait-scaled',
@@ -88,7 +80,9 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
           `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
       );
     } else {
-      for (const step of ['scale', 'wait-scaled', 'verify']) tracker.skip(step, 'no scale change requested');
+      for (const step of ['plan', 'approve', 'scale', 'wait-scaled', 'verify']) {
+        if (hasStep(tracker, step)) tracker.skip(step, 'no scale change requested');
+      }
     }
 
     let finalState: LifecycleResult['finalState'] = 'RUNNING';
@@ -115,6 +109,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       tracker.skip('delete', 'kept (no delete requested)');
     }
     tracker.finish('completed');
+    await gate.finish();
     const progress = tracker.snapshot();
     return {
       outcome: 'completed',
@@ -123,6 +118,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       verifiedVersion,
       finalState,
       steps: progress.steps,
+      ...withAudit(gate),
     };
   } catch (error) {
     if (isCancellation(error) && clusterId) {
@@ -134,20 +130,42 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
   }
 }
 
-/** The seam where the approval gate sits: read the cluster, then replace its spec if unchanged since. */
-async function applyChange(
+/** The steps this input shows: plan and approve only when the scale change needs approval. */
+function lifecycleSteps(input: LifecycleInput) {
+  if (input.approval) return LIFECYCLE_STEPS;
+  return LIFECYCLE_STEPS.filter((step) => step.name !== 'plan' && step.name !== 'approve');
+}
+
+function hasStep(tracker: RunbookTracker, name: string): boolean {
+  return tracker.steps.some((step) => step.name === name);
+}
+
+/** Ends the runbook cleanly after a rejected or timed-out approval: nothing applied, later steps skipped. */
+async function endRejected(
   clusterId: string,
-  base: ClusterRequest,
-  specChanges: SpecChange[],
-  force: boolean,
-): Promise<AppliedChange> {
-  const { config, summary } = await reads.getClusterConfig(clusterId);
-  const request = applySpecChanges(base, specChanges);
-  await changes.replaceCluster(clusterId, request, {
-    expectedResourceVersion: summary.resourceVersion,
-    force,
-  });
-  return { before: config, beforeVersion: summary.resourceVersion, request };
+  notApplied: { outcome: string; reason: string },
+  tracker: RunbookTracker,
+  gate: ApprovalGate,
+): Promise<LifecycleResult> {
+  const why = `not run: the scale change was ${notApplied.outcome} (${notApplied.reason})`;
+  for (const step of ['scale', 'wait-scaled', 'verify', 'stop', 'delete']) tracker.skip(step, why);
+  tracker.finish('rejected');
+  await gate.finish();
+  const progress = tracker.snapshot();
+  return {
+    outcome: 'rejected',
+    reason: `${notApplied.outcome}: ${notApplied.reason}`,
+    clusterId,
+    clusterName: progress.clusterName,
+    finalState: 'RUNNING',
+    steps: progress.steps,
+    ...withAudit(gate),
+  };
+}
+
+function withAudit(gate: ApprovalGate): Pick<LifecycleResult, 'approval'> {
+  const audit = gate.audit();
+  return audit ? { approval: audit } : {};
 }
 
 /** Checks the version went up, the history entry before it is the old config, and the change is in place. */

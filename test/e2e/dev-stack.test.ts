@@ -20,7 +20,11 @@ interface DevRun {
 }
 
 function runDev(args: string[]): DevRun {
-  const child = spawn(process.execPath, [BIN, 'dev', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Any free port for the approvals page unless the test picks one: 8787 may be in use on a shared machine.
+  const webPort = args.includes('--web-port') ? [] : ['--web-port', '0'];
+  const child = spawn(process.execPath, [BIN, 'dev', ...args, ...webPort], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {

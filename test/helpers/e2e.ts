@@ -173,7 +173,7 @@ async function createScenario(environment: E2eEnvironment, options: ScenarioOpti
         connection: environment.connection,
         namespace: environment.namespace,
         taskQueue,
-        activities: createActivities({ api }),
+        activities: createActivities({ api, temporal: { client: environment.client, namespace: environment.namespace } }),
         shutdownGraceTime: '1s',
       });
       const running = worker.run();

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities, ClusterConfig, ClusterSummary } from '../../src/activities';
+import type { FleetActivities } from '../../src/activities/fleet';
 import { diffClusters, formatDiff } from '../../src/cloud-manager/diff';
 import type { ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
 import type { ApprovalEvent } from '../../src/shared/approval';
@@ -62,7 +63,8 @@ export function fakeClusterApi(options: FakeOptions = {}) {
     cluster.history.push(structuredClone(change));
   };
 
-  const activities: Activities = {
+  // The fleet's activities come from fake-fleet-api.ts, over these clusters.
+  const activities: Omit<Activities, keyof FleetActivities | 'notifyFleetRun'> = {
     async validateCluster(request: ClusterRequest) {
       calls.push('validateCluster');
       return { name: request.metadata.name };

@@ -9,6 +9,7 @@ interface DevOptions {
   temporalPort: number;
   uiPort?: number;
   emulatorPort: number;
+  webPort: number;
   transitionMs: number;
   dataDir?: string;
   demo: boolean;
@@ -25,6 +26,11 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parseWebPort(value: string): number {
+  // 0 picks a free port: for tests and for running two stacks side by side.
+  return value === '0' ? 0 : parsePort(value);
+}
+
 function parseMilliseconds(value: string): number {
   if (!/^\d+$/.test(value))
     throw new InvalidArgumentError('use a whole number of milliseconds, such as 3000.');
@@ -39,6 +45,7 @@ export function registerDevCommand(program: Command): void {
     .option('--temporal-port <port>', 'Temporal gRPC port', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal web UI port (default: temporal port + 1000, so 8233)', parsePort)
     .option('--emulator-port <port>', 'Cloud Manager emulator port', parsePort, 8080)
+    .option('--web-port <port>', 'approvals page port (0: any free port)', parseWebPort, 8787)
     .option(
       '--transition-ms <ms>',
       'how long each emulated cluster transition takes',
@@ -67,6 +74,7 @@ function printUsage(stack: DevStack): void {
     `      export TEMPORAL_ADDRESS=${stack.temporal.address}`,
     `      export IMPLY_API_URL=${stack.emulatorApiUrl}`,
     `      or, with the local token too: source ${envFile}   (mode 600; the token is not printed)`,
+    `      approvals page: ${stack.web.publicUrl}/approvals   (sign-in links: ${showPath(stack.web.loginsFile)}, mode 600)`,
     '      then, for example:',
     '        imply-runbooks clusters list',
     '        imply-runbooks run lifecycle --spec examples/tutorial-cluster.json --wait',
@@ -119,6 +127,7 @@ export async function runDevStack(options: DevOptions): Promise<number> {
       temporalPort: options.temporalPort,
       uiPort: options.uiPort ?? options.temporalPort + 1000,
       emulatorPort: options.emulatorPort,
+      webPort: options.webPort,
       transitionMs: options.transitionMs,
       dataDir: path.resolve(options.dataDir ?? path.join(projectRoot(), '.data')),
       fresh: Boolean(options.fresh),

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { loadConfig, webSettings } from '../../config';
+import type { LifecycleInput } from '../../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { runbookProgressQuery } from '../../workflows';
 import { lifecycleInputFromFlags, type LifecycleFlags } from '../lifecycle-input';
@@ -41,6 +43,16 @@ export function registerRunbookCommands(program: Command): void {
     .option('--transition-timeout <duration>', 'how long one create/update/stop may take (default 1h)')
     .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
     .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--config <file>',
+      'configuration with the approval policies (default: IMPLY_RUNBOOKS_CONFIG, ./imply-runbooks.config.yaml, built-in)',
+    )
+    .option(
+      '--as <user>',
+      'who asks for the change (default: IMPLY_RUNBOOKS_USER, else the OS user); they cannot approve it',
+    )
+    .option('--reason <text>', 'why the change is needed, shown to approvers')
+    .option('--no-approval', 'apply the scale change without approval: only for test clusters')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print the runbook id (and with --wait the result) as JSON')
     .action(
@@ -53,6 +65,7 @@ export function registerRunbookCommands(program: Command): void {
             return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
           console.log(`Started runbook ${handle.workflowId}`);
           if (link) console.log(`Temporal UI: ${link}`);
+          for (const line of approvalAdvice(input, handle.workflowId, flags.config)) console.log(line);
           if (!flags.wait) {
             console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
             return;
@@ -141,8 +154,33 @@ export function registerRunbookCommands(program: Command): void {
     );
 }
 
+/** How to approve the scale change this runbook will ask for, and a warning when nobody else can. */
+export function approvalAdvice(input: LifecycleInput, runbookId: string, configPath?: string): string[] {
+  const policy = input.approval;
+  if (!policy) return [];
+  const others = policy.stage.approvers.filter((approver) => approver !== input.requester);
+  const page = `${webSettings(loadConfig({ path: configPath })).publicUrl}/approvals/${encodeURIComponent(runbookId)}`;
+  const lines = [
+    `The scale step waits for ${policy.stage.required} approval(s) from ${policy.stage.groups.join(', ')} ` +
+      `(${policy.stage.approvers.join(', ')}); policy "${policy.name}", requested by ${input.requester}.`,
+    `Approve it: imply-runbooks approve ${runbookId} --as ${others[0] ?? '<approver>'}   or on the page: ${page}`,
+  ];
+  if (others.length < policy.stage.required) {
+    lines.push(
+      `Warning: only ${others.length} approver(s) besides ${input.requester}, who cannot approve their own change; ` +
+        'it will time out unless the policy escalates. Start it --as someone else, or change the policy.',
+    );
+  }
+  return lines;
+}
+
 function reportEnd(end: RunbookEnd, json?: boolean): void {
   if (json) printJson(end);
+  if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
+    if (!json) console.error(`Runbook ended without applying the change: ${end.result.reason ?? 'rejected'}`);
+    process.exitCode = 1;
+    return;
+  }
   if (end.outcome === 'completed') {
     const { result } = end;
     if (!json)

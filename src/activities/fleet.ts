@@ -1,0 +1,138 @@
+import type { Client } from '@temporalio/client';
+import type { CloudManagerClient } from '../cloud-manager/client';
+import { DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
+import type { ClusterSelector, KeepAlive, NodeGroup } from '../shared/power';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { isOptedOut, matchesSelector, type SelectableCluster } from '../shared/selector';
+import { summarize, type ClusterSummary } from './clusters';
+import { callApi, permanentFailure } from './failures';
+
+/** One selected cluster as the fleet run needs it: kept small, since it lands in workflow history. */
+export interface FleetCluster {
+  id: string;
+  name: string;
+  state: string;
+  /** Carries the selector's opt-out tag: reported as skipped, never touched. */
+  optedOut: boolean;
+}
+
+export interface FleetSelection {
+  clusters: FleetCluster[];
+  /** Ids or names the selector lists explicitly that match no live cluster. */
+  missing: string[];
+}
+
+/** A keep-alive as visibility shows it: the override plus its workflow's status (the audit trail). */
+export interface KeepAliveRecord extends KeepAlive {
+  workflowId: string;
+  status: string;
+  closedAt?: string;
+}
+
+/** The Temporal client activities use to read visibility; the worker's own connection. */
+export interface TemporalAccess {
+  client: Client;
+  namespace: string;
+}
+
+const GONE_STATES = new Set(['DELETING', 'DELETED']);
+const KEEP_ALIVE_KIND = 'keep-alive';
+
+function selectable(cluster: Cluster): SelectableCluster {
+  return {
+    id: cluster.metadata.uid,
+    name: cluster.metadata.name,
+    tags: (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) })),
+  };
+}
+
+/** What a cluster runs on, per node group: what it costs per hour while running. Pure. */
+export function nodeGroupsOf(cluster: Cluster): NodeGroup[] {
+  const groups: NodeGroup[] = [];
+  const add = (group: string, tier: { replicas: number; instanceType: string } | undefined) => {
+    if (tier) groups.push({ group, instanceType: tier.instanceType, replicas: tier.replicas });
+  };
+  add('master', cluster.spec.master);
+  add('query', cluster.spec.query);
+  for (const name of DATA_TIERS) add(`data.${name}`, cluster.spec.data?.[name]);
+  return groups;
+}
+
+function isKeepAlive(value: unknown): value is KeepAlive {
+  const candidate = value as Partial<KeepAlive> | undefined;
+  return typeof candidate?.clusterId === 'string' && typeof candidate.until === 'string';
+}
+
+/**
+ * Keep-alive overrides from Temporal visibility (workflows of kind `keep-alive`, the override in
+ * their memo): running ones whose time has not passed, or with `all` every one ever set. Read-only.
+ */
+export async function findKeepAlives(
+  client: Client,
+  options: { all?: boolean; now?: number } = {},
+): Promise<KeepAliveRecord[]> {
+  const now = options.now ?? Date.now();
+  const running = options.all ? '' : ` AND ExecutionStatus = 'Running'`;
+  const query = `${SEARCH_ATTRIBUTES.kind.name} = '${KEEP_ALIVE_KIND}'${running}`;
+  const records: KeepAliveRecord[] = [];
+  for await (const execution of client.workflow.list({ query })) {
+    const keepAlive = execution.memo?.keepAlive;
+    if (!isKeepAlive(keepAlive)) continue;
+    const status = execution.status.name;
+    // A worker that was down may not have woken the workflow at `until` yet: expired all the same.
+    if (!options.all && Date.parse(keepAlive.until) <= now) continue;
+    records.push({ ...keepAlive, workflowId: execution.workflowId, status, closedAt: execution.closeTime?.toISOString() });
+  }
+  return records;
+}
+
+/** Activities of the fleet run and the power runbook; reads only. */
+export const fleetActivities = ({ api, temporal }: { api: CloudManagerClient; temporal?: TemporalAccess }) => ({
+  /**
+   * Lists the live clusters the selector picks (one API call, filtered here so thousands of clusters
+   * never enter history), marking opted-out ones, and the explicit ids that match none. Read-only.
+   */
+  async selectClusters(selector: ClusterSelector): Promise<FleetSelection> {
+    const live = (await callApi(() => api.listClusters())).filter(
+      (cluster) => !GONE_STATES.has(String(cluster.status?.state ?? '')),
+    );
+    const clusters = live.flatMap((cluster): FleetCluster[] => {
+      const view = selectable(cluster);
+      if (!matchesSelector(view, selector)) return [];
+      const state = summarize(cluster).state;
+      return [{ id: view.id, name: view.name, state, optedOut: isOptedOut(view, selector) }];
+    });
+    const missing = (selector.clusters ?? []).filter(
+      (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),
+    );
+    return { clusters, missing };
+  },
+
+  /** Reads a cluster's state and its node groups (what it costs running). Read-only. */
+  async readClusterPower(clusterId: string): Promise<{ summary: ClusterSummary; nodes: NodeGroup[] }> {
+    const cluster = await callApi(() => api.getCluster(clusterId));
+    return { summary: summarize(cluster), nodes: nodeGroupsOf(cluster) };
+  },
+
+  /** The keep-alive overrides in force, from Temporal visibility. Read-only; safe to retry. */
+  async listKeepAlives(): Promise<KeepAlive[]> {
+    if (!temporal) {
+      // Stopping a cluster someone asked to keep alive is worse than not running: fail loudly.
+      throw permanentFailure(
+        'WorkerMisconfigured',
+        'this worker has no Temporal client for keep-alive lookups: start it with `imply-runbooks worker`',
+      );
+    }
+    const records = await findKeepAlives(temporal.client);
+    return records.map(({ clusterId, clusterName, until, reason, setBy, setAt }) => ({
+      clusterId,
+      clusterName,
+      until,
+      reason,
+      setBy,
+      setAt,
+    }));
+  },
+});
+
+export type FleetActivities = ReturnType<typeof fleetActivities>;

@@ -1,0 +1,44 @@
+import type { CloudManagerClient } from '../cloud-manager/client';
+import { diffClusters, formatDiff } from '../cloud-manager/diff';
+import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
+import type { ChangePlan } from '../shared/approval';
+import { callApi } from './failures';
+
+/** The part of a cluster a change can alter: its configuration without the status. */
+function configOf(cluster: Cluster): { metadata: Cluster['metadata']; spec: Cluster['spec'] } {
+  return { metadata: cluster.metadata, spec: cluster.spec };
+}
+
+/** Plans of changes for the approval gate; they read and validate, never write. */
+export const planActivities = ({ api }: { api: CloudManagerClient }) => ({
+  /**
+   * Reads the cluster, validates replacing its configuration with `request` by a dryRun PUT, and
+   * lists field by field what would change. Read-only; safe to retry. The gate numbers the plan.
+   */
+  async planChange(
+    clusterId: string,
+    request: ClusterRequest,
+    requester: string,
+    reason?: string,
+  ): Promise<Omit<ChangePlan, 'version'>> {
+    const current = await callApi(() => api.getCluster(clusterId));
+    const body: ClusterRequest = { ...request, metadata: { ...request.metadata, uid: clusterId } };
+    // Diff the dryRun answer, not the request: both sides then carry the defaults the API fills in,
+    // so only the fields the change really moves show up.
+    const wouldBe = await callApi(() => api.replaceCluster(clusterId, body, { dryRun: true }));
+    const entries = diffClusters(configOf(current), configOf(wouldBe));
+    const plan: Omit<ChangePlan, 'version'> = {
+      clusterId,
+      clusterName: current.metadata.name,
+      resourceVersion: current.status?.resourceVersion ?? 0,
+      changes: entries.map((entry) => ({ ...entry })),
+      diffLines: entries.length > 0 ? formatDiff(entries).split('\n') : [],
+      requester,
+      createdAt: new Date().toISOString(),
+    };
+    if (reason !== undefined) plan.reason = reason;
+    return plan;
+  },
+});
+
+export type PlanActivities = ReturnType<typeof planActivities>;

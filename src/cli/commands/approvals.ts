@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { approvalLink } from '../../activities/approval-message';
+import { loadConfig, webSettings } from '../../config';
+import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../../shared/approval';
+import { formatDuration } from '../../shared/durations';
+import {
+  deciderIdentity,
+  listPendingApprovals,
+  readAudit,
+  readPendingApproval,
+  sendDecision,
+  type PendingApprovalRow,
+} from '../approvals-client';
+import { action, printJson, printTable } from '../output';
+import { withTemporal } from '../runbook-client';
+
+const indent = (lines: readonly string[]) => lines.map((line) => `    ${line}`);
+
+function timeLeft(deadline: string, now = Date.now()): string {
+  const ms = Date.parse(deadline) - now;
+  return ms > 0 ? `in ${formatDuration(ms)}` : 'due now';
+}
+
+function approvalsSoFar(pending: PendingApproval): string {
+  const by = pending.approvals.length > 0 ? ` (${pending.approvals.join(', ')})` : '';
+  return `${pending.approvals.length} of ${pending.required}${by}`;
+}
+
+function describePending(row: PendingApprovalRow, publicUrl: string): string[] {
+  const { pending, runbookId } = row;
+  if (!pending) return [`${runbookId}: waiting for approval; ${row.problem ?? 'no details'}`];
+  const { plan } = pending;
+  const escalated = pending.stage === 'escalated' ? ', escalated' : '';
+  return [
+    `${runbookId}: change to ${plan.clusterName} (${plan.clusterId})`,
+    `  asked by:   ${plan.requester} at ${plan.createdAt}${plan.reason ? ` (${plan.reason})` : ''}`,
+    `  approvals:  ${approvalsSoFar(pending)}, policy ${pending.policy}${escalated}`,
+    `  approvers:  ${pending.approvers.join(', ')} (${pending.groups.join(', ')})`,
+    `  deadline:   ${pending.deadline} (${timeLeft(pending.deadline)})`,
+    `  plan ${plan.version}, against resource version ${plan.resourceVersion}:`,
+    ...indent(plan.diffLines.length > 0 ? plan.diffLines : ['(no field changes)']),
+    `  decide:     imply-runbooks approve ${runbookId} --as <you>  |  reject ${runbookId} --reason <why> --as <you>`,
+    `  page:       ${approvalLink(publicUrl, runbookId)}`,
+  ];
+}
+
+function outcomeLine(ack: DecisionAck, pending: PendingApproval): string {
+  if (ack.state === 'approved') return `approved ${ack.approvals} of ${ack.required}: the runbook goes on`;
+  if (ack.state === 'rejected') return 'rejected: the runbook ends with nothing applied';
+  const missing = ack.required - ack.approvals;
+  return (
+    `approved ${ack.approvals} of ${ack.required}: waiting for ${missing} more ` +
+    `approval${missing === 1 ? '' : 's'} from ${pending.approvers.join(', ')}`
+  );
+}
+
+async function decide(
+  runbookId: string,
+  decision: DecisionRequest['decision'],
+  flags: { as?: string; comment?: string; json?: boolean },
+): Promise<void> {
+  const decider = deciderIdentity(flags.as);
+  if (decision === 'reject' && !flags.comment?.trim()) {
+    throw new Error('reject needs a reason: pass --reason <text> (it is kept in the audit)');
+  }
+  await withTemporal(async (client) => {
+    const pending = await readPendingApproval(client, runbookId);
+    const { plan } = pending;
+    const request: DecisionRequest = { decider, decision, planVersion: plan.version };
+    if (flags.comment) request.comment = flags.comment;
+    const ack = await sendDecision(client, runbookId, request);
+    if (flags.json) return printJson({ runbookId, planVersion: plan.version, decider, ...ack });
+    const verb = decision === 'approve' ? 'Approving' : 'Rejecting';
+    console.log(
+      `${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
+    );
+    for (const line of indent(plan.diffLines)) console.log(line);
+    console.log(outcomeLine(ack, pending));
+  });
+}
+
+function printAudit(runbookId: string, status: string, audit: ApprovalAudit | undefined): void {
+  if (!audit) return console.log(`${runbookId} (${status}) has not asked for approval`);
+  console.log(`${runbookId} (${status}): policy ${audit.policy}, outcome ${audit.outcome ?? 'pending'}`);
+  for (const plan of audit.plans) {
+    console.log(
+      `plan ${plan.version} by ${plan.requester} at ${plan.createdAt}, against resource version ${plan.resourceVersion}:`,
+    );
+    for (const line of indent(plan.diffLines)) console.log(line);
+  }
+  if (audit.decisions.length === 0) return console.log('no decisions yet');
+  printTable(audit.decisions, [
+    { header: 'AT', value: (decision) => decision.at },
+    { header: 'DECIDER', value: (decision) => decision.decider },
+    { header: 'DECISION', value: (decision) => decision.decision },
+    { header: 'PLAN', value: (decision) => String(decision.planVersion) },
+    { header: 'VIA', value: (decision) => decision.via },
+    {
+      header: 'OUTCOME',
+      value: (decision) => (decision.reason ? `${decision.outcome}: ${decision.reason}` : decision.outcome),
+    },
+    { header: 'COMMENT', value: (decision) => decision.comment },
+  ]);
+}
+
+/** `imply-runbooks approvals | approve | reject | audit`: decide on changes waiting for approval. */
+export function registerApprovalCommands(program: Command): void {
+  program
+    .command('approvals')
+    .description('List the changes waiting for approval, with their plan diff')
+    .option('--json', 'print JSON')
+    .option(
+      '--config <file>',
+      'configuration file, for the approval page links (default: IMPLY_RUNBOOKS_CONFIG or ./imply-runbooks.config.yaml)',
+    )
+    .action(
+      action(async (flags: { json?: boolean; config?: string }) => {
+        const { publicUrl } = webSettings(loadConfig({ path: flags.config }));
+        const rows = await withTemporal((client) => listPendingApprovals(client));
+        if (flags.json) {
+          return printJson(rows.map((row) => ({ ...row, link: approvalLink(publicUrl, row.runbookId) })));
+        }
+        if (rows.length === 0) return console.log('No change is waiting for approval.');
+        console.log(rows.map((row) => describePending(row, publicUrl).join('\n')).join('\n\n'));
+      }),
+    );
+
+  program
+    .command('approve <runbook-id>')
+    .description('Approve the change a runbook waits for (the plan shown by `approvals`)')
+    .option('--as <user>', 'who approves (default: IMPLY_RUNBOOKS_USER)')
+    .option('--comment <text>', 'a note kept in the audit')
+    .option('--json', 'print the answer as JSON')
+    .action(
+      action((runbookId: string, flags: { as?: string; comment?: string; json?: boolean }) =>
+        decide(runbookId, 'approve', flags),
+      ),
+    );
+
+  program
+    .command('reject <runbook-id>')
+    .description('Reject the change a runbook waits for: it ends with nothing applied')
+    .requiredOption('--reason <text>', 'why, kept in the audit and told to the requester')
+    .option('--as <user>', 'who rejects (default: IMPLY_RUNBOOKS_USER)')
+    .option('--json', 'print the answer as JSON')
+    .action(
+      action((runbookId: string, flags: { as?: string; reason: string; json?: boolean }) =>
+        decide(runbookId, 'reject', { as: flags.as, comment: flags.reason, json: flags.json }),
+      ),
+    );
+
+  program
+    .command('audit <runbook-id>')
+    .description('Show every plan and decision of a runbook: who, when, plan version, comment, outcome')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (runbookId: string, flags: { json?: boolean }) => {
+        const { status, audit } = await withTemporal((client) => readAudit(client, runbookId));
+        if (flags.json) return printJson({ runbookId, status, ...(audit ?? { plans: [], decisions: [] }) });
+        printAudit(runbookId, status, audit);
+      }),
+    );
+}

@@ -1,0 +1,168 @@
+import type { Command } from 'commander';
+import { definitionFromFlags, type ScheduleCreateFlags } from '../../schedules/definition-from-flags';
+import { formatScheduleList, formatScheduleView } from '../../schedules/schedule-output';
+import {
+  createPowerSchedule,
+  deletePowerSchedule,
+  listPowerSchedules,
+  pausePowerSchedule,
+  triggerPowerSchedule,
+  unpausePowerSchedule,
+} from '../../schedules/schedule-service';
+import { describePowerSchedule } from '../../schedules/schedule-views';
+import type { PowerAction } from '../../shared/power';
+import { requesterFrom } from '../lifecycle-input';
+import { action, printJson } from '../output';
+import { withTemporal } from '../runbook-client';
+import { ensureSearchAttributes } from '../search-attributes-setup';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `imply-runbooks schedule create | list | describe | pause | unpause | trigger | delete`. */
+export function registerScheduleCommands(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description('Stop and start clusters on a timetable (Temporal Schedules: <name>-stop and <name>-start)');
+  registerCreate(schedule);
+
+  schedule
+    .command('list')
+    .description('List power schedules with their next run')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (flags: { json?: boolean }) => {
+        await withTemporal(async (client) => {
+          const listings = await listPowerSchedules(client);
+          if (flags.json) return printJson(listings);
+          if (listings.length === 0)
+            return console.log('No schedules yet: create one with `imply-runbooks schedule create`');
+          process.stdout.write(formatScheduleList(listings));
+        });
+      }),
+    );
+
+  schedule
+    .command('describe <name>')
+    .description('Show next runs, recent runs and their outcome, paused state and note')
+    .option('--next <n>', 'how many next runs to show', '5')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (name: string, flags: { json?: boolean; next: string }) => {
+        await withTemporal(async (client) => {
+          const view = await describePowerSchedule(client, name, Number(flags.next) || 5);
+          if (flags.json) return printJson(view);
+          process.stdout.write(formatScheduleView(view));
+        });
+      }),
+    );
+
+  schedule
+    .command('pause <name>')
+    .description('Pause both actions (no scheduled stop or start until unpaused)')
+    .option('--reason <text>', 'why: shown by describe')
+    .option('--as <user>', 'who pauses (default IMPLY_RUNBOOKS_USER or the OS user)')
+    .action(
+      action(async (name: string, flags: { reason?: string; as?: string }) => {
+        const note = `paused by ${requesterFrom(flags.as)}${flags.reason ? `: ${flags.reason}` : ''}`;
+        await withTemporal((client) => pausePowerSchedule(client, name, note));
+        console.log(`Paused ${name} (${note})`);
+      }),
+    );
+
+  schedule
+    .command('unpause <name>')
+    .description('Resume both actions')
+    .option('--as <user>', 'who unpauses (default IMPLY_RUNBOOKS_USER or the OS user)')
+    .action(
+      action(async (name: string, flags: { as?: string }) => {
+        const note = `unpaused by ${requesterFrom(flags.as)}`;
+        await withTemporal((client) => unpausePowerSchedule(client, name, note));
+        console.log(`Unpaused ${name}`);
+      }),
+    );
+
+  schedule
+    .command('trigger <name>')
+    .description('Run one action of the schedule now')
+    .requiredOption('--action <stop|start>', 'which action to run now')
+    .action(
+      action(async (name: string, flags: { action: string }) => {
+        const chosen = powerAction(flags.action);
+        const scheduleId = await withTemporal((client) => triggerPowerSchedule(client, name, chosen));
+        console.log(`Triggered ${scheduleId}: follow it with \`imply-runbooks schedule describe ${name}\``);
+      }),
+    );
+
+  schedule
+    .command('delete <name>')
+    .description('Delete both schedules (runs already started finish)')
+    .action(
+      action(async (name: string) => {
+        const deleted = await withTemporal((client) => deletePowerSchedule(client, name));
+        console.log(`Deleted ${deleted.join(' and ')}`);
+      }),
+    );
+}
+
+function registerCreate(schedule: Command): void {
+  schedule
+    .command('create <name>')
+    .description('Create <name>-stop and <name>-start: stop and start the selected clusters on a timetable')
+    .option(
+      '--stop <when>',
+      'when to stop, e.g. "Mon-Fri 19:00" (days and 24-hour time; join several with ";")',
+    )
+    .option('--start <when>', 'when to start, e.g. "Mon-Fri 07:00"')
+    .option('--timezone <zone>', 'IANA zone the times are in, e.g. Europe/Berlin')
+    .option(
+      '--select <selector>',
+      'clusters: tag=value, name=<glob> or ids=a,b (repeatable; all must match)',
+      collect,
+    )
+    .option('--opt-out-tag <key=value>', 'tag that opts a cluster out (default imply-runbooks/schedule=off)')
+    .option(
+      '--skip-dates <dates>',
+      'do nothing on these dates: 2026-12-24,2026-12-25, 12-24 (yearly), ranges a..b',
+      collect,
+    )
+    .option(
+      '--holidays <file.ics|dates>',
+      'an iCalendar file of all-day holidays, or a list like --skip-dates',
+      collect,
+    )
+    .option(
+      '--catchup-window <duration>',
+      'a run missed by an outage still happens if this late at most (default 1h)',
+    )
+    .option('--concurrency <n>', 'clusters acted on at once (default 10)')
+    .option('--rate <n>', 'Cloud Manager requests per second for the whole fleet (default 10)')
+    .option(
+      '--max-failure-share <x>',
+      'stop starting new clusters above this share of failures (default 0.3)',
+    )
+    .option('--transition-timeout <duration>', 'how long one stop or start may take (default 1h)')
+    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option('--as <user>', 'who creates it (default IMPLY_RUNBOOKS_USER or the OS user)')
+    .option('--json', 'print the created schedule as JSON')
+    .action(
+      action(async (name: string, flags: ScheduleCreateFlags & { as?: string; json?: boolean }) => {
+        const definition = definitionFromFlags(name, flags, requesterFrom(flags.as));
+        await withTemporal(async (client, settings) => {
+          await ensureSearchAttributes(client.connection, settings.namespace);
+          await createPowerSchedule(client, definition, settings.taskQueue);
+          const view = await describePowerSchedule(client, name);
+          if (flags.json) return printJson(view);
+          console.log(
+            `Created schedules ${name}-stop and ${name}-start on task queue "${settings.taskQueue}"`,
+          );
+          process.stdout.write(formatScheduleView(view));
+        });
+      }),
+    );
+}
+
+function powerAction(text: string): PowerAction {
+  if (text === 'stop' || text === 'start') return text;
+  throw new Error(`--action "${text}" is not an action: give stop or start`);
+}

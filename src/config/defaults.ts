@@ -1,0 +1,29 @@
+import type { ApprovalsConfig, WebConfig, WebhookConfig } from './schema';
+
+/** The configuration after defaults: what every consumer reads. */
+export interface Config {
+  /** The file it came from, or undefined for the built-in local defaults. */
+  source: string | undefined;
+  approvals: ApprovalsConfig;
+  notifications: { webhooks: WebhookConfig[] };
+  web: WebConfig;
+}
+
+/** Used when no configuration file exists: two local approvers, one approval needed, a day to decide. */
+export const LOCAL_DEFAULTS: Config = Object.freeze({
+  source: undefined,
+  approvals: {
+    groups: { ops: ['alice', 'bob'] },
+    default: { approvers: ['ops'], required: 1, timeout: 86_400_000, onTimeout: 'reject' },
+    policies: [],
+  },
+  notifications: { webhooks: [] },
+  web: {
+    publicUrl: 'http://127.0.0.1:8787',
+    identityHeader: 'X-Forwarded-User',
+    users: {
+      alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' },
+      bob: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_BOB' },
+    },
+  },
+}) as Config;

@@ -1,0 +1,99 @@
+import type { ApprovalPolicy, ApprovalStage } from '../shared/approval';
+import type { Config } from './defaults';
+import { ConfigFileError } from './load';
+import { stageMembers } from './references';
+import type { DefaultPolicyConfig, NamedPolicyConfig, StageConfig, WebConfig } from './schema';
+
+export { CONFIG_FILE_NAME, ConfigFileError, formatKey, loadConfig, parseConfigText } from './load';
+export type { LoadConfigOptions } from './load';
+export { LOCAL_DEFAULTS } from './defaults';
+export type { Config } from './defaults';
+export type { WebConfig, WebhookConfig } from './schema';
+
+/** What a cluster is matched on: its name and its `spec.awsTags`. */
+export interface ClusterIdentity {
+  name: string;
+  tags: ReadonlyArray<{ name: string; value: string }>;
+}
+
+export type ApprovalEventKind = 'requested' | 'decided' | 'timed-out' | 'escalated';
+
+/** Matches a whole name against a glob where `*` is any run of characters and `?` one character. Pure. */
+export function globMatches(glob: string, name: string): boolean {
+  const pattern = glob
+    .split('')
+    .map((character) => {
+      if (character === '*') return '.*';
+      if (character === '?') return '.';
+      return character.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('');
+  return new RegExp(`^${pattern}$`).test(name);
+}
+
+function policyMatches(policy: NamedPolicyConfig, cluster: ClusterIdentity): boolean {
+  const { tags, name } = policy.match;
+  if (name !== undefined && !globMatches(name, cluster.name)) return false;
+  return Object.entries(tags ?? {}).every(([tagName, value]) =>
+    cluster.tags.some((tag) => tag.name === tagName && tag.value === value),
+  );
+}
+
+function toStage(stage: StageConfig, groups: Record<string, string[]>): ApprovalStage {
+  return {
+    groups: [...stage.approvers],
+    approvers: stageMembers(stage.approvers, groups),
+    required: stage.required,
+    timeoutMs: stage.timeout,
+  };
+}
+
+/** The policy for a cluster: the first policy whose match holds, else the default; groups expanded to people. Pure. */
+export function resolveApprovalPolicy(config: Config, cluster: ClusterIdentity): ApprovalPolicy {
+  const { groups, policies } = config.approvals;
+  const matched = policies.find((policy) => policyMatches(policy, cluster));
+  const policy: DefaultPolicyConfig = matched ?? config.approvals.default;
+  const resolved: ApprovalPolicy = { name: matched?.name ?? 'default', stage: toStage(policy, groups) };
+  if (policy.onTimeout === 'escalate' && policy.escalation !== undefined) {
+    resolved.escalation = toStage(policy.escalation, groups);
+  }
+  if (policy.autoApprove !== undefined) resolved.autoApprove = { ...policy.autoApprove };
+  return resolved;
+}
+
+/**
+ * The webhook URLs to post to, read from the environment; with `event`, only the webhooks that want it.
+ * Throws naming the key when a named variable is unset. Pure but for reading `env`.
+ */
+export function webhookUrls(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+  event?: ApprovalEventKind,
+): string[] {
+  const urls: string[] = [];
+  config.notifications.webhooks.forEach((webhook, index) => {
+    if (event !== undefined && webhook.events !== undefined && !webhook.events.includes(event)) return;
+    if (webhook.url !== undefined) {
+      urls.push(webhook.url);
+      return;
+    }
+    const name = webhook.urlEnv as string;
+    const value = env[name];
+    if (value === undefined || value.trim() === '') {
+      throw new ConfigFileError(config.source ?? 'configuration', [
+        `notifications.webhooks[${index}].urlEnv: the environment variable ${name} is not set: export it with the webhook URL, or remove this webhook`,
+      ]);
+    }
+    urls.push(value.trim());
+  });
+  return urls;
+}
+
+/** The approvals page's settings: public URL (no trailing slash), identity header, users and their token variables. Pure. */
+export function webSettings(config: Config): WebConfig {
+  return {
+    publicUrl: config.web.publicUrl.replace(/\/+$/, ''),
+    identityHeader: config.web.identityHeader,
+    users: { ...config.web.users },
+  };
+}

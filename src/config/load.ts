@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, parse, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configFileSchema, type ConfigFile } from './schema';
+import { checkReferences } from './references';
+import { LOCAL_DEFAULTS, type Config } from './defaults';
+
+/** The file `loadConfig` looks for in the working directory when no path is given. */
+export const CONFIG_FILE_NAME = 'imply-runbooks.config.yaml';
+
+export interface LoadConfigOptions {
+  /** From `--config`; beats the environment. */
+  path?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** A bad configuration file: every line names the key (`approvals.policies[0].required: must be at least 1`). */
+export class ConfigFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.join('; ')}`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+function findFile(options: LoadConfigOptions): string | undefined {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.IMPLY_RUNBOOKS_CONFIG;
+  if (explicit !== undefined && explicit !== '') {
+    const file = resolve(cwd, explicit);
+    const source = options.path !== undefined ? '--config' : 'IMPLY_RUNBOOKS_CONFIG';
+    if (!existsSync(file)) {
+      throw new ConfigFileError(file, [
+        `not found (named by ${source}): check the path, or leave it out to use ${CONFIG_FILE_NAME} or the built-in local defaults`,
+      ]);
+    }
+    return file;
+  }
+  const inWorkingDirectory = resolve(cwd, CONFIG_FILE_NAME);
+  return existsSync(inWorkingDirectory) ? inWorkingDirectory : undefined;
+}
+
+/** Formats a zod path the way people write keys: `approvals.policies[0].required`. */
+export function formatKey(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length > 0 ? `${formatKey(issue.path)}: ` : '';
+    return `${where}unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}: check the spelling`;
+  }
+  return `${issue.path.length > 0 ? formatKey(issue.path) : '(top level)'}: ${issue.message}`;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const lineCounter = new LineCounter();
+  try {
+    return parse(text, { prettyErrors: false, lineCounter }) ?? {};
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      // No source excerpt: the offending line could hold a secret someone pasted by mistake.
+      const position = lineCounter.linePos(error.pos[0]);
+      const where = position ? `line ${position.line}, column ${position.col}: ` : '';
+      throw new ConfigFileError(file, [`${where}not valid YAML (${error.code})`]);
+    }
+    throw error;
+  }
+}
+
+/** Parses and checks configuration text; throws ConfigFileError naming every bad key. Pure. */
+export function parseConfigText(text: string, file = CONFIG_FILE_NAME): Config {
+  const result = configFileSchema.safeParse(parseYaml(file, text));
+  if (!result.success) throw new ConfigFileError(file, result.error.issues.map(describeIssue));
+  const problems = checkReferences(result.data);
+  if (problems.length > 0) throw new ConfigFileError(file, problems);
+  return withDefaults(result.data, file);
+}
+
+function withDefaults(file: ConfigFile, source: string): Config {
+  return {
+    source,
+    approvals: file.approvals ?? LOCAL_DEFAULTS.approvals,
+    notifications: file.notifications ?? LOCAL_DEFAULTS.notifications,
+    web: file.web ?? LOCAL_DEFAULTS.web,
+  };
+}
+
+/** Reads the configuration: --config, IMPLY_RUNBOOKS_CONFIG, ./imply-runbooks.config.yaml, else local defaults. Read-only. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const file = findFile(options);
+  if (file === undefined) return LOCAL_DEFAULTS;
+  return parseConfigText(readFileSync(file, 'utf8'), file);
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { parseDuration } from '../shared/durations';
+
+/**
+ * The configuration file's shape. Strict everywhere, so a misspelt key is an error naming it rather
+ * than a setting silently ignored; secrets appear only as the names of environment variables.
+ */
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+const nameSchema = z.string({ error: 'must be a name' }).trim().min(1, { error: 'must not be empty' });
+
+const envNameSchema = z
+  .string({ error: 'must be the name of an environment variable' })
+  .regex(ENV_NAME, { error: 'must be the name of an environment variable, such as SLACK_WEBHOOK_URL' });
+
+/** `24h`, `90m`, `1h30m`; parsed to milliseconds. */
+const durationSchema = z
+  .union([z.string(), z.number()], { error: 'must be a duration such as 30m, 4h or 1d' })
+  .transform((value, context) => {
+    try {
+      const ms = parseDuration(String(value), 'duration');
+      if (ms > 0) return ms;
+      context.addIssue({ code: 'custom', message: 'must be longer than 0' });
+    } catch {
+      context.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a duration: write for example 90s, 30m, 8h, 1d or 1h30m`,
+      });
+    }
+    return z.NEVER;
+  });
+
+const requiredSchema = z
+  .number({ error: 'must be a whole number of approvals' })
+  .int({ error: 'must be a whole number of approvals' })
+  .min(1, { error: 'must be at least 1' });
+
+const approversSchema = z
+  .array(nameSchema, { error: 'must be a list of group names, such as [ops]' })
+  .min(1, { error: 'must name at least one group' });
+
+const replicasSchema = z
+  .number({ error: 'must be a whole number of replicas' })
+  .int({ error: 'must be a whole number of replicas' })
+  .min(0, { error: 'must be 0 or more' });
+
+export const stageConfigSchema = z.strictObject({
+  approvers: approversSchema,
+  required: requiredSchema.default(1),
+  timeout: durationSchema.default(86_400_000),
+});
+
+export const autoApproveConfigSchema = z
+  .strictObject({
+    maxReplicaDelta: replicasSchema.min(1, { error: 'must be at least 1' }),
+    minReplicas: replicasSchema.optional(),
+    maxReplicas: replicasSchema.optional(),
+  })
+  .refine(
+    (rule) =>
+      rule.minReplicas === undefined ||
+      rule.maxReplicas === undefined ||
+      rule.minReplicas <= rule.maxReplicas,
+    {
+      message: 'minReplicas must not be greater than maxReplicas',
+      path: ['minReplicas'],
+    },
+  );
+
+const tagValueSchema = z
+  .union([z.string(), z.number(), z.boolean()], { error: 'must be a tag value' })
+  .transform(String);
+
+export const matchConfigSchema = z
+  .strictObject({
+    tags: z.record(z.string(), tagValueSchema).optional(),
+    name: nameSchema.optional(),
+  })
+  .refine((match) => match.name !== undefined || Object.keys(match.tags ?? {}).length > 0, {
+    message: 'must give tags, a name glob, or both',
+  });
+
+const policyBodyShape = {
+  ...stageConfigSchema.shape,
+  onTimeout: z.enum(['reject', 'escalate'], { error: 'must be reject or escalate' }).default('reject'),
+  escalation: stageConfigSchema.optional(),
+  autoApprove: autoApproveConfigSchema.optional(),
+};
+
+function checkEscalation(
+  policy: { onTimeout: 'reject' | 'escalate'; escalation?: unknown },
+  context: z.RefinementCtx,
+): void {
+  if (policy.onTimeout === 'escalate' && policy.escalation === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['escalation'],
+      message: 'is needed with onTimeout: escalate: give its approvers, required and timeout',
+    });
+  }
+  if (policy.onTimeout === 'reject' && policy.escalation !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['onTimeout'],
+      message: 'must be escalate when an escalation is given (or remove the escalation)',
+    });
+  }
+}
+
+export const defaultPolicyConfigSchema = z.strictObject(policyBodyShape).superRefine(checkEscalation);
+
+export const namedPolicyConfigSchema = z
+  .strictObject({ name: nameSchema, match: matchConfigSchema, ...policyBodyShape })
+  .superRefine(checkEscalation);
+
+const webhookConfigSchema = z
+  .strictObject({
+    urlEnv: envNameSchema.optional(),
+    url: z.string().optional(),
+    events: z
+      .array(
+        z.enum(['requested', 'decided', 'timed-out', 'escalated'], {
+          error: 'must be requested, decided, timed-out or escalated',
+        }),
+      )
+      .optional(),
+  })
+  .superRefine((webhook, context) => {
+    if ((webhook.urlEnv === undefined) === (webhook.url === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give exactly one of urlEnv (a variable holding the URL) or url',
+      });
+    }
+    if (webhook.url !== undefined) checkLocalUrl(webhook.url, context);
+  });
+
+/** Webhook URLs off this machine carry their secret in the path (Slack does): they belong in the environment. */
+function checkLocalUrl(text: string, context: z.RefinementCtx): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    context.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message: 'is not a URL: write e.g. http://127.0.0.1:9000/hook',
+    });
+    return;
+  }
+  if (!LOOPBACK_HOSTS.has(url.hostname) || url.username || url.password) {
+    context.addIssue({
+      code: 'custom',
+      path: ['url'],
+      message:
+        'may only point at this machine (127.0.0.1 or localhost): a remote webhook URL is a secret, so put it in an environment variable and write urlEnv: NAME',
+    });
+  }
+}
+
+const webUserSchema = z
+  .strictObject({ tokenEnv: envNameSchema.optional(), token: z.unknown().optional() })
+  .superRefine((user, context) => {
+    if (user.token !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message:
+          'tokens are secrets and do not belong in the file: put it in an environment variable and write tokenEnv: NAME',
+      });
+    } else if (user.tokenEnv === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['tokenEnv'],
+        message: "is needed: the environment variable holding this user's token",
+      });
+    }
+  })
+  .transform((user) => ({ tokenEnv: user.tokenEnv as string }));
+
+const webConfigSchema = z.strictObject({
+  publicUrl: z.url({ error: 'must be a URL such as http://127.0.0.1:8787' }).default('http://127.0.0.1:8787'),
+  identityHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name such as X-Forwarded-User' })
+    .default('X-Forwarded-User'),
+  users: z.record(nameSchema, webUserSchema).default({}),
+});
+
+const approvalsConfigSchema = z.strictObject({
+  groups: z.record(
+    nameSchema,
+    z.array(nameSchema, { error: 'must be a list of user names, such as [alice, bob]' }),
+  ),
+  default: defaultPolicyConfigSchema,
+  policies: z.array(namedPolicyConfigSchema, { error: 'must be a list of policies' }).default([]),
+});
+
+export const configFileSchema = z.strictObject({
+  approvals: approvalsConfigSchema.optional(),
+  notifications: z.strictObject({ webhooks: z.array(webhookConfigSchema).default([]) }).optional(),
+  web: webConfigSchema.optional(),
+});
+
+export type StageConfig = z.output<typeof stageConfigSchema>;
+export type DefaultPolicyConfig = z.output<typeof defaultPolicyConfigSchema>;
+export type NamedPolicyConfig = z.output<typeof namedPolicyConfigSchema>;
+export type WebhookConfig = z.output<typeof webhookConfigSchema>;
+export type WebConfig = z.output<typeof webConfigSchema>;
+export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
+export type ConfigFile = z.output<typeof configFileSchema>;

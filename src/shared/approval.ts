@@ -1,0 +1,122 @@
+/**
+ * The approval gate's shared vocabulary: plans, policies and decisions. Plain types and pure
+ * functions only: imported by workflows, activities, the CLI and the web server alike.
+ */
+
+/** One field that a change alters: `spec.data.tier1.replicas: 1 → 2`. */
+export interface PlanChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** What an approver sees: the cluster as it is and the change to it, validated with dryRun. */
+export interface ChangePlan {
+  /** 1 for the first plan of a gate, +1 each time drift forces a new one. */
+  version: number;
+  clusterId: string;
+  clusterName: string;
+  /** The resourceVersion the plan was made against: an approval applies to exactly that state. */
+  resourceVersion: number;
+  changes: PlanChange[];
+  /** The same changes as readable lines, for pages, chat and the CLI. */
+  diffLines: string[];
+  /** Who asked for the change (IMPLY_RUNBOOKS_USER or `--as` of `run`, the trigger's identity). */
+  requester: string;
+  reason?: string;
+  createdAt: string;
+}
+
+/** One approval stage: who may decide, how many approvals it needs, how long it waits. */
+export interface ApprovalStage {
+  /** Group names, for display and audit. */
+  groups: string[];
+  /** Members of those groups, resolved from the configuration when the runbook started. */
+  approvers: string[];
+  /** Approvals needed (N of M). */
+  required: number;
+  timeoutMs: number;
+}
+
+/** Low-risk changes that need nobody: only replica changes of at most `maxReplicaDelta`, within bounds. */
+export interface AutoApproveRule {
+  maxReplicaDelta: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+/** The policy a runbook was started with (resolved from the config file by cluster tag or name). */
+export interface ApprovalPolicy {
+  /** The policy's name in the configuration, for audit. */
+  name: string;
+  stage: ApprovalStage;
+  /** At timeout: reject (absent), or ask a second stage with its own timeout. */
+  escalation?: ApprovalStage;
+  autoApprove?: AutoApproveRule;
+}
+
+/** A decision as an approver sends it, through the update or the signal. */
+export interface DecisionRequest {
+  decider: string;
+  decision: 'approve' | 'reject';
+  /** The plan version the decider looked at: a decision on a superseded plan is refused. */
+  planVersion: number;
+  comment?: string;
+}
+
+/** A decision as the runbook records it, including the ones it refused (signals) and its own. */
+export interface DecisionRecord {
+  decider: string;
+  /** `escalate` only in the gate's own entry (via `escalation`) when the first stage timed out. */
+  decision: 'approve' | 'reject' | 'escalate';
+  planVersion: number;
+  comment?: string;
+  at: string;
+  via: 'update' | 'signal' | 'auto' | 'timeout' | 'escalation';
+  /** `ignored` for a signal that broke a rule; `reason` says which. */
+  outcome: 'counted' | 'ignored';
+  reason?: string;
+}
+
+export type GateOutcome = 'approved' | 'rejected' | 'timed-out' | 'auto-approved';
+
+/** What the `pendingApproval` query answers while the gate is open. */
+export interface PendingApproval {
+  plan: ChangePlan;
+  policy: string;
+  stage: 'primary' | 'escalated';
+  groups: string[];
+  approvers: string[];
+  required: number;
+  approvals: string[];
+  deadline: string;
+}
+
+/** The gate's part of a runbook's result and of `imply-runbooks audit`. */
+export interface ApprovalAudit {
+  policy: string;
+  plans: ChangePlan[];
+  decisions: DecisionRecord[];
+  outcome?: GateOutcome;
+}
+
+/** The update's answer to an accepted decision. */
+export interface DecisionAck {
+  accepted: true;
+  state: 'pending' | 'approved' | 'rejected';
+  approvals: number;
+  required: number;
+}
+
+/** What the gate tells `notifyApproval` (chat webhooks): a gate opened, a decision, a timeout, an escalation. */
+export interface ApprovalEvent {
+  kind: 'requested' | 'decided' | 'timed-out' | 'escalated';
+  runbookId: string;
+  plan: ChangePlan;
+  /** The open stage (requested, escalated, or a decision that leaves the gate open). */
+  pending?: PendingApproval;
+  decision?: DecisionRecord;
+  /** Set once the gate has closed. */
+  outcome?: GateOutcome;
+}

@@ -1,0 +1,171 @@
+import type { WaitOptions } from './runbook';
+import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+/** What a power runbook does to a cluster: `stop` sets desiredState STOPPED, `start` RUNNING. */
+export type PowerAction = 'stop' | 'start';
+
+/**
+ * Input of the per-cluster power workflow `powerRunbook` (workflow id `change:<clusterUid>`: one
+ * change per cluster at a time; issue 6's change runbooks will share that id).
+ */
+export interface PowerInput {
+  clusterId: string;
+  action: PowerAction;
+  requester: string;
+  reason?: string;
+  source: 'schedule' | 'person';
+  scheduleName?: string;
+  wait?: WaitOptions;
+  /**
+   * Least time between two Cloud Manager calls of this runbook; the fleet sets it so that
+   * `concurrency` runbooks together stay under `requestsPerSecond`. Absent: no pacing (a person's stop).
+   */
+  minRequestIntervalMs?: number;
+}
+
+/** One node group of a cluster (master, query, data.tier1…): what a cluster costs per hour. */
+export interface NodeGroup {
+  group: string;
+  instanceType: string;
+  replicas: number;
+}
+
+/** The result of `powerRunbook`; the savings report reads these from closed executions. */
+export interface PowerResult {
+  clusterId: string;
+  clusterName: string;
+  action: PowerAction;
+  /** `skipped`: already in the wanted state (nothing was sent); `failed`: the change did not land. */
+  outcome: 'done' | 'skipped' | 'failed';
+  reason?: string;
+  startedAt: string;
+  endedAt: string;
+  finalState: string;
+  nodes: NodeGroup[];
+  source: 'schedule' | 'person';
+  scheduleName?: string;
+  requester: string;
+}
+
+/** Which clusters a fleet run acts on; every given criterion must match (AND). */
+export interface ClusterSelector {
+  /** `awsTags` that must all be present with these values. */
+  tags?: Record<string, string>;
+  /** Glob on the cluster name: `*` any run of characters, `?` one character. */
+  nameGlob?: string;
+  /** Cluster ids (uids) or names, exactly. */
+  clusters?: string[];
+  /** `key=value` tag that opts a cluster out; default `imply-runbooks/schedule=off`. */
+  optOutTag?: string;
+}
+
+/** Input of the fleet workflow `fleetRunbook`. */
+export interface FleetInput {
+  action: PowerAction;
+  selector: ClusterSelector;
+  scheduleName?: string;
+  requester: string;
+  /** How many power runbooks run at once; default 10. */
+  concurrency?: number;
+  /** Cloud Manager requests per second for the whole fleet; default 10. */
+  requestsPerSecond?: number;
+  /** Stop starting new clusters once failed / selected exceeds this share (0..1); default 0.3. */
+  maxFailureShare?: number;
+  wait?: WaitOptions;
+  /** A cluster whose `change:<id>` runbook is running: try again this often, then report it busy. */
+  busyRetry?: { attempts?: number; delayMs?: number };
+}
+
+/** The result of `fleetRunbook`: printed by the CLI and posted to the notification webhook. */
+export interface FleetSummary {
+  action: PowerAction;
+  scheduleName?: string;
+  startedAt: string;
+  endedAt: string;
+  selected: number;
+  done: string[];
+  skipped: Array<{ cluster: string; reason: string }>;
+  failed: Array<{ cluster: string; reason: string }>;
+  notStarted: string[];
+  /** Why the run stopped starting new clusters (failure share exceeded), with the figures. */
+  aborted?: string;
+  results: PowerResult[];
+}
+
+/** A keep-alive override: workflow `keepalive:<clusterUid>` (kind `keep-alive`) sleeping until `until`. */
+export interface KeepAlive {
+  clusterId: string;
+  clusterName: string;
+  until: string;
+  reason: string;
+  setBy: string;
+  setAt: string;
+}
+
+export const DEFAULT_OPT_OUT_TAG = 'imply-runbooks/schedule=off';
+export const FLEET_DEFAULTS = {
+  concurrency: 10,
+  requestsPerSecond: 10,
+  maxFailureShare: 0.3,
+  busyAttempts: 5,
+  busyDelayMs: 60_000,
+} as const;
+
+/** Failure type of a power runbook whose change did not land; its details hold the `PowerResult`. */
+export const POWER_ACTION_FAILED = 'PowerActionFailed';
+
+/** The workflow id of any change to one cluster: one change per cluster at a time. */
+export function changeWorkflowId(clusterId: string): string {
+  return `change:${clusterId}`;
+}
+
+/** The workflow id of the keep-alive override of one cluster. */
+export function keepAliveWorkflowId(clusterId: string): string {
+  return `keepalive:${clusterId}`;
+}
+
+const runbookAttributes = (kind: string, clusterId: string, clusterName?: string) => [
+  { key: SEARCH_ATTRIBUTES.kind, value: kind },
+  { key: SEARCH_ATTRIBUTES.clusterId, value: clusterId },
+  ...(clusterName ? [{ key: SEARCH_ATTRIBUTES.clusterName, value: clusterName }] : []),
+];
+
+/**
+ * How the CLI starts a power runbook: one change per cluster at a time (a start while another
+ * change runs is refused), a new one allowed once the previous has ended.
+ */
+export function powerStartOptions(input: PowerInput, taskQueue: string, clusterName?: string) {
+  return {
+    workflowId: changeWorkflowId(input.clusterId),
+    taskQueue,
+    args: [input] as [PowerInput],
+    workflowIdConflictPolicy: 'FAIL' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    // Set at start too, so visibility finds the runbook by kind and cluster before its first task runs.
+    typedSearchAttributes: runbookAttributes('power', input.clusterId, clusterName),
+  };
+}
+
+/** How the CLI sets a keep-alive: the override travels in the memo, where `keep-alive list` reads it. */
+export function keepAliveStartOptions(keepAlive: KeepAlive, taskQueue: string) {
+  return {
+    workflowId: keepAliveWorkflowId(keepAlive.clusterId),
+    taskQueue,
+    args: [keepAlive] as [KeepAlive],
+    workflowIdConflictPolicy: 'FAIL' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    memo: { keepAlive },
+    typedSearchAttributes: runbookAttributes('keep-alive', keepAlive.clusterId, keepAlive.clusterName),
+  };
+}
+
+/** How a fleet run is started by hand: `fleet:<schedule or manual>:<action>:<start time>`. */
+export function fleetStartOptions(input: FleetInput, taskQueue: string, now: Date) {
+  return {
+    workflowId: `fleet:${input.scheduleName ?? 'manual'}:${input.action}:${now.toISOString()}`,
+    taskQueue,
+    args: [input] as [FleetInput],
+    workflowIdConflictPolicy: 'FAIL' as const,
+    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'fleet' }],
+  };
+}

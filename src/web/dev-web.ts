@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Config } from '../config';
+import { connectClient } from '../temporal/connection';
+import { startWebServer } from './server';
+import { loginLink, writeLoginLinks } from './tokens';
+
+/** The approvals page inside the dev stack: in-process, on the local Temporal, with local login links. */
+
+export interface DevWebOptions {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  port: number;
+  host: string;
+  config: Config;
+  /** User name → token (ensureTokens made them before env.sh was written). */
+  tokens: Record<string, string>;
+  dataDir: string;
+  print: (line: string) => void;
+}
+
+export interface DevWeb {
+  /** Where people open it: `http://127.0.0.1:8787`. */
+  publicUrl: string;
+  /** dataDir/web-logins.txt (mode 600): each local user's sign-in link. */
+  loginsFile: string;
+  /** User name → sign-in link. */
+  loginLinks: Record<string, string>;
+  /** Stops the server, then its Temporal connection. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The file the dev stack writes the sign-in links to, in its data folder. */
+export const LOGINS_FILE = 'web-logins.txt';
+
+/** Starts the page, writes the login links and prints them once. Binds a port and writes a file: not idempotent. */
+export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
+  const settings = {
+    address: options.temporalAddress,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+  };
+  const { client, connection } = await connectClient(settings);
+  try {
+    const server = await startWebServer({
+      host: options.host,
+      port: options.port,
+      client,
+      namespace: options.namespace,
+      config: options.config,
+      tokens: options.tokens,
+      // Decisions and sign-ins, never a token: worth seeing in the dev terminal.
+      log: options.print,
+    });
+    const loginsFile = path.join(options.dataDir, LOGINS_FILE);
+    writeLoginLinks(loginsFile, server.publicUrl, options.tokens);
+    const loginLinks = Object.fromEntries(
+      Object.entries(options.tokens).map(([user, token]) => [user, loginLink(server.publicUrl, token)]),
+    );
+    options.print(`[web] approvals page ready at ${server.publicUrl}/approvals`);
+    // Printed once, here, for the person at this terminal; otherwise only in the mode-600 files.
+    for (const [user, link] of Object.entries(loginLinks)) options.print(`[web] sign in as ${user}: ${link}`);
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await server.close();
+        await connection.close();
+      })());
+    return { publicUrl: server.publicUrl, loginsFile, loginLinks, close };
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+}

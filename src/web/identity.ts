@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WebProblem } from './http-io';
+import { renderSignInNeeded } from './layout';
+import { identityFromHeader } from './request-guards';
+import { sessionCookie, sessionCookieValue, type Session, type SessionStore } from './sessions';
+
+/**
+ * Who is asking: the auth proxy's header when it is set, else a session started by a token login.
+ * A header user gets a session too, for the CSRF token of its forms; a header session is never
+ * accepted without the header, so a bypassed proxy does not leave a working cookie behind.
+ */
+
+export interface IdentitySettings {
+  sessions: SessionStore;
+  identityHeader?: string;
+  secureCookies: boolean;
+}
+
+export interface Identified {
+  user: string;
+  session: Session;
+}
+
+/** Seconds a browser keeps the session cookie: the sessions' own lifetime. */
+export const SESSION_MAX_AGE_SECONDS = 12 * 3600;
+
+/** Thrown when nobody is signed in: the 401 page says how to sign in. */
+export class SignInNeeded extends WebProblem {
+  constructor(readonly page: string) {
+    super(401, 'Sign in needed', 'Sign in first.');
+  }
+}
+
+/**
+ * The identity of a request. On GET it may start a session (setting the cookie on `response`);
+ * on POST it only finds one, since a form must come from a page this server rendered.
+ */
+export function identify(
+  request: IncomingMessage,
+  response: ServerResponse,
+  settings: IdentitySettings,
+  options: { mayStartSession: boolean },
+): Identified {
+  const fromHeader = identityFromHeader(request, settings.identityHeader);
+  if (fromHeader && 'problem' in fromHeader)
+    throw new WebProblem(400, 'Bad identity header', fromHeader.problem);
+  const cookieValue = sessionCookieValue(request.headers.cookie);
+  const session = settings.sessions.find(cookieValue);
+  if (fromHeader) {
+    if (session && session.via === 'header' && session.user === fromHeader.user) {
+      return { user: session.user, session };
+    }
+    if (!options.mayStartSession) throw sessionExpired();
+    const created = settings.sessions.create(fromHeader.user, 'header');
+    response.setHeader(
+      'Set-Cookie',
+      sessionCookie(created.cookieValue, settings.secureCookies, SESSION_MAX_AGE_SECONDS),
+    );
+    return { user: fromHeader.user, session: created.session };
+  }
+  if (session && session.via === 'token') return { user: session.user, session };
+  throw new SignInNeeded(renderSignInNeeded(settings.identityHeader, settings.sessions.tokenLogin));
+}
+
+function sessionExpired(): WebProblem {
+  return new WebProblem(
+    403,
+    'Session expired',
+    'Your session has ended or belongs to someone else: open the approvals page again and repeat the decision.',
+  );
+}

@@ -1,0 +1,155 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { webSettings, type Config } from '../config';
+import { ApprovalsSource, type ApprovalsSourceOptions, type WebTemporalClient } from './approvals-source';
+import { send, sendProblem, WebProblem } from './http-io';
+import { SignInNeeded } from './identity';
+import { hostProblem, siteFor } from './request-guards';
+import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } from './routes';
+import { SessionStore } from './sessions';
+
+/** The approvals web page: plain `node:http`, server-rendered HTML, no state but sessions in memory. */
+
+export interface WebServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** A Temporal Client on the runbooks' namespace (or anything with the same calls). */
+  client: WebTemporalClient;
+  /** The client's namespace, for messages: the client already works in it. */
+  namespace: string;
+  config: Config;
+  /** User name → login token, for per-user token sign-in (the local default). */
+  tokens?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Timeouts and limits of the Temporal calls. */
+  temporal?: ApprovalsSourceOptions;
+}
+
+export interface RunningWebServer {
+  /** Where the server listens: `http://127.0.0.1:8787`. */
+  url: string;
+  /** Where people reach it: web.publicUrl of a configuration file, else `url`. */
+  publicUrl: string;
+  /** Stops listening and drops open connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const MAX_RUNBOOK_ID_LENGTH = 1000;
+
+function runbookIdFrom(segment: string): string {
+  let runbookId: string;
+  try {
+    runbookId = decodeURIComponent(segment);
+  } catch {
+    throw new WebProblem(400, 'Bad address', 'The runbook id in the address is not valid URL encoding.');
+  }
+  if (runbookId === '' || runbookId.length > MAX_RUNBOOK_ID_LENGTH || /\p{Cc}/u.test(runbookId)) {
+    throw new WebProblem(400, 'Bad address', 'The address does not hold a valid runbook id.');
+  }
+  return runbookId;
+}
+
+function methodNotAllowed(allow: string): WebProblem {
+  return new WebProblem(405, 'Method not allowed', `Use ${allow} here.`, { Allow: allow });
+}
+
+async function route(request: IncomingMessage, response: ServerResponse, context: RouteContext) {
+  const problem = hostProblem(request, context.site);
+  if (problem) throw new WebProblem(421, 'Wrong host name', problem);
+  if (!request.url?.startsWith('/'))
+    throw new WebProblem(400, 'Bad address', 'The request target is not a path.');
+  const url = new URL(request.url, 'http://localhost');
+  const method = request.method ?? 'GET';
+  const parts = url.pathname.split('/').slice(1);
+  if (url.pathname === '/healthz') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return send(response, 200, '{"status":"ok"}\n', { 'Content-Type': 'application/json' });
+  }
+  if (url.pathname === '/') return send(response, 303, '', { Location: '/approvals' });
+  if (url.pathname === '/login') {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return login(request, response, context, url);
+  }
+  if (parts[0] !== 'approvals' || parts.length > 3) throw notFound();
+  if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return approvalsPage(request, response, context);
+  }
+  const runbookId = runbookIdFrom(parts[1]!);
+  if (parts.length === 2) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    return approvalPage(request, response, context, runbookId);
+  }
+  if (parts[2] !== 'decision') throw notFound();
+  if (method !== 'POST') throw methodNotAllowed('POST');
+  return decisionForm(request, response, context, runbookId);
+}
+
+function notFound(): WebProblem {
+  return new WebProblem(404, 'Not found', 'There is no such page: the approvals are at /approvals.');
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, context: RouteContext) {
+  try {
+    await route(request, response, context);
+  } catch (error) {
+    if (response.headersSent) return void response.destroy();
+    if (error instanceof SignInNeeded) return send(response, 401, error.page);
+    if (error instanceof WebProblem) return sendProblem(response, error);
+    // The path only: a /login query holds a token.
+    context.log(`[web] ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`);
+    sendProblem(response, new WebProblem(500, 'Server error', 'The page failed; the server log says why.'));
+  }
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        reject(new Error(`port ${port} on ${host} is in use: pass --port <port>`));
+      else reject(error);
+    });
+    server.listen({ host, port }, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Starts the approvals page on host:port (default 127.0.0.1). Binds a port: not idempotent. */
+export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
+  const host = options.host ?? '127.0.0.1';
+  const settings = webSettings(options.config);
+  const sessions = new SessionStore({ tokens: options.tokens });
+  const log = options.log ?? (() => {});
+  const context = {
+    sessions,
+    log,
+    namespace: options.namespace,
+    source: new ApprovalsSource(options.client, options.temporal),
+  };
+  // Filled in once the port is known: the names the server answers to include it.
+  const ready: { context?: RouteContext } = {};
+  const server = http.createServer((request, response) => {
+    if (ready.context) void handle(request, response, ready.context);
+    else response.writeHead(503).end();
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 20_000;
+  const address = await listen(server, host, options.port);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // The built-in defaults' publicUrl names port 8787; the server may have another.
+  const publicUrl = options.config.source === undefined ? url : settings.publicUrl;
+  ready.context = {
+    ...context,
+    identityHeader: settings.identityHeader || undefined,
+    secureCookies: publicUrl.startsWith('https:'),
+    site: siteFor(publicUrl, host, address.port),
+    now: () => new Date(),
+  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+  return { url, publicUrl, close };
+}

@@ -1,0 +1,272 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type {
+  ApprovalAudit,
+  ApprovalPolicy,
+  ApprovalStage,
+  ChangePlan,
+  DecisionAck,
+  DecisionRecord,
+  DecisionRequest,
+  GateOutcome,
+  PendingApproval,
+} from '../shared/approval';
+import { formatDuration } from '../shared/durations';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { cloneJson } from '../shared/spec-changes';
+import {
+  approveChangeUpdate,
+  approvalAuditQuery,
+  approvalDecisionSignal,
+  pendingApprovalQuery,
+} from './approval-messages';
+import { ApprovalNotifier } from './approval-notifier';
+import {
+  approvalsOf,
+  autoApprovalReason,
+  DECISION_REFUSED,
+  escalationReason,
+  GATE_DECIDER,
+  ignoredSignal,
+  pendingView,
+  refusalReason,
+  waitingDetail,
+  type GateView,
+} from './approval-rules';
+
+interface OpenStage {
+  plan: ChangePlan;
+  policy: ApprovalPolicy;
+  stage: ApprovalStage;
+  stageName: 'primary' | 'escalated';
+  deadline: string;
+}
+
+/**
+ * One approval gate per runbook, reused by every step that changes a cluster: it shows a plan to
+ * the policy's approvers, counts their decisions (update or signal, same rules), and closes as
+ * approved, rejected, timed out or auto-approved. Each `decide` is one plan version.
+ */
+export class ApprovalGate {
+  private readonly plans: ChangePlan[] = [];
+  private readonly decisions: DecisionRecord[] = [];
+  private policyName?: string;
+  private open?: OpenStage;
+  private closedAs?: GateOutcome;
+  private closingDecision?: DecisionRecord;
+  private readonly notifier: ApprovalNotifier;
+
+  /** `onWaiting` receives the line to show while the gate waits (the step's detail). */
+  constructor(
+    runbookId: string,
+    private readonly onWaiting: (detail: string) => void = () => undefined,
+  ) {
+    this.notifier = new ApprovalNotifier(runbookId);
+  }
+
+  /** Registers the decision update and signal and the two queries; call once, at workflow start. */
+  install(): void {
+    setHandler(approveChangeUpdate, (request) => this.acceptUpdate(request), {
+      validator: (request) => this.validate(request),
+    });
+    setHandler(approvalDecisionSignal, (request) => this.acceptSignal(request));
+    setHandler(pendingApprovalQuery, () => this.pending());
+    setHandler(approvalAuditQuery, () => this.audit());
+  }
+
+  /** Asks for approval of one plan under the policy and waits for the outcome. */
+  async decide(plan: ChangePlan, policy: ApprovalPolicy): Promise<GateOutcome> {
+    this.plans.push(cloneJson(plan));
+    this.policyName = policy.name;
+    this.closedAs = undefined;
+    this.closingDecision = undefined;
+    const lowRisk = autoApprovalReason(plan, policy.autoApprove);
+    if (lowRisk) {
+      this.closingDecision = this.record(plan, 'approve', 'auto', `policy ${policy.name}: ${lowRisk}`);
+      return this.close(plan, 'auto-approved');
+    }
+    const primary = await this.waitFor(plan, policy, 'primary', policy.stage);
+    if (primary) return this.close(plan, primary);
+    if (policy.escalation) {
+      const stage = policy.escalation;
+      this.record(plan, 'escalate', 'escalation', escalationReason(policy.stage, stage));
+      const escalated = await this.waitFor(plan, policy, 'escalated', stage);
+      if (escalated) return this.close(plan, escalated);
+    }
+    const waited = policy.escalation ?? policy.stage;
+    this.closingDecision = this.record(
+      plan,
+      'reject',
+      'timeout',
+      `no decision within ${formatDuration(waited.timeoutMs)}: nothing applied`,
+    );
+    return this.close(plan, 'timed-out');
+  }
+
+  /** Every plan and decision so far, with the last outcome: the runbook's audit trail. */
+  audit(): ApprovalAudit | undefined {
+    if (this.policyName === undefined) return undefined;
+    return cloneJson({
+      policy: this.policyName,
+      plans: this.plans,
+      decisions: this.decisions,
+      outcome: this.closedAs,
+    });
+  }
+
+  /** The reason the last gate closed without approval, for the runbook's result. */
+  closingReason(): string | undefined {
+    const decision = this.closingDecision;
+    if (!decision) return undefined;
+    const comment = decision.comment ?? decision.reason;
+    return decision.via === 'timeout' ? comment : `${decision.decider}: ${comment ?? 'no reason given'}`;
+  }
+
+  /**
+   * Before the runbook returns: waits (bounded) for notifications still in flight, so the last one
+   * is not dropped, and for decision handlers to finish.
+   */
+  async finish(maxWaitMs = 60_000): Promise<void> {
+    await this.notifier.drain(maxWaitMs);
+    await condition(allHandlersFinished);
+  }
+
+  /** The open stage as `pendingApproval` answers it. */
+  pending(): PendingApproval | undefined {
+    const open = this.closedAs ? undefined : this.open;
+    return open && cloneJson(pendingView(open, open.policy.name, this.decisions));
+  }
+
+  /** Opens one stage and waits until it closes (its outcome) or its timeout passes (undefined). */
+  private async waitFor(
+    plan: ChangePlan,
+    policy: ApprovalPolicy,
+    stageName: OpenStage['stageName'],
+    stage: ApprovalStage,
+  ): Promise<GateOutcome | undefined> {
+    const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
+    this.open = { plan, policy, stage, stageName, deadline };
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.approval, value: 'pending' }]);
+    this.showWaiting();
+    this.notifier.send({
+      kind: stageName === 'primary' ? 'requested' : 'escalated',
+      plan,
+      pending: this.pending(),
+    });
+    // Quorum may already hold: approvals of this plan in the first stage count in the second.
+    this.checkClosed();
+    await condition(() => this.closedAs !== undefined, stage.timeoutMs);
+    this.open = undefined;
+    return this.closedAs;
+  }
+
+  private close(plan: ChangePlan, outcome: GateOutcome): GateOutcome {
+    this.open = undefined;
+    this.closedAs = outcome;
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.approval, value: outcome }]);
+    this.notifier.send({
+      kind: outcome === 'timed-out' ? 'timed-out' : 'decided',
+      plan,
+      decision: this.closingDecision,
+      outcome,
+    });
+    return outcome;
+  }
+
+  private view(): GateView {
+    const open = this.open && !this.closedAs ? this.open : undefined;
+    return { open, closedAs: this.closedAs, decisions: this.decisions };
+  }
+
+  /** The update's validator: synchronous, so a refusal leaves nothing in history. */
+  private validate(request: DecisionRequest): void {
+    const reason = refusalReason(request, this.view());
+    if (reason)
+      throw ApplicationFailure.create({ type: DECISION_REFUSED, message: reason, nonRetryable: true });
+  }
+
+  private acceptUpdate(request: DecisionRequest): DecisionAck {
+    // Checked again: an update validated earlier in the same activation may have closed the gate.
+    this.validate(request);
+    this.count(request, 'update');
+    const open = this.open as OpenStage;
+    const state = this.closedAs === 'rejected' ? 'rejected' : this.closedAs ? 'approved' : 'pending';
+    const approvals = approvalsOf(open.plan, open.stage, this.decisions).length;
+    return { accepted: true, state, approvals, required: open.stage.required };
+  }
+
+  private acceptSignal(request: DecisionRequest): void {
+    const reason = refusalReason(request, this.view());
+    if (!reason) return this.count(request, 'signal');
+    const plan = this.open?.plan ?? this.plans[this.plans.length - 1];
+    this.decisions.push(ignoredSignal(request, reason, plan?.version ?? 0, new Date().toISOString()));
+  }
+
+  private count(request: DecisionRequest, via: 'update' | 'signal'): void {
+    const open = this.open as OpenStage;
+    const record: DecisionRecord = {
+      decider: request.decider.trim(),
+      decision: request.decision,
+      planVersion: request.planVersion,
+      comment: request.comment,
+      at: new Date().toISOString(),
+      via,
+      outcome: 'counted',
+    };
+    this.decisions.push(record);
+    if (request.decision === 'reject') {
+      this.closingDecision = record;
+      this.closedAs = 'rejected';
+      return;
+    }
+    if (this.checkClosed(record)) return;
+    this.showWaiting();
+    this.notifier.send({ kind: 'decided', plan: open.plan, decision: record, pending: this.pending() });
+  }
+
+  /** Closes the open stage as approved once its quorum holds; true when it did. */
+  private checkClosed(lastDecision?: DecisionRecord): boolean {
+    const open = this.open;
+    if (!open || this.closedAs) return this.closedAs !== undefined;
+    if (approvalsOf(open.plan, open.stage, this.decisions).length < open.stage.required) return false;
+    this.closingDecision =
+      lastDecision ??
+      this.decisions
+        .filter((record) => record.planVersion === open.plan.version && record.via !== 'escalation')
+        .at(-1);
+    this.closedAs = 'approved';
+    return true;
+  }
+
+  private showWaiting(): void {
+    const open = this.open;
+    if (open)
+      this.onWaiting(
+        waitingDetail(open.stage, approvalsOf(open.plan, open.stage, this.decisions), open.deadline),
+      );
+  }
+
+  private record(
+    plan: ChangePlan,
+    decision: DecisionRecord['decision'],
+    via: 'auto' | 'timeout' | 'escalation',
+    reason: string,
+  ): DecisionRecord {
+    const record: DecisionRecord = {
+      decider: GATE_DECIDER,
+      decision,
+      planVersion: plan.version,
+      at: new Date().toISOString(),
+      via,
+      outcome: 'counted',
+      reason,
+    };
+    this.decisions.push(record);
+    return record;
+  }
+}

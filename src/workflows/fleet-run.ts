@@ -1,0 +1,200 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  sleep,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { FleetCluster, FleetSelection } from '../activities/fleet';
+import { formatDuration } from '../shared/durations';
+import type { FleetSettings } from '../shared/fleet-settings';
+import { changeWorkflowId, POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
+import type { PowerInput, PowerResult } from '../shared/power';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { optOutTagOf } from '../shared/selector';
+import { reads } from './activities';
+import { powerRunbook } from './power';
+import type { RunbookTracker } from './progress';
+
+/**
+ * The state of one fleet run: which clusters were done, skipped, failed or never started, and the
+ * loop that runs their power runbooks with bounded concurrency, a paced start rate and the
+ * failure-share brake.
+ */
+export class FleetRun {
+  readonly done: string[] = [];
+  readonly skipped: FleetSummary['skipped'] = [];
+  readonly failed: FleetSummary['failed'] = [];
+  readonly notStarted: string[] = [];
+  readonly results: PowerResult[] = [];
+  aborted?: string;
+  selected = 0;
+  private acting = 0;
+  private childFailures = 0;
+  private running = 0;
+  private lastStart = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly input: FleetInput,
+    private readonly settings: FleetSettings,
+    private readonly tracker: RunbookTracker,
+  ) {}
+
+  /** Drops opted-out clusters and, for a stop, kept-alive ones, each reported as skipped with why. */
+  async filter(selection: FleetSelection): Promise<FleetCluster[]> {
+    this.selected = selection.clusters.length + selection.missing.length;
+    for (const wanted of selection.missing) {
+      this.failed.push({ cluster: wanted, reason: 'not found: no live cluster has this id or name' });
+    }
+    const keepAlives =
+      this.input.action === 'stop' && selection.clusters.some((cluster) => !cluster.optedOut)
+        ? await reads.listKeepAlives()
+        : [];
+    const optOut = optOutTagOf(this.input.selector);
+    const targets: FleetCluster[] = [];
+    for (const cluster of selection.clusters) {
+      const keepAlive = keepAlives.find((entry) => entry.clusterId === cluster.id);
+      if (cluster.optedOut) {
+        this.skipped.push({ cluster: cluster.name, reason: `opted out (tag ${optOut.key}=${optOut.value})` });
+      } else if (keepAlive) {
+        const reason = `kept alive by ${keepAlive.setBy} until ${keepAlive.until}: ${keepAlive.reason}`;
+        this.skipped.push({ cluster: cluster.name, reason });
+      } else {
+        targets.push(cluster);
+      }
+    }
+    this.acting = targets.length;
+    return targets;
+  }
+
+  /** Runs one power runbook per target, at most `concurrency` at once; stops starting new ones past the failure share. */
+  async runAll(targets: FleetCluster[]): Promise<void> {
+    const children: Array<Promise<void>> = [];
+    for (const [index, cluster] of targets.entries()) {
+      await condition(() => this.running < this.settings.concurrency);
+      if (this.childFailures / this.acting > this.settings.maxFailureShare) {
+        this.abort(targets.slice(index));
+        break;
+      }
+      await this.paceStart();
+      this.running++;
+      children.push(
+        this.runOne(cluster).finally(() => {
+          this.running--;
+          this.report();
+        }),
+      );
+    }
+    await Promise.all(children);
+  }
+
+  summary(startedAt: string): FleetSummary {
+    return {
+      action: this.input.action,
+      ...(this.input.scheduleName === undefined ? {} : { scheduleName: this.input.scheduleName }),
+      startedAt,
+      endedAt: new Date().toISOString(),
+      selected: this.selected,
+      done: this.done,
+      skipped: this.skipped,
+      failed: this.failed,
+      notStarted: this.notStarted,
+      ...(this.aborted === undefined ? {} : { aborted: this.aborted }),
+      results: this.results,
+    };
+  }
+
+  /** One line for progress: `12 done, 1 failed, 3 skipped, 4 running, 30 waiting`. */
+  line(): string {
+    const finished = this.done.length + this.failed.length + this.skipped.length;
+    return (
+      `${this.done.length} done, ${this.failed.length} failed, ${this.skipped.length} skipped, ` +
+      `${this.running} running, ${Math.max(this.selected - finished - this.running - this.notStarted.length, 0)} waiting` +
+      (this.aborted ? `; aborted: ${this.aborted}` : '')
+    );
+  }
+
+  private report(): void {
+    this.tracker.detail(this.line());
+  }
+
+  private abort(rest: FleetCluster[]): void {
+    const share = Math.round((this.childFailures / this.acting) * 100);
+    const limit = Math.round(this.settings.maxFailureShare * 100);
+    this.aborted =
+      `${this.childFailures} of ${this.acting} clusters failed (${share}% > ${limit}%): ` +
+      `started no new ones, ${rest.length} not started`;
+    this.notStarted.push(...rest.map((cluster) => cluster.name));
+  }
+
+  /** Child starts no closer than one request interval of the whole fleet. */
+  private async paceStart(): Promise<void> {
+    const due = this.lastStart + 1000 / this.settings.requestsPerSecond - Date.now();
+    if (due > 0) await sleep(due);
+    this.lastStart = Date.now();
+  }
+
+  private powerInput(cluster: FleetCluster): PowerInput {
+    // Each of the (at most) `concurrency` runbooks gets an equal share of the fleet's request rate.
+    const parallel = Math.min(this.settings.concurrency, this.acting);
+    const input: PowerInput = {
+      clusterId: cluster.id,
+      action: this.input.action,
+      requester: this.input.requester,
+      source: this.input.scheduleName ? 'schedule' : 'person',
+      minRequestIntervalMs: Math.ceil((1000 * parallel) / this.settings.requestsPerSecond),
+    };
+    if (this.input.scheduleName) input.scheduleName = this.input.scheduleName;
+    if (this.input.wait) input.wait = this.input.wait;
+    return input;
+  }
+
+  private async runOne(cluster: FleetCluster): Promise<void> {
+    const workflowId = changeWorkflowId(cluster.id);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await executeChild(powerRunbook, {
+          workflowId,
+          args: [this.powerInput(cluster)],
+          parentClosePolicy: 'REQUEST_CANCEL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.kind, value: 'power' },
+            { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
+            { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
+          ],
+        });
+        this.results.push(result);
+        if (result.outcome === 'done') this.done.push(cluster.name);
+        else this.skipped.push({ cluster: cluster.name, reason: result.reason ?? result.outcome });
+        return;
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) return this.recordFailure(cluster, error);
+        if (attempt >= this.settings.busyAttempts) {
+          const reason =
+            `busy: ${workflowId} (another change) was running at each of ${attempt} attempts, ` +
+            `${formatDuration(this.settings.busyDelayMs)} apart`;
+          this.skipped.push({ cluster: cluster.name, reason });
+          return;
+        }
+        this.tracker.detail(`${cluster.name} busy (${workflowId} running): trying again, attempt ${attempt + 1}`);
+        await sleep(this.settings.busyDelayMs);
+      }
+    }
+  }
+
+  private recordFailure(cluster: FleetCluster, error: unknown): void {
+    if (isCancellation(error)) throw error;
+    this.childFailures++;
+    const cause = error instanceof ChildWorkflowFailure ? error.cause : undefined;
+    const result =
+      cause instanceof ApplicationFailure && cause.type === POWER_ACTION_FAILED
+        ? (cause.details?.[0] as PowerResult | undefined)
+        : undefined;
+    if (result) this.results.push(result);
+    const reason = result?.reason ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    this.failed.push({ cluster: cluster.name, reason });
+  }
+}

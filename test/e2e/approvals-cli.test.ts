@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createActivities } from '../../src/activities';
+import type { SlackMessage } from '../../src/activities/approval-message';
+import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
+import type { ApprovalAudit } from '../../src/shared/approval';
+import type { LifecycleResult } from '../../src/shared/runbook';
+import { createWorker } from '../../src/worker';
+import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { runCli, type CliRun } from '../helpers/cli';
+import {
+  createE2eEnvironment,
+  eventually,
+  lifecycleInput,
+  uniqueClusterName,
+  type E2eEnvironment,
+  type LifecycleHandle,
+  type Scenario,
+} from '../helpers/e2e';
+
+const PUBLIC_URL = 'http://127.0.0.1:8787';
+const SCALE = [{ path: 'spec.data.tier1.replicas', value: 2 }];
+
+/** A chat webhook on 127.0.0.1 that keeps every message it receives. */
+async function startWebhook(): Promise<{ url: string; messages: SlackMessage[]; server: Server }> {
+  const messages: SlackMessage[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      messages.push(JSON.parse(body) as SlackMessage);
+      response.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/services/secret-hook`, messages, server };
+}
+
+describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', { concurrency: true }, () => {
+  let environment: E2eEnvironment;
+  let scenario: Scenario;
+  let webhook: Awaited<ReturnType<typeof startWebhook>>;
+  let stopWorker: () => Promise<void>;
+  // The CLI runs in an empty directory with only the variables it needs: no stray config file or user.
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'approvals-cli-'));
+  const cli = (...args: string[]): Promise<CliRun> =>
+    runCli(args, { TEMPORAL_ADDRESS: environment.address }, workDirectory);
+
+  before(async () => {
+    environment = await createE2eEnvironment();
+    scenario = await environment.scenario();
+    webhook = await startWebhook();
+    // The worker as `imply-runbooks worker` builds it, with this test's webhook in its configuration.
+    const worker = await createWorker({
+      connection: environment.connection,
+      namespace: environment.namespace,
+      taskQueue: scenario.taskQueue,
+      activities: createActivities({
+        api: scenario.api,
+        notifications: { webhookUrls: [webhook.url], publicUrl: PUBLIC_URL },
+      }),
+      shutdownGraceTime: '1s',
+    });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+    };
+  });
+  after(async () => {
+    // Runbooks first (the environment terminates them), then the worker, then the webhook.
+    await environment?.close();
+    await stopWorker?.();
+    webhook?.server.closeAllConnections();
+    await new Promise((resolve) => webhook?.server.close(resolve));
+    rmSync(workDirectory, { recursive: true, force: true });
+  });
+
+  /** A lifecycle runbook that bob asks for, under the local default policy (one of alice, bob). */
+  async function startGatedRunbook(prefix: string): Promise<LifecycleHandle> {
+    const name = uniqueClusterName(prefix);
+    const handle = await scenario.startRunbook(
+      lifecycleInput(name, {
+        scale: SCALE,
+        requester: 'bob',
+        reason: 'more capacity',
+        approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
+      }),
+    );
+    await eventually(`${name} waiting at its approval gate`, () => handle.query(pendingApprovalQuery), {
+      timeoutMs: 30_000,
+    });
+    return handle;
+  }
+
+  const replicasOf = async (clusterId: string) =>
+    (await scenario.api.getCluster(clusterId)).spec.data?.tier1?.replicas;
+
+  it('lists the change, refuses the requester, lets alice approve, and audits both', async () => {
+    const handle = await startGatedRunbook('approve-cli');
+    const runbookId = handle.workflowId;
+
+    const listed = await eventually('the runbook in `approvals`', async () => {
+      const run = await cli('approvals');
+      return run.stdout.includes(runbookId) ? run : undefined;
+    });
+    assert.equal(listed.code, 0, listed.stderr);
+    const block = listed.stdout.split('\n\n').find((text) => text.startsWith(runbookId)) ?? '';
+    assert.match(block, /asked by: +bob/);
+    assert.match(block, /approvals: +0 of 1, policy default/);
+    assert.match(block, /approvers: +alice, bob \(ops\)/);
+    assert.match(block, /spec\.data\.tier1\.replicas: 1 → 2/);
+    assert.ok(block.includes(`${PUBLIC_URL}/approvals/${encodeURIComponent(runbookId)}`));
+
+    const listedJson = JSON.parse((await cli('approvals', '--json')).stdout) as Array<{
+      runbookId: string;
+      pending: { plan: { requester: string; diffLines: string[] } };
+    }>;
+    const row = listedJson.find((candidate) => candidate.runbookId === runbookId);
+    assert.equal(row?.pending.plan.requester, 'bob');
+
+    const ownChange = await cli('approve', runbookId, '--as', 'bob');
+    assert.equal(ownChange.code, 1);
+    assert.match(ownChange.stderr, /refused this decision: .*bob.*(own|requested|four eyes)/i);
+    assert.ok(await handle.query(pendingApprovalQuery), 'the gate is still open after the refusal');
+
+    const approved = await cli('approve', runbookId, '--as', 'alice', '--comment', 'capacity for the launch');
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /Approving plan 1 of .* as alice/);
+    assert.match(approved.stdout, /spec\.data\.tier1\.replicas: 1 → 2/);
+    assert.match(approved.stdout, /approved 1 of 1: the runbook goes on/);
+
+    const result: LifecycleResult = await handle.result();
+    assert.equal(result.outcome, 'completed');
+    assert.equal(await replicasOf(result.clusterId), 2, 'the cluster was scaled');
+
+    const audit = await cli('audit', runbookId, '--json');
+    assert.equal(audit.code, 0, audit.stderr);
+    const trail = JSON.parse(audit.stdout) as ApprovalAudit & { status: string };
+    assert.equal(trail.status, 'COMPLETED');
+    assert.equal(trail.outcome, 'approved');
+    assert.equal(trail.plans[0]?.requester, 'bob');
+    const decision = trail.decisions.find((entry) => entry.decider === 'alice');
+    assert.deepEqual(decision && { ...decision, at: typeof decision.at }, {
+      decider: 'alice',
+      decision: 'approve',
+      planVersion: 1,
+      comment: 'capacity for the launch',
+      at: 'string',
+      via: 'update',
+      outcome: 'counted',
+    });
+    assert.ok(!trail.decisions.some((entry) => entry.decider === 'bob'), 'a refused update left no trace');
+
+    const text = await cli('audit', runbookId);
+    assert.match(text.stdout, /policy default, outcome approved/);
+    assert.match(text.stdout, /alice +approve +1 +update +counted +capacity for the launch/);
+
+    const kinds = webhook.messages.filter((message) => message.text.includes(runbookId));
+    assert.ok(
+      kinds.some((message) => message.text.startsWith('Approval needed')),
+      'no `requested` message',
+    );
+    await eventually('the `decided` message', () =>
+      webhook.messages.find(
+        (message) => message.text.includes(runbookId) && /approved: the runbook goes on/.test(message.text),
+      ),
+    );
+  });
+
+  it('rejects with a reason: the runbook ends cleanly with nothing applied', async () => {
+    const handle = await startGatedRunbook('reject-cli');
+    const runbookId = handle.workflowId;
+
+    const noReason = await cli('reject', runbookId, '--as', 'alice');
+    assert.equal(noReason.code, 1);
+    assert.match(noReason.stderr, /--reason/);
+
+    const rejected = await cli('reject', runbookId, '--as', 'alice', '--reason', 'not during the freeze');
+    assert.equal(rejected.code, 0, rejected.stderr);
+    assert.match(rejected.stdout, /rejected: the runbook ends with nothing applied/);
+
+    const result: LifecycleResult = await handle.result();
+    assert.equal(result.outcome, 'rejected');
+    assert.match(result.reason ?? '', /alice: not during the freeze/);
+    assert.equal(await replicasOf(result.clusterId), 1, 'nothing was applied');
+    const puts = scenario.emulator
+      .requestLog()
+      .filter((entry) => entry.method === 'PUT' && entry.clusterId === result.clusterId && entry.committed);
+    assert.deepEqual(puts, [], 'the rejected change reached the API');
+
+    const audit = JSON.parse((await cli('audit', runbookId, '--json')).stdout) as ApprovalAudit;
+    assert.equal(audit.outcome, 'rejected');
+    assert.equal(audit.decisions.at(-1)?.comment, 'not during the freeze');
+
+    const late = await cli('approve', runbookId, '--as', 'alice');
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /no change waiting for approval/);
+    await eventually('the `decided` (rejected) message', () =>
+      webhook.messages.find(
+        (message) => message.text.includes(runbookId) && /rejected: nothing applied/.test(message.text),
+      ),
+    );
+  });
+
+  it('refuses to decide without an identity, and names the unknown runbook', async () => {
+    const anonymous = await cli('approve', 'lifecycle:nobody-here');
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /--as <user> or set IMPLY_RUNBOOKS_USER/);
+    const unknown = await cli('approve', 'lifecycle:nobody-here', '--as', 'alice');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no runbook "lifecycle:nobody-here"/);
+  });
+});
