@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { request } from 'undici';
+import { fleetSummaryLines } from '../shared/fleet-summary';
 import type { FleetSummary } from '../shared/power';
 import type { NotificationSettings } from './notify';
 
@@ -10,25 +11,6 @@ import type { NotificationSettings } from './notify';
 
 const POST_TIMEOUT_MS = 10_000;
 export const FLEET_NOTIFICATION_FAILED = 'FleetNotificationFailed';
-
-const list = (names: string[], limit = 20) =>
-  names.length <= limit ? names.join(', ') : `${names.slice(0, limit).join(', ')} and ${names.length - limit} more`;
-
-/** The summary as people read it: one headline and one line per outcome with the why. Pure. */
-export function fleetSummaryLines(summary: FleetSummary): string[] {
-  const verb = summary.action === 'stop' ? 'stopped' : 'started';
-  const run = summary.scheduleName ? `schedule ${summary.scheduleName}` : 'manual fleet run';
-  const lines = [
-    `${run} (${summary.action}): ${summary.done.length} ${verb}, ${summary.skipped.length} skipped, ` +
-      `${summary.failed.length} failed, ${summary.notStarted.length} not started, of ${summary.selected} selected`,
-  ];
-  if (summary.aborted) lines.push(`aborted: ${summary.aborted}`);
-  if (summary.done.length > 0) lines.push(`${verb}: ${list(summary.done)}`);
-  for (const entry of summary.failed) lines.push(`failed ${entry.cluster}: ${entry.reason}`);
-  for (const entry of summary.skipped) lines.push(`skipped ${entry.cluster}: ${entry.reason}`);
-  if (summary.notStarted.length > 0) lines.push(`not started: ${list(summary.notStarted)}`);
-  return lines;
-}
 
 /** A Slack-compatible message (`text` plus one section) of the summary. Pure. */
 export function fleetMessage(summary: FleetSummary) {
@@ -55,7 +37,9 @@ async function post(url: string, body: string): Promise<string | undefined> {
       bodyTimeout: POST_TIMEOUT_MS,
     });
     await response.body.dump();
-    return response.statusCode >= 200 && response.statusCode < 300 ? undefined : `answered ${response.statusCode}`;
+    return response.statusCode >= 200 && response.statusCode < 300
+      ? undefined
+      : `answered ${response.statusCode}`;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     return `could not be reached (${typeof code === 'string' ? code : 'network error'})`;

@@ -81,13 +81,24 @@ export async function findKeepAlives(
     const status = execution.status.name;
     // A worker that was down may not have woken the workflow at `until` yet: expired all the same.
     if (!options.all && Date.parse(keepAlive.until) <= now) continue;
-    records.push({ ...keepAlive, workflowId: execution.workflowId, status, closedAt: execution.closeTime?.toISOString() });
+    records.push({
+      ...keepAlive,
+      workflowId: execution.workflowId,
+      status,
+      closedAt: execution.closeTime?.toISOString(),
+    });
   }
   return records;
 }
 
 /** Activities of the fleet run and the power runbook; reads only. */
-export const fleetActivities = ({ api, temporal }: { api: CloudManagerClient; temporal?: TemporalAccess }) => ({
+export const fleetActivities = ({
+  api,
+  temporal,
+}: {
+  api: CloudManagerClient;
+  temporal?: TemporalAccess;
+}) => ({
   /**
    * Lists the live clusters the selector picks (one API call, filtered here so thousands of clusters
    * never enter history), marking opted-out ones, and the explicit ids that match none. Read-only.

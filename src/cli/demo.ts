@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadConfig, webSettings } from '../config';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { lifecycleWorkflowId, type LifecycleInput } from '../shared/runbook';
 import { projectRoot } from '../temporal/cli-path';
 import { connectClient, type TemporalSettings } from '../temporal/connection';
@@ -45,6 +46,8 @@ export async function runDemo(context: DemoContext): Promise<void> {
     address: context.temporalAddress,
     namespace: context.namespace,
     taskQueue: context.taskQueue,
+    // The stack's worker inherits this environment: read payloads with the same keys it writes them.
+    dataConverter: dataConverterFromEnv(process.env),
   };
   const { client, connection } = await connectClient(settings);
   try {

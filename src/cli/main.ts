@@ -8,6 +8,8 @@ import { registerWebCommand } from './commands/web';
 import { registerApprovalCommands } from './commands/approvals';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerReportCommands } from './commands/report';
+import { registerCodecServerCommand } from './commands/codec-server';
+import { registerPowerCommands } from './commands/power';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -18,12 +20,14 @@ export function buildProgram(): Command {
   registerDevCommand(program);
   registerWorkerCommand(program);
   registerRunbookCommands(program);
+  registerPowerCommands(program);
   registerApprovalCommands(program);
   registerClusterCommands(program);
   registerEmulatorCommand(program);
   registerWebCommand(program);
   registerScheduleCommands(program);
   registerReportCommands(program);
+  registerCodecServerCommand(program);
   return program;
 }
 

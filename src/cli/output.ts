@@ -2,6 +2,8 @@ import { ZodError } from 'zod';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { FailureType } from '../shared/failure-types';
 import { formatTarget } from '../cloud-manager/validation';
+import { ENCRYPTED_ENCODING } from '../codec/encryption-codec';
+import { CODEC_KEYS_VARIABLE } from '../codec/keys';
 
 /** How every CLI command prints: aligned tables for people, JSON for scripts, errors that say what to do. */
 
@@ -88,6 +90,9 @@ function describeUnredacted(error: unknown): string {
   if (error instanceof ZodError) {
     const listing = error.issues.map((issue) => `${formatTarget(issue.path)}: ${issue.message}`).join('; ');
     return `Invalid input: ${listing}. Fix the fields listed and try again.`;
+  }
+  if (error instanceof Error && error.name === 'ValueError' && error.message.includes(ENCRYPTED_ENCODING)) {
+    return `${error.message}: this runbook's payloads are encrypted. Set ${CODEC_KEYS_VARIABLE} to the keys the workers use.`;
   }
   if (error instanceof Error && error.name === 'WorkflowNotFoundError') {
     return `${error.message}. \`imply-runbooks list\` shows the runbook ids (lifecycle:<cluster name>, …).`;

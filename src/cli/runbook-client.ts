@@ -102,7 +102,7 @@ async function queryProgress(handle: WorkflowHandle): Promise<RunbookProgress | 
 
 function describeEnd(error: unknown): RunbookEnd {
   if (error instanceof WorkflowFailedError) {
-    const cause = error.cause as (Error & { type?: string; failure?: unknown }) | undefined;
+    const cause = innermostCause(error.cause) as (Error & { type?: string; failure?: unknown }) | undefined;
     const name = cause?.name ?? '';
     if (name === 'CancelledFailure') return { outcome: 'cancelled', message: 'the runbook was cancelled' };
     if (name === 'TerminatedFailure')
@@ -112,4 +112,16 @@ function describeEnd(error: unknown): RunbookEnd {
     return { outcome: 'failed', message: `${type}${cause?.message ?? error.message}` };
   }
   return { outcome: 'failed', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** "Activity task failed" says nothing: show the failure of the call inside it, which says what to do. */
+function innermostCause(error: Error | undefined): Error | undefined {
+  let cause = error;
+  while (
+    (cause?.name === 'ActivityFailure' || cause?.name === 'ChildWorkflowFailure') &&
+    cause.cause instanceof Error
+  ) {
+    cause = cause.cause;
+  }
+  return cause;
 }

@@ -7,6 +7,10 @@ export interface Config {
   approvals: ApprovalsConfig;
   notifications: { webhooks: WebhookConfig[] };
   web: WebConfig;
+  /** The `observability` section as written; `observabilitySettings` applies the environment and defaults. */
+  observability?: import('./observability').ObservabilityConfig;
+  /** `report savings` prices: a JSON price file, relative to the configuration file. */
+  prices?: string;
 }
 
 /** Used when no configuration file exists: two local approvers, one approval needed, a day to decide. */

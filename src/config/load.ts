@@ -92,6 +92,8 @@ function withDefaults(file: ConfigFile, source: string): Config {
     approvals: file.approvals ?? LOCAL_DEFAULTS.approvals,
     notifications: file.notifications ?? LOCAL_DEFAULTS.notifications,
     web: file.web ?? LOCAL_DEFAULTS.web,
+    ...(file.observability ? { observability: file.observability } : {}),
+    ...(file.prices ? { prices: file.prices } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../shared/durations';
+import { observabilityConfigSchema } from './observability';
 
 /**
  * The configuration file's shape. Strict everywhere, so a misspelt key is an error naming it rather
@@ -202,6 +203,11 @@ export const configFileSchema = z.strictObject({
   approvals: approvalsConfigSchema.optional(),
   notifications: z.strictObject({ webhooks: z.array(webhookConfigSchema).default([]) }).optional(),
   web: webConfigSchema.optional(),
+  observability: observabilityConfigSchema.optional(),
+  prices: z
+    .string({ error: 'must be the path of a price file (JSON like prices/default-prices.json)' })
+    .min(1)
+    .optional(),
 });
 
 export type StageConfig = z.output<typeof stageConfigSchema>;

@@ -11,6 +11,8 @@ export interface BannerFacts {
   /** The token to show in `export IMPLY_TOKEN=…` (never shown when it came from the environment). */
   token: string;
   tokenSource: TokenSource;
+  /** Whether the /_emulator/ endpoints are on (--admin). */
+  admin?: boolean;
 }
 
 /** The tutorial's Step 2 body with its placeholders filled in. */
@@ -59,7 +61,9 @@ export function startBanner(facts: BannerFacts): string {
     "--header 'Content-Type: application/json' \\",
     `--data-raw '${TUTORIAL_CREATE_BODY}'`,
     '',
-    'Admin endpoints: GET /_emulator/health, GET|PUT /_emulator/faults, GET /_emulator/requests (docs/emulator.md).',
+    facts.admin
+      ? 'Admin endpoints: GET /_emulator/health, GET|PUT /_emulator/faults, GET /_emulator/requests (docs/emulator.md).'
+      : 'Admin endpoints (/_emulator/: faults, request log) are off; --admin turns them on.',
     'Press Ctrl+C to stop.',
   ].join('\n');
 }

@@ -5,7 +5,7 @@ import type { TokenRegistry } from './auth';
 import type { ClusterService } from './cluster-service';
 import type { FaultInjector } from './faults';
 import { EmulatorHttpError, sendJson } from './http-io';
-import type { RequestLog } from './request-log';
+import { CALLER_HEADER, type RequestLog } from './request-log';
 import { apiSegments, clusterIdOf, noSuchRoute, routeApi } from './routes';
 
 /**
@@ -19,6 +19,8 @@ export interface HandlerContext {
   tokens: TokenRegistry;
   requestLog: RequestLog;
   admin: AdminContext;
+  /** False: /_emulator/ answers 404, so nobody can change faults or read the log without asking for it. */
+  adminEnabled: boolean;
   signal: AbortSignal;
   log?: (line: string) => void;
 }
@@ -88,6 +90,7 @@ async function handleApi(
   else
     sendJson(response, answer.status, answer.body, url.searchParams.get('pretty') === 'true', answer.headers);
   const durationMs = Math.round(performance.now() - started);
+  const caller = request.headers[CALLER_HEADER];
   context.requestLog.add({
     at: arrivedAt.toISOString(),
     method,
@@ -99,9 +102,18 @@ async function handleApi(
     committed: answer.committed,
     dropped,
     durationMs,
+    ...(typeof caller === 'string' ? { caller: caller.slice(0, 300) } : {}),
   });
   context.log?.(
     `${method} ${path} ${answer.status} ${durationMs}ms${dropped ? ' (dropped after commit)' : ''}`,
+  );
+}
+
+function adminDisabled(path: string): EmulatorHttpError {
+  return new EmulatorHttpError(
+    404,
+    'NotFound',
+    `No such endpoint: ${path}. The emulator's admin endpoints are off; start it with --admin to use /_emulator/.`,
   );
 }
 
@@ -129,6 +141,7 @@ export function createRequestHandler(context: HandlerContext) {
       return;
     }
     void answerOf(async () => {
+      if (!context.adminEnabled) throw adminDisabled(path);
       const result = await routeAdmin(request, path, url.searchParams, context.admin);
       return { ...result, committed: false };
     }, context.log).then((answer) => {

@@ -16,7 +16,12 @@ export interface RequestLogEntry {
   /** The emulator closed the socket without answering (commit-then-drop fault). */
   dropped: boolean;
   durationMs: number;
+  /** The CALLER_HEADER a client sent (the fault suite's workers name their runbook and attempt). */
+  caller?: string;
 }
+
+/** A request header the log keeps, so a test can tell which logical call sent each request. */
+export const CALLER_HEADER = 'x-imply-runbooks-caller';
 
 export const DEFAULT_LOG_CAPACITY = 100_000;
 

@@ -41,6 +41,11 @@ export interface EmulatorOptions {
   seed?: number;
   /** One line per request (method, path, status, ms); never the token. */
   log?: (line: string) => void;
+  /**
+   * Serve the unauthenticated /_emulator/ endpoints (faults, request log). Default off: they answer
+   * 404. setFaults() and requestLog() below work either way.
+   */
+  admin?: boolean;
 }
 
 export interface RunningEmulator {
@@ -131,6 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       tokens,
       requestLog,
       admin,
+      adminEnabled: options.admin ?? false,
       signal: closing.signal,
       log: options.log,
     }),

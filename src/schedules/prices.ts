@@ -57,8 +57,8 @@ export function mergePrices(base: PriceTable, override: PriceTable | undefined):
   return { ...base, ...override, hourly: { ...base.hourly, ...override.hourly } };
 }
 
-/** The default table, then an override file if given. Reads the file system. */
-export function loadPrices(overrideFile?: string): PriceTable {
+/** The default table, then an override file if given (`label` names where it came from in errors). Reads the file system. */
+export function loadPrices(overrideFile?: string, label = '--prices'): PriceTable {
   const base = readPriceFile(DEFAULT_PRICES_FILE, 'default prices');
-  return mergePrices(base, overrideFile ? readPriceFile(overrideFile) : undefined);
+  return mergePrices(base, overrideFile ? readPriceFile(overrideFile, label) : undefined);
 }

@@ -39,7 +39,11 @@ export function formatScheduleView(view: PowerScheduleView): string {
     lines.push(
       `  catch-up window: ${formatDuration(action.catchupWindowMs)}; missed beyond it: ${action.missedCatchupWindow}`,
     );
-    for (const run of action.daylightSavingRuns.slice(0, 3)) lines.push(`  ${run}`);
+    const daylightSaving = action.daylightSavingRuns;
+    if (daylightSaving.length > 0) {
+      const more = daylightSaving.length > 1 ? ` (and ${daylightSaving.length - 1} later years)` : '';
+      lines.push(`  ${daylightSaving[0]}${more}`);
+    }
     lines.push(`  next runs:       ${action.nextRuns.map((run) => run.local).join('; ') || 'none'}`);
     if (action.recentRuns.length === 0) {
       lines.push('  recent runs:     none yet');

@@ -73,13 +73,43 @@ export function buildScheduleOptions(
   nowMs: number,
 ): ScheduleOptions {
   const scheduleId = powerScheduleId(definition.name, action);
-  const when = definition[action];
-  const input: ScheduledRunInput = {
-    scheduleName: definition.name,
+  const slots = definition[action].slots;
+  const fromMs = Math.max(nowMs, definition.startAt?.getTime() ?? 0);
+  const horizonMs = (definition.daylightSavingYears ?? DEFAULT_DAYLIGHT_SAVING_YEARS) * YEAR_MS;
+  return {
     scheduleId,
+    spec: {
+      calendars: [
+        ...slotCalendars(slots),
+        ...gapCalendars(slots, definition.timeZone, fromMs - 86_400_000, fromMs + horizonMs),
+      ],
+      skip: skipCalendars(definition.skipDates),
+      timezone: definition.timeZone,
+      ...(definition.startAt ? { startAt: definition.startAt } : {}),
+    },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledFleetRun',
+      workflowId: `scheduled:${scheduleId}`,
+      taskQueue,
+      args: [runInput(definition, action)],
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: SCHEDULED_RUN_KIND }],
+    },
+    // SKIP: tonight's run never starts while last night's is still going; catch-up covers outages.
+    policies: { overlap: 'SKIP', catchupWindow: definition.catchupWindowMs, pauseOnFailure: false },
+    memo: { powerSchedule: memoOf(definition, action, nowMs) },
+    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: POWER_SCHEDULE_KIND }],
+  };
+}
+
+/** What each run of one action gets: its slots (to claim one) and the fleet run's input. */
+function runInput(definition: PowerScheduleDefinition, action: PowerAction): ScheduledRunInput {
+  return {
+    scheduleName: definition.name,
+    scheduleId: powerScheduleId(definition.name, action),
     action,
     timeZone: definition.timeZone,
-    slots: when.slots,
+    slots: definition[action].slots,
     catchupWindowMs: definition.catchupWindowMs,
     fleet: {
       action,
@@ -94,41 +124,18 @@ export function buildScheduleOptions(
       }),
     },
   };
-  const fromMs = Math.max(nowMs, definition.startAt?.getTime() ?? 0);
-  const horizonMs = (definition.daylightSavingYears ?? DEFAULT_DAYLIGHT_SAVING_YEARS) * YEAR_MS;
-  const memo: PowerScheduleMemo = {
+}
+
+function memoOf(definition: PowerScheduleDefinition, action: PowerAction, nowMs: number): PowerScheduleMemo {
+  return {
     name: definition.name,
     action,
-    when: when.text,
+    when: definition[action].text,
     timeZone: definition.timeZone,
     select: definition.selectText,
     skipDates: definition.skipDates.map(describeSkipDate),
     createdBy: definition.createdBy,
     createdAt: new Date(nowMs).toISOString(),
-  };
-  return {
-    scheduleId,
-    spec: {
-      calendars: [
-        ...slotCalendars(when.slots),
-        ...gapCalendars(when.slots, definition.timeZone, fromMs - 86_400_000, fromMs + horizonMs),
-      ],
-      skip: skipCalendars(definition.skipDates),
-      timezone: definition.timeZone,
-      ...(definition.startAt ? { startAt: definition.startAt } : {}),
-    },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'scheduledFleetRun',
-      workflowId: `scheduled:${scheduleId}`,
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: SCHEDULED_RUN_KIND }],
-    },
-    // SKIP: tonight's run never starts while last night's is still going; catch-up covers outages.
-    policies: { overlap: 'SKIP', catchupWindow: definition.catchupWindowMs, pauseOnFailure: false },
-    memo: { powerSchedule: memo },
-    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: POWER_SCHEDULE_KIND }],
   };
 }
 

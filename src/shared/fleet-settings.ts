@@ -19,12 +19,18 @@ function check(condition: boolean, message: string): void {
  * flag) and the fix. Pure: the CLI calls it before starting, the workflow again as it starts.
  */
 export function fleetSettings(input: FleetInput): FleetSettings {
-  check(input.action === 'stop' || input.action === 'start', `action must be stop or start (got "${input.action}")`);
+  check(
+    input.action === 'stop' || input.action === 'start',
+    `action must be stop or start (got "${input.action}")`,
+  );
   check(
     !isEmptySelector(input.selector ?? {}),
     'selector names no criterion and would pick every cluster: give tags, nameGlob or clusters (--select)',
   );
-  check(typeof input.requester === 'string' && input.requester.trim() !== '', 'requester must not be empty (--as)');
+  check(
+    typeof input.requester === 'string' && input.requester.trim() !== '',
+    'requester must not be empty (--as)',
+  );
   const settings: FleetSettings = {
     concurrency: input.concurrency ?? FLEET_DEFAULTS.concurrency,
     requestsPerSecond: input.requestsPerSecond ?? FLEET_DEFAULTS.requestsPerSecond,
@@ -41,7 +47,9 @@ export function fleetSettings(input: FleetInput): FleetSettings {
     `requestsPerSecond must be more than 0 (--rate; got ${settings.requestsPerSecond})`,
   );
   check(
-    Number.isFinite(settings.maxFailureShare) && settings.maxFailureShare >= 0 && settings.maxFailureShare <= 1,
+    Number.isFinite(settings.maxFailureShare) &&
+      settings.maxFailureShare >= 0 &&
+      settings.maxFailureShare <= 1,
     `maxFailureShare must be between 0 and 1, e.g. 0.3 (--max-failure-share; got ${settings.maxFailureShare})`,
   );
   check(

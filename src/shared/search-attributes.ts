@@ -10,7 +10,10 @@ export const SEARCH_ATTRIBUTES = {
   clusterName: defineSearchAttributeKey('ImplyClusterName', 'KEYWORD'),
   step: defineSearchAttributeKey('ImplyRunbookStep', 'KEYWORD'),
   kind: defineSearchAttributeKey('ImplyRunbookKind', 'KEYWORD'),
-  /** `pending` while a change waits for approval, then `approved`, `rejected`, `timed-out` or `auto-approved`. */
+  /**
+   * `pending` while a change waits for approval, then `approved`, `rejected`, `timed-out` or
+   * `auto-approved`; `cancelled` when the runbook was cancelled while it waited.
+   */
   approval: defineSearchAttributeKey('ImplyApprovalState', 'KEYWORD'),
 } as const;
 

@@ -45,7 +45,8 @@ export function parseSelector(values: readonly string[], optOutTag?: string): Cl
 function addCriterion(selector: ClusterSelector, text: string): void {
   const { key, value } = parseTag(text);
   if (key === 'name') {
-    if (selector.nameGlob) throw new Error(`--select name= given twice ("${selector.nameGlob}" and "${value}")`);
+    if (selector.nameGlob)
+      throw new Error(`--select name= given twice ("${selector.nameGlob}" and "${value}")`);
     selector.nameGlob = value;
   } else if (key === 'ids') {
     const ids = value
@@ -59,7 +60,9 @@ function addCriterion(selector: ClusterSelector, text: string): void {
     if (!tag) throw new Error(`--select "${text}" names no tag: ${SELECT_FORMS}`);
     const tags = (selector.tags ??= {});
     if (tags[tag] !== undefined && tags[tag] !== value) {
-      throw new Error(`--select gives tag ${tag} two values ("${tags[tag]}" and "${value}"): a cluster has one`);
+      throw new Error(
+        `--select gives tag ${tag} two values ("${tags[tag]}" and "${value}"): a cluster has one`,
+      );
     }
     tags[tag] = value;
   }
@@ -68,7 +71,9 @@ function addCriterion(selector: ClusterSelector, text: string): void {
 /** True when a selector names no criterion: such a selector would pick every cluster, so runs refuse it. */
 export function isEmptySelector(selector: ClusterSelector): boolean {
   return (
-    Object.keys(selector.tags ?? {}).length === 0 && !selector.nameGlob && (selector.clusters ?? []).length === 0
+    Object.keys(selector.tags ?? {}).length === 0 &&
+    !selector.nameGlob &&
+    (selector.clusters ?? []).length === 0
   );
 }
 

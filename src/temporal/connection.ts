@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { inspect } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import type { NativeConnection } from '@temporalio/worker';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../shared/constants';
 
 /** A secret that prints as [redacted] in logs, JSON and util.inspect; reveal() gives the value. */
@@ -40,6 +42,8 @@ export interface TemporalSettings {
   apiKey?: SecretValue;
   /** Undefined: plaintext (a local dev server). */
   tls?: TemporalTlsSettings;
+  /** Payload encryption from IMPLY_RUNBOOKS_CODEC_KEYS (dataConverterFromEnv); undefined: none. */
+  dataConverter?: DataConverter;
 }
 
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -112,13 +116,24 @@ export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): T
   const taskQueue = env.IMPLY_RUNBOOKS_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE;
   const apiKeyText = env.TEMPORAL_API_KEY?.trim();
   const tls = readTls(env, Boolean(apiKeyText), problems);
+  const dataConverter = readDataConverter(env, problems);
   if (problems.length > 0) {
     throw new Error(`bad Temporal settings in the environment:\n  - ${problems.join('\n  - ')}`);
   }
   const settings: TemporalSettings = { address, namespace, taskQueue };
   if (apiKeyText) settings.apiKey = new SecretValue(apiKeyText);
   if (tls) settings.tls = tls;
+  if (dataConverter) settings.dataConverter = dataConverter;
   return settings;
+}
+
+function readDataConverter(env: NodeJS.ProcessEnv, problems: string[]): DataConverter | undefined {
+  try {
+    return dataConverterFromEnv(env);
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
 }
 
 /** One line describing the settings, without secrets, for logs and error messages. */
@@ -184,7 +199,12 @@ export async function connectClient(
   } catch (error) {
     throw connectionFailure(settings, error);
   }
-  return { client: new Client({ connection, namespace: settings.namespace }), connection };
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    dataConverter: settings.dataConverter,
+  });
+  return { client, connection };
 }
 
 /** Opens the native connection a Worker polls through. Safe to retry. */

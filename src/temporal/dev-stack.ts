@@ -95,12 +95,11 @@ function writeEnvFile(file: string, exports: Record<string, string>): void {
   const command = [process.execPath, path.join(projectRoot(), 'bin', 'imply-runbooks.js')]
     .map(shellQuote)
     .join(' ');
-  // An alias, so `imply-runbooks …` works in that shell without `npm link`.
-  const alias = `alias imply-runbooks="${command.replace(/["$`\\]/g, '\\$&')}"`;
+  // A function rather than an alias: it works on the same command line as the `source` (an alias would not).
   const body = [
     '# Written by imply-runbooks dev: the local stack, with the emulator and login tokens. Keep it private.',
     ...lines,
-    `command -v imply-runbooks >/dev/null 2>&1 || ${alias}`,
+    `command -v imply-runbooks >/dev/null 2>&1 || imply-runbooks() { ${command} "$@"; }`,
   ];
   fs.writeFileSync(file, `${body.join('\n')}\n`, { mode: 0o600 });
   fs.chmodSync(file, 0o600);
@@ -147,6 +146,8 @@ async function startLocalEmulator(
     tokens: [{ token }],
     transitionMs: options.transitionMs,
     dbPath: path.join(options.dataDir, 'emulator.sqlite'),
+    // The local stack is for trying faults out: its admin endpoints are on, on loopback.
+    admin: true,
     log: options.verbose ? (line: string) => options.print(`[emulator] ${line}`) : () => {},
   });
   cleanups.push(async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config';
+import { dataConverterFromEnv } from '../codec/data-converter';
 import { connectClient } from '../temporal/connection';
 import { startWebServer } from './server';
 import { loginLink, writeLoginLinks } from './tokens';
@@ -39,6 +40,8 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
     address: options.temporalAddress,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    // The stack's worker inherits this environment: read payloads with the same keys it writes them.
+    dataConverter: dataConverterFromEnv(process.env),
   };
   const { client, connection } = await connectClient(settings);
   try {

@@ -160,8 +160,15 @@ export class ApprovalGate {
     });
     // Quorum may already hold: approvals of this plan in the first stage count in the second.
     this.checkClosed();
-    await condition(() => this.closedAs !== undefined, stage.timeoutMs);
-    this.open = undefined;
+    try {
+      await condition(() => this.closedAs !== undefined, stage.timeoutMs);
+    } catch (error) {
+      // Cancelled while waiting: no longer pending for anyone who searches by the attribute.
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.approval, value: 'cancelled' }]);
+      throw error;
+    } finally {
+      this.open = undefined;
+    }
     return this.closedAs;
   }
 

@@ -35,6 +35,8 @@ export class FleetRun {
   private childFailures = 0;
   private running = 0;
   private lastStart = Number.NEGATIVE_INFINITY;
+  /** Per concurrency lane: when its next runbook may start (the last one's calls spaced out too). */
+  private laneFreeAt: Array<number | 'busy'> = [];
 
   constructor(
     private readonly input: FleetInput,
@@ -69,20 +71,29 @@ export class FleetRun {
     return targets;
   }
 
-  /** Runs one power runbook per target, at most `concurrency` at once; stops starting new ones past the failure share. */
+  /**
+   * Runs one power runbook per target in `concurrency` lanes; stops starting new ones past the
+   * failure share. A lane starts its next runbook one request interval after the last one ended, so
+   * each lane's calls stay that far apart even across runbooks.
+   */
   async runAll(targets: FleetCluster[]): Promise<void> {
+    this.laneFreeAt = Array.from({ length: Math.min(this.settings.concurrency, targets.length) }, () => 0);
     const children: Array<Promise<void>> = [];
     for (const [index, cluster] of targets.entries()) {
-      await condition(() => this.running < this.settings.concurrency);
+      await condition(() => this.laneFreeAt.some((lane) => lane !== 'busy'));
       if (this.childFailures / this.acting > this.settings.maxFailureShare) {
         this.abort(targets.slice(index));
         break;
       }
-      await this.paceStart();
+      const lane = this.laneFreeAt.findIndex((freeAt) => freeAt !== 'busy');
+      const freeAt = this.laneFreeAt[lane] as number;
+      this.laneFreeAt[lane] = 'busy';
+      await this.paceStart(freeAt);
       this.running++;
       children.push(
         this.runOne(cluster).finally(() => {
           this.running--;
+          this.laneFreeAt[lane] = Date.now() + this.requestIntervalMs();
           this.report();
         }),
       );
@@ -129,22 +140,25 @@ export class FleetRun {
     this.notStarted.push(...rest.map((cluster) => cluster.name));
   }
 
-  /** Child starts no closer than one request interval of the whole fleet. */
-  private async paceStart(): Promise<void> {
-    const due = this.lastStart + 1000 / this.settings.requestsPerSecond - Date.now();
+  /** Starts no closer than one request interval of the whole fleet, and not before the lane is free. */
+  private async paceStart(laneFreeAt: number): Promise<void> {
+    const due = Math.max(this.lastStart + 1000 / this.settings.requestsPerSecond, laneFreeAt) - Date.now();
     if (due > 0) await sleep(due);
     this.lastStart = Date.now();
   }
 
+  /** Each lane's share of the fleet's rate: its calls at least this far apart. */
+  private requestIntervalMs(): number {
+    return Math.ceil((1000 * this.laneFreeAt.length) / this.settings.requestsPerSecond);
+  }
+
   private powerInput(cluster: FleetCluster): PowerInput {
-    // Each of the (at most) `concurrency` runbooks gets an equal share of the fleet's request rate.
-    const parallel = Math.min(this.settings.concurrency, this.acting);
     const input: PowerInput = {
       clusterId: cluster.id,
       action: this.input.action,
       requester: this.input.requester,
       source: this.input.scheduleName ? 'schedule' : 'person',
-      minRequestIntervalMs: Math.ceil((1000 * parallel) / this.settings.requestsPerSecond),
+      minRequestIntervalMs: this.requestIntervalMs(),
     };
     if (this.input.scheduleName) input.scheduleName = this.input.scheduleName;
     if (this.input.wait) input.wait = this.input.wait;
@@ -171,7 +185,8 @@ export class FleetRun {
         else this.skipped.push({ cluster: cluster.name, reason: result.reason ?? result.outcome });
         return;
       } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) return this.recordFailure(cluster, error);
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError))
+          return this.recordFailure(cluster, error);
         if (attempt >= this.settings.busyAttempts) {
           const reason =
             `busy: ${workflowId} (another change) was running at each of ${attempt} attempts, ` +
@@ -179,7 +194,9 @@ export class FleetRun {
           this.skipped.push({ cluster: cluster.name, reason });
           return;
         }
-        this.tracker.detail(`${cluster.name} busy (${workflowId} running): trying again, attempt ${attempt + 1}`);
+        this.tracker.detail(
+          `${cluster.name} busy (${workflowId} running): trying again, attempt ${attempt + 1}`,
+        );
         await sleep(this.settings.busyDelayMs);
       }
     }
@@ -194,7 +211,8 @@ export class FleetRun {
         ? (cause.details?.[0] as PowerResult | undefined)
         : undefined;
     if (result) this.results.push(result);
-    const reason = result?.reason ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+    const reason =
+      result?.reason ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     this.failed.push({ cluster: cluster.name, reason });
   }
 }

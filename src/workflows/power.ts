@@ -57,7 +57,8 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
     ...(reason === undefined ? {} : { reason }),
     startedAt,
     endedAt: new Date().toISOString(),
-    finalState: observed.state,
+    // The tracker sees every poll of the waits too, so a wait that ended in FAILED shows it.
+    finalState: tracker.snapshot().clusterState ?? observed.state,
     nodes: observed.nodes,
     source: input.source,
     ...(input.scheduleName === undefined ? {} : { scheduleName: input.scheduleName }),
@@ -89,7 +90,7 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
     pacer.touch();
     await tracker.step(
       'confirm',
-      () => confirm(input, pacer, observed),
+      () => confirm(input, pacer, observed, tracker),
       () => `${target.state}, desiredState ${target.desiredState}`,
     );
     tracker.finish('completed');
@@ -107,9 +108,19 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
   }
 }
 
-async function read(clusterId: string, pacer: Pacer, observed: Observed): Promise<ClusterSummary> {
+async function read(
+  clusterId: string,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<ClusterSummary> {
   const { summary, nodes } = await pacer.call(() => reads.readClusterPower(clusterId));
   Object.assign(observed, { clusterName: summary.name, state: summary.state, nodes });
+  tracker.cluster({
+    clusterName: summary.name,
+    state: summary.state,
+    resourceVersion: summary.resourceVersion,
+  });
   return summary;
 }
 
@@ -120,14 +131,13 @@ async function readSettled(
   pacer: Pacer,
   observed: Observed,
 ): Promise<ClusterSummary> {
-  let summary = await read(input.clusterId, pacer, observed);
-  tracker.cluster({ clusterName: summary.name, state: summary.state, resourceVersion: summary.resourceVersion });
+  let summary = await read(input.clusterId, pacer, observed, tracker);
   if (BUSY_STATES.includes(summary.state)) {
     tracker.detail(`${summary.name} is ${summary.state}: waiting for that change to settle first`);
     await pacer.next();
     await waitForState(input.clusterId, SETTLED_STATES, tracker, pacer.waitOptions(input.wait));
     pacer.touch();
-    summary = await read(input.clusterId, pacer, observed);
+    summary = await read(input.clusterId, pacer, observed, tracker);
   }
   if (!SETTLED_STATES.includes(summary.state)) {
     throw ApplicationFailure.create({
@@ -140,10 +150,18 @@ async function readSettled(
 }
 
 /** The final read: the cluster must be in the target state and still want it ("did nothing" is a failure). */
-async function confirm(input: PowerInput, pacer: Pacer, observed: Observed): Promise<ClusterSummary> {
+async function confirm(
+  input: PowerInput,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<ClusterSummary> {
   const target = TARGETS[input.action];
-  const summary = await read(input.clusterId, pacer, observed);
-  if (summary.state !== target.state || (summary.desiredState && summary.desiredState !== target.desiredState)) {
+  const summary = await read(input.clusterId, pacer, observed, tracker);
+  if (
+    summary.state !== target.state ||
+    (summary.desiredState && summary.desiredState !== target.desiredState)
+  ) {
     throw ApplicationFailure.create({
       type: 'PowerNotConfirmed',
       nonRetryable: true,

@@ -1,4 +1,4 @@
-import { defineQuery, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, defineQuery, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
 import { cloneJson } from '../shared/spec-changes';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { RunbookProgress, StepProgress, StepStatus } from '../shared/runbook';
@@ -47,7 +47,7 @@ export class RunbookTracker {
       return result;
     } catch (error) {
       step.status = isCancellation(error) ? 'cancelled' : 'failed';
-      step.detail = error instanceof Error ? error.message : String(error);
+      step.detail = failureText(error);
       throw error;
     } finally {
       step.endedAt = new Date().toISOString();
@@ -95,4 +95,10 @@ export class RunbookTracker {
     if (!step) throw new Error(`unknown step ${name}`);
     return step;
   }
+}
+
+/** A failed activity's own message ("Activity task failed" says nothing), or the error's. */
+function failureText(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -82,6 +82,8 @@ async function claimSlot(input: ScheduledRunInput, workflowId: string) {
       args: [input.fleet],
       // Closed runs keep their id for the namespace's retention: the repeated hour comes within it.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Cancelling the scheduled run cancels the fleet, which lets each cluster's change finish cleanly.
+      parentClosePolicy: 'REQUEST_CANCEL',
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'fleet' }],
     });
   } catch (error) {

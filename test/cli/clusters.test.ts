@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeError } from '../../src/cli/output';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';

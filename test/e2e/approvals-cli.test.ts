@@ -74,9 +74,9 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     };
   });
   after(async () => {
-    // Runbooks first (the environment terminates them), then the worker, then the webhook.
-    await environment?.close();
+    // The worker holds the shared connection: stop it before the environment closes it.
     await stopWorker?.();
+    await environment?.close();
     webhook?.server.closeAllConnections();
     await new Promise((resolve) => webhook?.server.close(resolve));
     rmSync(workDirectory, { recursive: true, force: true });
@@ -162,10 +162,10 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     assert.match(text.stdout, /policy default, outcome approved/);
     assert.match(text.stdout, /alice +approve +1 +update +counted +capacity for the launch/);
 
-    const kinds = webhook.messages.filter((message) => message.text.includes(runbookId));
-    assert.ok(
-      kinds.some((message) => message.text.startsWith('Approval needed')),
-      'no `requested` message',
+    await eventually('the `requested` message', () =>
+      webhook.messages.find(
+        (message) => message.text.includes(runbookId) && message.text.startsWith('Approval needed'),
+      ),
     );
     await eventually('the `decided` message', () =>
       webhook.messages.find(

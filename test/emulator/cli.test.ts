@@ -50,6 +50,7 @@ describe('imply-runbooks emulator (CLI)', () => {
       [
         'emulator', '--port', '0', '--token', 'viewer-token:view-clusters', '--token', 'admin-token',
         '--db', join(directory, 'emulator.sqlite'), '--error-rate', '1', '--error-status', '503', '--seed', '7',
+        '--admin',
       ],
       { IMPLY_TOKEN: undefined },
     ); // prettier-ignore

@@ -12,6 +12,7 @@ export function startTestEmulator(options: EmulatorOptions = {}): Promise<Runnin
     port: 0,
     transitionMs: 0,
     tokens: [{ token: TOKEN }, { token: VIEW_ONLY_TOKEN, roles: ['view-clusters'] }],
+    admin: true,
     ...options,
   });
 }

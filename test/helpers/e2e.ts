@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';
 import { CloudManagerClient } from '../../src/cloud-manager/client';
 import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
@@ -36,6 +37,13 @@ export interface ScenarioOptions {
   faults?: Partial<FaultConfig>;
 }
 
+export interface WorkerProcessOptions {
+  /** Variables added to (or, as '', removed from) the worker's environment. */
+  env?: Record<string, string>;
+  /** Every line the worker prints. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+}
+
 export interface WorkerProcess {
   readonly process: ManagedProcess;
   /** SIGKILL, no goodbye to the server; resolves once the process is gone. */
@@ -44,13 +52,15 @@ export interface WorkerProcess {
 
 export interface Scenario {
   emulator: RunningEmulator;
+  /** The bearer token the emulator accepts and workers use: what a secret scan looks for. */
+  token: string;
   /** The test's own Cloud Manager client (the same token the worker uses). */
   api: CloudManagerClient;
   taskQueue: string;
   /** A worker inside this process, over the shared native connection; stopped at teardown. */
   startWorker(): Promise<void>;
   /** `imply-runbooks worker` as a child process; resolves once it prints `Worker ready`. */
-  startWorkerProcess(): Promise<WorkerProcess>;
+  startWorkerProcess(options?: WorkerProcessOptions): Promise<WorkerProcess>;
   /** Starts the lifecycle runbook the way the CLI does (`lifecycleStartOptions`). */
   startRunbook(input: LifecycleInput): Promise<LifecycleHandle>;
 }
@@ -60,6 +70,8 @@ export interface E2eEnvironment {
   connection: NativeConnection;
   namespace: string;
   address: string;
+  /** IMPLY_RUNBOOKS_CODEC_KEYS when the environment encrypts payloads; workers get it too. */
+  codecEnv: Record<string, string>;
   scenario(options?: ScenarioOptions): Promise<Scenario>;
   /** Tears down every scenario (workers, emulators, runbooks still open), then the connections. */
   close(): Promise<void>;
@@ -117,8 +129,11 @@ export async function eventually<T>(
   }
 }
 
-/** Connects to the tests' dev server; call in `before`, and `close()` in `after`. */
-export async function createE2eEnvironment(): Promise<E2eEnvironment> {
+/**
+ * Connects to the tests' dev server; call in `before`, and `close()` in `after`. With `codecKeys`,
+ * the client and every worker encrypt payloads (dataConverterFromEnv), as a deployment would.
+ */
+export async function createE2eEnvironment(options: { codecKeys?: string } = {}): Promise<E2eEnvironment> {
   const address = temporalAddressForTests();
   if (!runtimeInstalled) {
     // Retried activity failures are the point of some tests: keep core's warnings about them quiet.
@@ -131,13 +146,21 @@ export async function createE2eEnvironment(): Promise<E2eEnvironment> {
   const namespace = DEFAULT_NAMESPACE;
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
-  const client = new Client({ connection: clientConnection, namespace });
+  const codecEnv: Record<string, string> = options.codecKeys
+    ? { IMPLY_RUNBOOKS_CODEC_KEYS: options.codecKeys }
+    : {};
+  const client = new Client({
+    connection: clientConnection,
+    namespace,
+    dataConverter: dataConverterFromEnv(codecEnv),
+  });
   const teardowns: Array<() => Promise<void>> = [];
   const environment: E2eEnvironment = {
     client,
     connection,
     namespace,
     address,
+    codecEnv,
     async scenario(options = {}) {
       const { scenario, teardown } = await createScenario(environment, options);
       teardowns.push(teardown);
@@ -166,6 +189,7 @@ async function createScenario(environment: E2eEnvironment, options: ScenarioOpti
   const handles: LifecycleHandle[] = [];
   const scenario: Scenario = {
     emulator,
+    token,
     api,
     taskQueue,
     async startWorker() {
@@ -173,8 +197,12 @@ async function createScenario(environment: E2eEnvironment, options: ScenarioOpti
         connection: environment.connection,
         namespace: environment.namespace,
         taskQueue,
-        activities: createActivities({ api, temporal: { client: environment.client, namespace: environment.namespace } }),
+        activities: createActivities({
+          api,
+          temporal: { client: environment.client, namespace: environment.namespace },
+        }),
         shutdownGraceTime: '1s',
+        dataConverter: dataConverterFromEnv(environment.codecEnv),
       });
       const running = worker.run();
       workers.push(async () => {
@@ -182,8 +210,12 @@ async function createScenario(environment: E2eEnvironment, options: ScenarioOpti
         await running;
       });
     },
-    async startWorkerProcess() {
-      const worker = await spawnWorkerProcess(environment.address, emulator.apiUrl, token, taskQueue);
+    async startWorkerProcess(processOptions = {}) {
+      const env = { ...environment.codecEnv, ...processOptions.env };
+      const worker = await spawnWorkerProcess(environment.address, emulator.apiUrl, token, taskQueue, {
+        ...processOptions,
+        env,
+      });
       workers.push(() => worker.kill());
       return worker;
     },
@@ -211,6 +243,7 @@ async function spawnWorkerProcess(
   apiUrl: string,
   token: string,
   taskQueue: string,
+  options: WorkerProcessOptions = {},
 ): Promise<WorkerProcess> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(IMPLY_|TEMPORAL_)/.test(key)),
@@ -220,14 +253,16 @@ async function spawnWorkerProcess(
     IMPLY_API_URL: apiUrl,
     IMPLY_TOKEN: token,
     IMPLY_RUNBOOKS_LOG_LEVEL: 'ERROR',
+    ...options.env,
   });
   const managed = spawnManaged(process.execPath, [BIN, 'worker', '--task-queue', taskQueue], {
     env,
     cwd: ROOT,
     ownProcessGroup: true,
+    onLine: options.onLine,
   });
   try {
-    await waitForLine(managed, (line) => line.startsWith('Worker ready'), 120_000, '"Worker ready"');
+    await waitForLine(managed, (line) => line.includes('Worker ready'), 120_000, '"Worker ready"');
   } catch (error) {
     managed.kill();
     throw error;

@@ -93,9 +93,17 @@ export function fakeFleetApi(options: FakeOptions = {}) {
   };
 
   /** Adds a settled cluster (RUNNING, or STOPPED) with these awsTags; returns its uid. */
-  async function seed(name: string, tags: Record<string, string> = {}, state: 'RUNNING' | 'STOPPED' = 'RUNNING') {
+  async function seed(
+    name: string,
+    tags: Record<string, string> = {},
+    state: 'RUNNING' | 'STOPPED' = 'RUNNING',
+  ) {
     const awsTags = Object.entries(tags).map(([tagName, value]) => ({ name: tagName, value }));
-    const { uid } = await base.createCluster({ ...TUTORIAL, metadata: { name }, spec: { ...TUTORIAL.spec, awsTags } });
+    const { uid } = await base.createCluster({
+      ...TUTORIAL,
+      metadata: { name },
+      spec: { ...TUTORIAL.spec, awsTags },
+    });
     const cluster = fake.clusters.get(uid);
     if (!cluster) throw new Error(`seeded cluster ${name} is missing`);
     cluster.state = cluster.target = state;
@@ -104,7 +112,8 @@ export function fakeFleetApi(options: FakeOptions = {}) {
   }
 
   /** Someone else's stop or start, in flight when the runbook first reads the cluster. */
-  const startTransition = (uid: string, desiredState: DesiredState) => base.setDesiredState(uid, desiredState);
+  const startTransition = (uid: string, desiredState: DesiredState) =>
+    base.setDesiredState(uid, desiredState);
   const stateOf = (uid: string) => fake.clusters.get(uid)?.state;
   return {
     ...fake,

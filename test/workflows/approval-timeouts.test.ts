@@ -133,4 +133,15 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
       assert.match(planStep?.detail ?? '', /^plan v2 at resource version 1: /);
     });
   });
+
+  it('stops waiting when the runbook is cancelled, applying nothing and no longer showing as pending', async () => {
+    await withRunbook(environment, gatedInput(policy(), { onCancel: 'delete' }), async (handle, fake) => {
+      await untilPending(environment, handle);
+      await handle.cancel();
+      await assert.rejects(handle.result());
+      assert.equal(await approvalState(handle), 'cancelled');
+      assert.equal(fake.calls.includes('replaceCluster'), false);
+      assert.ok(fake.calls.includes('deleteCluster'));
+    });
+  });
 });

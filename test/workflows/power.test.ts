@@ -47,7 +47,10 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
 
   async function run(fake: Fake, input: PowerInput) {
     return withWorker(environment, fake.activities, async (taskQueue) => {
-      const handle = await environment.client.workflow.start(powerRunbook, powerStartOptions(input, taskQueue));
+      const handle = await environment.client.workflow.start(
+        powerRunbook,
+        powerStartOptions(input, taskQueue),
+      );
       try {
         return { result: await handle.result(), progress: await handle.query(runbookProgressQuery) };
       } catch (error) {
@@ -97,7 +100,8 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
     assert.equal(fake.stateOf(uid), 'RUNNING');
     const desired = fake.calls.filter((call) => call.startsWith('setDesiredState'));
     assert.deepEqual(desired, ['setDesiredState:STOPPED', 'setDesiredState:STARTED']);
-    const settledBeforeStart = fake.calls.indexOf('getClusterSummary') < fake.calls.lastIndexOf('setDesiredState:STARTED');
+    const settledBeforeStart =
+      fake.calls.indexOf('getClusterSummary') < fake.calls.lastIndexOf('setDesiredState:STARTED');
     assert.ok(settledBeforeStart, 'the runbook polled the stop to its end before asking to start');
     assert.match(progress.steps[0]?.detail ?? '', /test-c is STOPPED/);
   });
@@ -133,10 +137,14 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
     const uid = await fake.seed('test-f');
     await fake.startTransition(uid, 'STOPPED');
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const first = await environment.client.workflow.start(powerRunbook, powerStartOptions(powerInput(uid), taskQueue));
+      const first = await environment.client.workflow.start(
+        powerRunbook,
+        powerStartOptions(powerInput(uid), taskQueue),
+      );
       await assert.rejects(
         environment.client.workflow.start(powerRunbook, powerStartOptions(powerInput(uid), taskQueue)),
-        (error) => error instanceof WorkflowExecutionAlreadyStartedError && error.workflowId === `change:${uid}`,
+        (error) =>
+          error instanceof WorkflowExecutionAlreadyStartedError && error.workflowId === `change:${uid}`,
       );
       await first.terminate('test over');
     });

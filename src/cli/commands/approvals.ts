@@ -68,13 +68,16 @@ async function decide(
     const { plan } = pending;
     const request: DecisionRequest = { decider, decision, planVersion: plan.version };
     if (flags.comment) request.comment = flags.comment;
+    if (!flags.json) {
+      // Shown before sending: the decision is on exactly this plan version, whatever the answer.
+      const verb = decision === 'approve' ? 'Approving' : 'Rejecting';
+      console.log(
+        `${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
+      );
+      for (const line of indent(plan.diffLines)) console.log(line);
+    }
     const ack = await sendDecision(client, runbookId, request);
     if (flags.json) return printJson({ runbookId, planVersion: plan.version, decider, ...ack });
-    const verb = decision === 'approve' ? 'Approving' : 'Rejecting';
-    console.log(
-      `${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
-    );
-    for (const line of indent(plan.diffLines)) console.log(line);
     console.log(outcomeLine(ack, pending));
   });
 }

@@ -91,6 +91,8 @@ async function runDemoSafely(stack: DevStack, signal: AbortSignal): Promise<void
       taskQueue: process.env.IMPLY_RUNBOOKS_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE,
       uiUrl: stack.temporal.uiUrl,
       emulatorApiUrl: stack.emulatorApiUrl,
+      webUrl: stack.web.publicUrl,
+      envFile: stack.envFile,
       signal,
     });
   } catch (error) {

@@ -29,6 +29,7 @@ interface EmulatorFlags {
   rateLimit?: number;
   seed?: number;
   quiet?: boolean;
+  admin?: boolean;
 }
 
 function wholeNumber(flag: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
@@ -137,6 +138,7 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       faults: faultsFromFlags(flags),
       seed: flags.seed,
       log: flags.quiet ? undefined : (line) => console.log(line),
+      admin: flags.admin ?? false,
     });
   } catch (error) {
     stop.dispose();
@@ -153,6 +155,7 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       dbPath: flags.db,
       token: usable.token,
       tokenSource: source,
+      admin: flags.admin ?? false,
     }),
   );
   const signal = await stop.stopped;
@@ -199,6 +202,7 @@ export function registerEmulatorCommand(program: Command): void {
     )
     .option('--seed <n>', 'seed for the random faults (repeatable runs)', wholeNumber('--seed', 0))
     .option('--quiet', 'do not print a line per request')
+    .option('--admin', 'serve the /_emulator/ endpoints (faults, request log; no auth): off by default')
     .action(async (flags: EmulatorFlags) => {
       process.exitCode = await runEmulator(flags);
     });

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config';
 import { loadPrices } from '../../schedules/prices';
 import { computeSavings } from '../../schedules/savings';
 import { formatSavingsCsv, formatSavingsTable } from '../../schedules/savings-output';
@@ -12,6 +14,7 @@ interface SavingsFlags {
   until?: string;
   format: string;
   prices?: string;
+  config?: string;
 }
 
 const FORMATS = ['table', 'csv', 'json'];
@@ -43,10 +46,12 @@ export function registerReportCommands(program: Command): void {
         }
         const nowMs = Date.now();
         const untilMs = flags.until ? pointInTime(flags.until, '--until', nowMs) : nowMs;
-        const sinceMs = pointInTime(flags.since, '--since', untilMs);
+        const sinceMs = pointInTime(flags.since, '--since', nowMs);
         if (sinceMs >= untilMs)
           throw new Error(`--since ${flags.since} is not before --until: give an earlier start`);
-        const prices = loadPrices(flags.prices);
+        const prices = flags.prices
+          ? loadPrices(flags.prices)
+          : loadPrices(configuredPriceFile(flags.config), 'prices (configuration file)');
         const source = await withTemporal((client) => readSavingsEvents(client, sinceMs));
         const window = { since: new Date(sinceMs).toISOString(), until: new Date(untilMs).toISOString() };
         const result = computeSavings(source.events, prices, window);
@@ -56,6 +61,13 @@ export function registerReportCommands(program: Command): void {
         );
       }),
     );
+}
+
+/** The configuration's `prices` file, relative to the configuration file; undefined when it names none. */
+export function configuredPriceFile(configPath: string | undefined): string | undefined {
+  const config = loadConfig({ path: configPath });
+  if (!config.prices || !config.source) return undefined;
+  return path.resolve(path.dirname(config.source), config.prices);
 }
 
 /** A duration back from `referenceMs` (30d) or an ISO date or time. Pure. */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type * as WorkerModule from '../../worker';
 import { reportError } from '../output';
 
 /** `imply-runbooks worker`: runs workflows and activities until Ctrl-C. */
@@ -12,7 +13,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (options: { taskQueue?: string; vanityDomain?: string; apiUrl?: string }) => {
       // Loaded on use: other commands need not load the worker's native module and bundler.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runWorker } = require('../../worker') as typeof import('../../worker');
+      const { runWorker } = require('../../worker') as typeof WorkerModule;
       try {
         await runWorker(process.env, options);
       } catch (error) {

@@ -1,0 +1,41 @@
+/**
+ * Bundles the workflow code ahead of time, so a worker starts without webpack (the Docker image does
+ * this at build time and sets IMPLY_RUNBOOKS_WORKFLOW_BUNDLE to the file). Writes two files: the plain
+ * bundle, and its `.encrypted.js` twin with the failure converter that encrypted payloads need.
+ *
+ *   npx tsx scripts/bundle-workflows.ts                 writes dist/workflow-bundle.js (+ .encrypted.js)
+ *   npx tsx scripts/bundle-workflows.ts <file>          writes <file> (+ its twin)
+ *   IMPLY_RUNBOOKS_WORKFLOW_BUNDLE=dist/workflow-bundle.js imply-runbooks worker
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
+import { encryptedBundlePath, workflowBundleOptions } from '../src/workflow-bundle';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function writeOne(file: string, failureConverterPath?: string): Promise<void> {
+  const { code } = await bundleWorkflowCode(workflowBundleOptions(failureConverterPath));
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, code);
+}
+
+/** Writes the bundle (source map inline) and its encrypted twin; returns both paths. Overwrites: safe to rerun. */
+export async function writeWorkflowBundles(file: string): Promise<string[]> {
+  const encrypted = encryptedBundlePath(file);
+  await writeOne(file);
+  await writeOne(encrypted, FAILURE_CONVERTER_PATH);
+  return [file, encrypted];
+}
+
+if (require.main === module) {
+  const file = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist/workflow-bundle.js'));
+  writeWorkflowBundles(file).then(
+    (files) => console.log(`Wrote ${files.map((written) => path.relative(process.cwd(), written)).join(' and ')}`),
+    (error: unknown) => {
+      console.error(`cannot bundle the workflow code: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}

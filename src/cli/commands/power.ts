@@ -1,0 +1,206 @@
+import type { Command } from 'commander';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { fleetSettings } from '../../shared/fleet-settings';
+import { fleetSummaryLines } from '../../shared/fleet-summary';
+import {
+  changeWorkflowId,
+  fleetStartOptions,
+  powerStartOptions,
+  type FleetInput,
+  type FleetSummary,
+  type PowerAction,
+  type PowerInput,
+  type PowerResult,
+} from '../../shared/power';
+import { parseSelector } from '../../shared/selector';
+import type { fleetRunbook } from '../../workflows/fleet';
+import type { powerRunbook } from '../../workflows/power';
+import { requesterFrom } from '../lifecycle-input';
+import { action, printJson } from '../output';
+import {
+  describeBusy,
+  parseNumberFlag,
+  resolveCluster,
+  waitFromFlags,
+  type ApiFlags,
+  type WaitFlags,
+} from '../power-input';
+import { followRunbook, runbookUiLink, withTemporal, type RunbookEnd } from '../runbook-client';
+import { ensureSearchAttributes } from '../search-attributes-setup';
+import { registerKeepAliveCommands } from './keep-alive';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface PowerFlags extends ApiFlags, WaitFlags {
+  wait?: boolean;
+  json?: boolean;
+  reason?: string;
+  as?: string;
+}
+
+function withApiAndWaitOptions(command: Command): Command {
+  return command
+    .option('--api-url <url>', 'Cloud Manager API base URL, to look up names (default: IMPLY_API_URL)')
+    .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
+    .option('--transition-timeout <duration>', 'how long the stop or start may take (default 1h)')
+    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option('--wait', 'follow the steps live until the runbook ends')
+    .option('--json', 'print JSON');
+}
+
+/** `imply-runbooks stop|start <cluster>`, `fleet run` and `keep-alive …`: power runbooks by hand. */
+export function registerPowerCommands(program: Command): void {
+  for (const powerAction of ['stop', 'start'] as const) {
+    withApiAndWaitOptions(
+      program
+        .command(`${powerAction} <cluster>`)
+        .description(
+          `${powerAction === 'stop' ? 'Stop' : 'Start'} one cluster (uid or name) through its power runbook`,
+        )
+        .option('--reason <text>', 'why, for the record')
+        .option('--as <user>', 'who asks (default: IMPLY_RUNBOOKS_USER or the OS user)'),
+    ).action(action((cluster: string, flags: PowerFlags) => runPower(powerAction, cluster, flags)));
+  }
+  registerFleetCommand(program);
+  registerKeepAliveCommands(program);
+}
+
+async function runPower(powerAction: PowerAction, idOrName: string, flags: PowerFlags): Promise<void> {
+  const cluster = await resolveCluster(idOrName, flags);
+  const input: PowerInput = {
+    clusterId: cluster.id,
+    action: powerAction,
+    requester: requesterFrom(flags.as),
+    source: 'person',
+  };
+  if (flags.reason?.trim()) input.reason = flags.reason.trim();
+  const wait = waitFromFlags(flags);
+  if (wait) input.wait = wait;
+  await withTemporal(async (client, settings) => {
+    await ensureSearchAttributes(client.connection, settings.namespace);
+    const options = powerStartOptions(input, settings.taskQueue, cluster.name);
+    const handle = await client.workflow
+      .start<typeof powerRunbook>('powerRunbook', options)
+      .catch(async (error) => {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new Error(
+            `cannot ${powerAction} ${cluster.name}: ${await describeBusy(client, changeWorkflowId(cluster.id))}`,
+          );
+        }
+        throw error;
+      });
+    const link = runbookUiLink(settings, handle.workflowId);
+    if (flags.json && !flags.wait)
+      return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
+    console.log(`Started runbook ${handle.workflowId} (${powerAction} ${cluster.name})`);
+    if (link) console.log(`Temporal UI: ${link}`);
+    if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+    const end = await followRunbook(handle, (line) => console.log(line));
+    if (end) reportPowerEnd(end, flags.json);
+  });
+}
+
+function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
+  if (end.outcome !== 'completed') {
+    if (json) printJson(end);
+    else console.error(`Runbook ${end.outcome}: ${end.message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const result = end.result as unknown as PowerResult;
+  if (json) return printJson(result);
+  if (result.outcome === 'skipped') console.log(`Nothing to do: ${result.clusterName} is ${result.reason}`);
+  else console.log(`Done: ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
+}
+
+interface FleetFlags extends WaitFlags {
+  action: string;
+  select?: string[];
+  optOutTag?: string;
+  concurrency?: string;
+  rate?: string;
+  maxFailureShare?: string;
+  as?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+/** Turns `fleet run` flags into a checked fleet input; throws naming the flag. Starts nothing. */
+export function fleetInputFromFlags(flags: FleetFlags): FleetInput {
+  if (flags.action !== 'stop' && flags.action !== 'start') {
+    throw new Error(`--action must be stop or start (got "${flags.action}")`);
+  }
+  const input: FleetInput = {
+    action: flags.action,
+    selector: parseSelector(flags.select ?? [], flags.optOutTag),
+    requester: requesterFrom(flags.as),
+  };
+  const concurrency = parseNumberFlag(flags.concurrency, '--concurrency', true);
+  const rate = parseNumberFlag(flags.rate, '--rate');
+  const share = parseNumberFlag(flags.maxFailureShare, '--max-failure-share');
+  if (concurrency !== undefined) input.concurrency = concurrency;
+  if (rate !== undefined) input.requestsPerSecond = rate;
+  if (share !== undefined) input.maxFailureShare = share;
+  const wait = waitFromFlags(flags);
+  if (wait) input.wait = wait;
+  fleetSettings(input);
+  return input;
+}
+
+function registerFleetCommand(program: Command): void {
+  program
+    .command('fleet')
+    .description('Act on many clusters at once')
+    .command('run')
+    .description('Stop or start every cluster a selector picks, each through its own power runbook')
+    .requiredOption('--action <stop|start>', 'what to do to each cluster')
+    .option(
+      '--select <criterion>',
+      'env=test, name=test-*, ids=<uid>,<name> (repeatable; all must match)',
+      collect,
+    )
+    .option(
+      '--opt-out-tag <key=value>',
+      'clusters with this tag are left alone (default imply-runbooks/schedule=off)',
+    )
+    .option('--concurrency <n>', 'power runbooks at once (default 10)')
+    .option('--rate <n>', 'Cloud Manager requests per second for the whole fleet (default 10)')
+    .option('--max-failure-share <share>', 'start no new cluster once this share has failed (default 0.3)')
+    .option('--as <user>', 'who asks (default: IMPLY_RUNBOOKS_USER or the OS user)')
+    .option('--transition-timeout <duration>', 'how long each stop or start may take (default 1h)')
+    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option('--wait', 'follow the run until it ends and print its summary')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (flags: FleetFlags) => {
+        const input = fleetInputFromFlags(flags);
+        await withTemporal(async (client, settings) => {
+          await ensureSearchAttributes(client.connection, settings.namespace);
+          const options = fleetStartOptions(input, settings.taskQueue, new Date());
+          const handle = await client.workflow.start<typeof fleetRunbook>('fleetRunbook', options);
+          if (flags.json && !flags.wait)
+            return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId });
+          if (!flags.json) console.log(`Started fleet run ${handle.workflowId}`);
+          if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+          const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
+          if (end) reportFleetEnd(end, flags.json);
+        });
+      }),
+    );
+}
+
+function reportFleetEnd(end: RunbookEnd, json?: boolean): void {
+  if (end.outcome !== 'completed') {
+    if (json) printJson(end);
+    else console.error(`Fleet run ${end.outcome}: ${end.message}`);
+    process.exitCode = 1;
+    return;
+  }
+  const summary = end.result as unknown as FleetSummary;
+  if (json) printJson(summary);
+  else for (const line of fleetSummaryLines(summary)) console.log(line);
+  // A script must notice clusters left as they were.
+  if (summary.failed.length > 0 || summary.aborted) process.exitCode = 1;
+}

@@ -1,0 +1,26 @@
+/**
+ * The product's own Prometheus metrics, beside the Temporal SDK's `temporal_*` ones. Plain names only:
+ * workflow code imports this file.
+ */
+export const METRICS = {
+  /** Labels: kind (lifecycle, power, fleet …), plus the SDK's namespace, task_queue, workflow_type. */
+  runbooksStarted: 'imply_runbooks_started_total',
+  /** Labels: kind, outcome (completed, rejected, rolled-back … as the runbook's result says). */
+  runbooksCompleted: 'imply_runbooks_completed_total',
+  /** Labels: kind, failure_type (CloudManagerRejected, ClusterBusy, …). */
+  runbooksFailed: 'imply_runbooks_failed_total',
+  /** Labels: kind. */
+  runbooksCancelled: 'imply_runbooks_cancelled_total',
+  /** Labels: method, endpoint (`/clusters/{id}`), status (200, 404, 429, … or `error` for no answer). */
+  apiRequests: 'imply_runbooks_cloud_manager_requests_total',
+  /** Labels: method, endpoint. The Cloud Manager API answered 429 Too Many Requests. */
+  apiThrottled: 'imply_runbooks_cloud_manager_throttled_total',
+  /** Milliseconds until the answer's headers; labels: method, endpoint. */
+  apiLatency: 'imply_runbooks_cloud_manager_request_duration',
+} as const;
+
+/** The runbook kind of a workflow type: `lifecycleRunbook` → `lifecycle`, `keepAliveRunbook` → `keep-alive`. Pure. */
+export function runbookKind(workflowType: string): string {
+  const base = workflowType.replace(/Runbook$/, '') || workflowType;
+  return base.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}

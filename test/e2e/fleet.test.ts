@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { CloudManagerClient } from '../../src/cloud-manager/client';
+import { fleetSummaryLines } from '../../src/shared/fleet-summary';
+import {
+  powerStartOptions,
+  type FleetInput,
+  type FleetSummary,
+  type KeepAlive,
+} from '../../src/shared/power';
+import type { fleetRunbook } from '../../src/workflows/fleet';
+import type { powerRunbook } from '../../src/workflows/power';
+import { runCli } from '../helpers/cli';
+import {
+  createE2eEnvironment,
+  eventually,
+  FAST_WAIT,
+  TUTORIAL_CLUSTER,
+  type E2eEnvironment,
+  type Scenario,
+} from '../helpers/e2e';
+
+/** Creates RUNNING clusters with these names and tags; answers their uids by name. */
+async function createClusters(
+  api: CloudManagerClient,
+  clusters: Array<{ name: string; tags: Record<string, string> }>,
+) {
+  const uids = new Map<string, string>();
+  for (const { name, tags } of clusters) {
+    const awsTags = Object.entries(tags).map(([tag, value]) => ({ name: tag, value }));
+    const created = await api.createCluster({
+      metadata: { name },
+      spec: { ...TUTORIAL_CLUSTER.spec, awsTags },
+    });
+    uids.set(name, created.metadata.uid);
+  }
+  await eventually('every cluster RUNNING', async () => {
+    const states = (await api.listClusters()).map((cluster) => cluster.status?.state);
+    return states.every((state) => state === 'RUNNING') ? true : undefined;
+  });
+  return uids;
+}
+
+async function statesByName(api: CloudManagerClient): Promise<Map<string, string>> {
+  return new Map(
+    (await api.listClusters()).map((cluster) => [cluster.metadata.name, String(cluster.status?.state)]),
+  );
+}
+
+describe(
+  'fleet run end to end (dev server, emulator over HTTP, real worker, real CLI)',
+  { concurrency: true },
+  () => {
+    let environment: E2eEnvironment;
+    before(async () => {
+      environment = await createE2eEnvironment();
+    });
+    after(async () => {
+      await environment?.close();
+    });
+
+    const cliEnv = (scenario: Scenario) => ({
+      TEMPORAL_ADDRESS: environment.address,
+      IMPLY_RUNBOOKS_TASK_QUEUE: scenario.taskQueue,
+      IMPLY_RUNBOOKS_USER: 'e2e',
+    });
+
+    async function runFleet(scenario: Scenario, input: FleetInput): Promise<FleetSummary> {
+      const handle = await environment.client.workflow.start<typeof fleetRunbook>('fleetRunbook', {
+        taskQueue: scenario.taskQueue,
+        workflowId: `fleet-e2e-${randomUUID()}`,
+        args: [input],
+      });
+      return handle.result();
+    }
+
+    it('stops 50 clusters by tag, leaving opted-out, kept-alive and prod ones running and reporting the failed one', async () => {
+      const scenario = await environment.scenario({ transitionMs: 100 });
+      await scenario.startWorker();
+      const layout = [
+        ...Array.from({ length: 26 }, (_, index) => ({ name: `test-${index + 1}`, tags: { env: 'test' } })),
+        { name: 'test-optout', tags: { env: 'test', 'imply-runbooks/schedule': 'off' } },
+        { name: 'test-kept', tags: { env: 'test' } },
+        { name: 'test-broken', tags: { env: 'test' } },
+        { name: 'test-stopped', tags: { env: 'test' } },
+        ...Array.from({ length: 20 }, (_, index) => ({ name: `prod-${index + 1}`, tags: { env: 'prod' } })),
+      ];
+      const uids = await createClusters(scenario.api, layout);
+      const uid = (name: string) => uids.get(name) as string;
+      await scenario.api.patchCluster(uid('test-stopped'), { spec: { desiredState: 'STOPPED' } });
+      scenario.emulator.setFaults({ failNextUpdate: [uid('test-broken')] });
+
+      const kept = await runCli(
+        ['keep-alive', uid('test-kept'), '--until', '2h', '--reason', 'demo at 9', '--as', 'bob'],
+        cliEnv(scenario),
+      );
+      assert.equal(kept.code, 0, kept.stderr);
+      assert.match(kept.stdout, /Keep-alive set: .* stays running through scheduled stops until/);
+      const listed = await eventually('the keep-alive in visibility', async () => {
+        const run = await runCli(['keep-alive', 'list', '--json'], cliEnv(scenario));
+        const records = JSON.parse(run.stdout || '[]') as KeepAlive[];
+        return records.find((record) => record.clusterId === uid('test-kept'));
+      });
+      assert.equal(listed.setBy, 'bob');
+
+      const summary = await runFleet(scenario, {
+        action: 'stop',
+        selector: { tags: { env: 'test' } },
+        requester: 'e2e',
+        scheduleName: 'nightly-e2e',
+        concurrency: 10,
+        requestsPerSecond: 50,
+        wait: FAST_WAIT,
+      });
+
+      assert.equal(summary.selected, 30);
+      assert.deepEqual(
+        [...summary.done].sort(),
+        layout
+          .slice(0, 26)
+          .map((entry) => entry.name)
+          .sort(),
+      );
+      const skipped = new Map(summary.skipped.map((entry) => [entry.cluster, entry.reason]));
+      assert.equal(skipped.get('test-optout'), 'opted out (tag imply-runbooks/schedule=off)');
+      assert.match(skipped.get('test-kept') ?? '', /^kept alive by bob until .*: demo at 9$/);
+      assert.equal(skipped.get('test-stopped'), 'already STOPPED');
+      assert.equal(summary.skipped.length, 3);
+      assert.deepEqual(
+        summary.failed.map((entry) => entry.cluster),
+        ['test-broken'],
+      );
+      assert.match(summary.failed[0]?.reason ?? '', /ended in FAILED/);
+      assert.deepEqual(summary.notStarted, []);
+
+      const states = await statesByName(scenario.api);
+      for (const { name } of layout.slice(0, 26)) assert.equal(states.get(name), 'STOPPED', name);
+      assert.equal(states.get('test-stopped'), 'STOPPED');
+      assert.equal(states.get('test-optout'), 'RUNNING');
+      assert.equal(states.get('test-kept'), 'RUNNING');
+      assert.equal(states.get('test-broken'), 'FAILED');
+      for (const index of Array.from({ length: 20 }, (_, n) => n + 1))
+        assert.equal(states.get(`prod-${index}`), 'RUNNING');
+      const patches = scenario.emulator
+        .requestLog()
+        .filter((entry) => entry.method === 'PATCH' && entry.committed);
+      // One PATCH per cluster acted on (26 done + the broken one), plus the test's own stop of test-stopped.
+      assert.equal(patches.length, 28);
+      assert.match(
+        fleetSummaryLines(summary)[0] ?? '',
+        /^schedule nightly-e2e \(stop\): 26 stopped, 3 skipped, 1 failed/,
+      );
+
+      const cancelled = await runCli(
+        ['keep-alive', 'cancel', uid('test-kept'), '--as', 'carol'],
+        cliEnv(scenario),
+      );
+      assert.equal(cancelled.code, 0, cancelled.stderr);
+      assert.match(cancelled.stdout, /removed by carol/);
+    });
+
+    it('starts no new cluster once failures pass the failure share', async () => {
+      const scenario = await environment.scenario({ transitionMs: 100 });
+      await scenario.startWorker();
+      const layout = Array.from({ length: 10 }, (_, index) => ({
+        name: `abort-${index + 1}`,
+        tags: { env: 'test' },
+      }));
+      const uids = await createClusters(scenario.api, layout);
+      scenario.emulator.setFaults({
+        failNextUpdate: ['abort-1', 'abort-2', 'abort-3'].map((name) => uids.get(name) as string),
+      });
+
+      const summary = await runFleet(scenario, {
+        action: 'stop',
+        selector: { nameGlob: 'abort-*' },
+        requester: 'e2e',
+        concurrency: 1,
+        requestsPerSecond: 50,
+        maxFailureShare: 0.2,
+        wait: FAST_WAIT,
+      });
+
+      assert.deepEqual(
+        summary.failed.map((entry) => entry.cluster),
+        ['abort-1', 'abort-2', 'abort-3'],
+      );
+      assert.equal(
+        summary.aborted,
+        '3 of 10 clusters failed (30% > 20%): started no new ones, 7 not started',
+      );
+      assert.deepEqual(
+        summary.notStarted,
+        layout.slice(3).map((entry) => entry.name),
+      );
+      const states = await statesByName(scenario.api);
+      for (const name of summary.notStarted) assert.equal(states.get(name), 'RUNNING', name);
+    });
+
+    it('stops one cluster through the real CLI with --wait, and refuses a second change while one runs', async () => {
+      const scenario = await environment.scenario({ transitionMs: 100 });
+      await scenario.startWorker();
+      const uids = await createClusters(scenario.api, [
+        { name: 'cli-stop', tags: {} },
+        { name: 'cli-busy', tags: {} },
+      ]);
+      const stopped = await runCli(
+        [
+          'stop',
+          uids.get('cli-stop') as string,
+          '--wait',
+          '--reason',
+          'night',
+          '--poll-initial',
+          '100ms',
+          '--poll-max',
+          '500ms',
+        ],
+        cliEnv(scenario),
+      );
+      assert.equal(stopped.code, 0, stopped.stderr);
+      assert.match(stopped.stdout, /Started runbook change:/);
+      assert.match(stopped.stdout, /\[3\/4\] ✔ Wait until STOPPED/);
+      assert.match(stopped.stdout, /Done: cli-stop \(.*\) is STOPPED/);
+      assert.equal((await scenario.api.getCluster(uids.get('cli-stop') as string)).status?.state, 'STOPPED');
+
+      const busyId = uids.get('cli-busy') as string;
+      // A stop paced to one call a minute holds `change:<uid>` (after its first read) while the CLI tries another change.
+      const slow = await environment.client.workflow.start<typeof powerRunbook>(
+        'powerRunbook',
+        powerStartOptions(
+          {
+            clusterId: busyId,
+            action: 'stop',
+            requester: 'alice',
+            source: 'person',
+            minRequestIntervalMs: 60_000,
+          },
+          scenario.taskQueue,
+        ),
+      );
+      try {
+        const refused = await runCli(['start', busyId], cliEnv(scenario));
+        assert.equal(refused.code, 1);
+        assert.match(
+          refused.stderr,
+          new RegExp(`busy: change:${busyId} \\(kind power\\) is running; try again when it ends`),
+        );
+      } finally {
+        await slow.terminate('test over');
+      }
+    });
+  },
+);

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { definitionFromFlags, type ScheduleCreateFlags } from '../../src/schedules/definition-from-flags';
+
+const BASE: ScheduleCreateFlags = {
+  stop: 'Mon-Fri 19:00',
+  start: 'Mon-Fri 07:00',
+  timezone: 'Europe/Berlin',
+  select: ['env=test'],
+};
+
+describe('schedule create flags', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'holidays-'));
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('builds the definition of "stop test clusters at 19:00 Berlin time on weekdays, start at 07:00, not on 24-26 December"', () => {
+    const definition = definitionFromFlags(
+      'test-nightly',
+      { ...BASE, skipDates: ['2026-12-24..2026-12-26'], concurrency: '5', rate: '4', maxFailureShare: '0.2' },
+      'alice',
+    );
+    assert.equal(definition.timeZone, 'Europe/Berlin');
+    assert.deepEqual(definition.stop, {
+      text: 'Mon-Fri 19:00',
+      slots: [{ days: [1, 2, 3, 4, 5], hour: 19, minute: 0 }],
+    });
+    assert.deepEqual(definition.selector, { tags: { env: 'test' } });
+    assert.equal(definition.selectText, 'env=test');
+    assert.deepEqual(
+      definition.skipDates.map((date) => date.day),
+      [24, 25, 26],
+    );
+    assert.equal(definition.catchupWindowMs, 3_600_000);
+    assert.deepEqual(
+      [definition.concurrency, definition.requestsPerSecond, definition.maxFailureShare],
+      [5, 4, 0.2],
+    );
+    assert.equal(definition.createdBy, 'alice');
+  });
+
+  it('reads holidays from an .ics file and from a list', () => {
+    const file = path.join(directory, 'holidays.ics');
+    writeFileSync(
+      file,
+      'BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:20270101\nSUMMARY:New Year\nEND:VEVENT\nEND:VCALENDAR\n',
+    );
+    const definition = definitionFromFlags('n', { ...BASE, holidays: [file, '12-31'] }, 'alice');
+    assert.deepEqual(definition.skipDates, [
+      { year: 2027, month: 1, day: 1, label: 'New Year' },
+      { month: 12, day: 31 },
+    ]);
+  });
+
+  it('refuses bad flags, naming the flag and what it accepts', () => {
+    const refuse = (flags: Partial<ScheduleCreateFlags>, pattern: RegExp) =>
+      assert.throws(() => definitionFromFlags('n', { ...BASE, ...flags }, 'alice'), pattern);
+    refuse({ start: undefined }, /give both --stop "<when>" and --start "<when>"/);
+    refuse({ timezone: undefined }, /--timezone is required: write a zone name such as Europe\/Berlin/);
+    refuse({ timezone: 'Mars/Olympus' }, /--timezone "Mars\/Olympus" is not an IANA time zone/);
+    refuse({ select: [] }, /give at least one --select: write tag=value/);
+    refuse({ catchupWindow: '5s' }, /--catchup-window "5s" is too short: give at least 10s/);
+    refuse({ catchupWindow: 'soon' }, /--catchup-window "soon" is not a duration/);
+    refuse({ concurrency: 'ten' }, /--concurrency "ten" is not a number: give a whole number such as 10/);
+    refuse(
+      { maxFailureShare: '2' },
+      /maxFailureShare must be between 0 and 1, e.g. 0.3 \(--max-failure-share; got 2\)/,
+    );
+    refuse({ holidays: [path.join(directory, 'missing.ics')] }, /--holidays .*missing\.ics: no such file/);
+    assert.throws(
+      () => definitionFromFlags('bad name!', BASE, 'alice'),
+      /schedule name "bad name!" is not usable: use letters, digits/,
+    );
+  });
+});

@@ -1,0 +1,245 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { changeWorkflowId, type FleetInput, type FleetSummary } from '../../src/shared/power';
+import { fleetRunbook } from '../../src/workflows/fleet';
+import { keepAliveRunbook } from '../../src/workflows/keep-alive';
+import { fakeFleetApi } from '../helpers/fake-fleet-api';
+import { createTimeSkippingEnvironment, withWorker } from '../helpers/workflow-environment';
+
+type Fake = ReturnType<typeof fakeFleetApi>;
+const HOUR = 3_600_000;
+
+const stopTest = (overrides: Partial<FleetInput> = {}): FleetInput => ({
+  action: 'stop',
+  selector: { tags: { env: 'test' } },
+  requester: 'nightly-schedule',
+  scheduleName: 'nightly',
+  ...overrides,
+});
+
+/** `count` RUNNING clusters named `<prefix>-<n>` with these tags; their uids in order. */
+async function seedMany(fake: Fake, prefix: string, count: number, tags: Record<string, string>) {
+  const uids: string[] = [];
+  for (let index = 1; index <= count; index++) uids.push(await fake.seed(`${prefix}-${index}`, tags));
+  return uids;
+}
+
+describe('fleet run (time skipping, fake Cloud Manager)', () => {
+  let environment: TestWorkflowEnvironment;
+  before(async () => {
+    environment = await createTimeSkippingEnvironment();
+  });
+  after(async () => {
+    await environment?.teardown();
+  });
+
+  /** Runs the fleet; `occupy` first holds `change:<uid>` with another runbook for that long. */
+  async function run(fake: Fake, input: FleetInput, occupy?: { uid: string; forMs: number }) {
+    return withWorker(environment, fake.activities, async (taskQueue) => {
+      const other = occupy ? await startOtherChange(taskQueue, occupy.uid, occupy.forMs) : undefined;
+      const handle = await environment.client.workflow.start(fleetRunbook, {
+        taskQueue,
+        workflowId: `fleet-test-${Math.random()}`,
+        args: [input],
+      });
+      try {
+        return await handle.result();
+      } finally {
+        // Fake uids repeat from one test to the next: free the id for them.
+        await other?.terminate('test over').catch(() => undefined);
+      }
+    });
+  }
+
+  it('stops the selected clusters and reports what it skipped and why, and what failed', async () => {
+    const fake = fakeFleetApi();
+    const [plain1, plain2, plain3] = await seedMany(fake, 'test', 3, { env: 'test' });
+    await fake.seed('test-optout', { env: 'test', 'imply-runbooks/schedule': 'off' });
+    const kept = await fake.seed('test-kept', { env: 'test' });
+    await fake.seed('test-stopped', { env: 'test' }, 'STOPPED');
+    const broken = await fake.seed('test-broken', { env: 'test' });
+    const prod = await seedMany(fake, 'prod', 3, { env: 'prod' });
+    fake.failing.add(broken);
+    fake.keepAlives.push({
+      clusterId: kept,
+      clusterName: 'test-kept',
+      until: '2099-01-01T07:00:00.000Z',
+      reason: 'demo tomorrow',
+      setBy: 'bob',
+      setAt: '2026-01-01T00:00:00.000Z',
+    });
+    const summary = await run(fake, stopTest());
+
+    assert.equal(summary.selected, 7);
+    assert.deepEqual(summary.done.sort(), ['test-1', 'test-2', 'test-3']);
+    assert.deepEqual([...summary.skipped].sort(byCluster), [
+      { cluster: 'test-kept', reason: 'kept alive by bob until 2099-01-01T07:00:00.000Z: demo tomorrow' },
+      { cluster: 'test-optout', reason: 'opted out (tag imply-runbooks/schedule=off)' },
+      { cluster: 'test-stopped', reason: 'already STOPPED' },
+    ]);
+    assert.equal(summary.failed.length, 1);
+    assert.equal(summary.failed[0]?.cluster, 'test-broken');
+    assert.match(summary.failed[0]?.reason ?? '', /ended in FAILED/);
+    assert.deepEqual(summary.notStarted, []);
+    assert.equal(summary.aborted, undefined);
+    for (const uid of [plain1, plain2, plain3]) assert.equal(fake.stateOf(uid as string), 'STOPPED');
+    assert.equal(fake.stateOf(kept), 'RUNNING');
+    for (const uid of prod) assert.equal(fake.stateOf(uid), 'RUNNING');
+    const outcomes = summary.results.map((result) => `${result.clusterName}:${result.outcome}`).sort();
+    assert.deepEqual(outcomes, [
+      'test-1:done',
+      'test-2:done',
+      'test-3:done',
+      'test-broken:failed',
+      'test-stopped:skipped',
+    ]);
+    assert.ok(
+      summary.results.every((result) => result.source === 'schedule' && result.scheduleName === 'nightly'),
+    );
+    assert.deepEqual(fake.fleetNotifications, [summary]);
+  });
+
+  it('stops starting new clusters once failures pass the failure share, and lists those not started', async () => {
+    const fake = fakeFleetApi();
+    const uids = await seedMany(fake, 'test', 10, { env: 'test' });
+    for (const uid of uids.slice(0, 4)) fake.failing.add(uid);
+    const summary = await run(fake, stopTest({ concurrency: 1, maxFailureShare: 0.2 }));
+    assert.deepEqual(
+      summary.failed.map((entry) => entry.cluster),
+      ['test-1', 'test-2', 'test-3'],
+    );
+    assert.deepEqual(summary.notStarted, [
+      'test-4',
+      'test-5',
+      'test-6',
+      'test-7',
+      'test-8',
+      'test-9',
+      'test-10',
+    ]);
+    assert.equal(summary.aborted, '3 of 10 clusters failed (30% > 20%): started no new ones, 7 not started');
+    for (const uid of uids.slice(3)) assert.equal(fake.stateOf(uid), 'RUNNING');
+  });
+
+  it('never has more clusters in transition than its concurrency', async () => {
+    const fake = fakeFleetApi({ transitionPolls: 3 });
+    await seedMany(fake, 'test', 12, { env: 'test' });
+    const summary = await run(fake, stopTest({ concurrency: 3, requestsPerSecond: 100 }));
+    assert.equal(summary.done.length, 12);
+    assert.equal(fake.maxInTransition(), 3);
+  });
+
+  it('keeps the whole fleet under its request rate', async () => {
+    const fake = fakeFleetApi({ transitionPolls: 2 });
+    await seedMany(fake, 'test', 8, { env: 'test' });
+    const input = stopTest({
+      concurrency: 4,
+      requestsPerSecond: 2,
+      wait: { pollInitialMs: 100, pollMaxMs: 200 },
+    });
+    const summary = await run(fake, input);
+    assert.equal(summary.done.length, 8);
+    const perCluster = new Map<string, number[]>();
+    for (const call of fake.apiCalls) {
+      if (call.clusterId)
+        perCluster.set(call.clusterId, [...(perCluster.get(call.clusterId) ?? []), call.atMs]);
+    }
+    // Each of the 4 runbooks gets 2/4 requests a second: calls 2 s apart (less a workflow task's few ms).
+    for (const [clusterId, times] of perCluster) {
+      for (let index = 1; index < times.length; index++) {
+        const gap = (times[index] as number) - (times[index - 1] as number);
+        assert.ok(gap >= 2000 - 250, `${clusterId}: calls ${gap} ms apart`);
+      }
+    }
+    const times = fake.apiCalls.map((call) => call.atMs);
+    const seconds = (Math.max(...times) - Math.min(...times)) / 1000;
+    // Long-run rate at most 2/s; at most one call per lane (4) above it in a burst, plus the selection.
+    assert.ok(times.length <= 2 * seconds + 4 + 1, `${times.length} calls in ${seconds} s`);
+  });
+
+  it('waits for a change already running on a cluster, then acts', async () => {
+    const fake = fakeFleetApi();
+    const [uid] = await seedMany(fake, 'test', 1, { env: 'test' });
+    const busyRetry = { attempts: 3, delayMs: 60_000 };
+    const summary = await run(fake, stopTest({ busyRetry }), { uid: uid as string, forMs: 90_000 });
+    assert.deepEqual(summary.done, ['test-1']);
+  });
+
+  it('reports a cluster busy with another change after its retries, naming the change', async () => {
+    const fake = fakeFleetApi();
+    const [uid] = await seedMany(fake, 'test', 1, { env: 'test' });
+    const busyRetry = { attempts: 2, delayMs: 60_000 };
+    const summary = await run(fake, stopTest({ busyRetry }), { uid: uid as string, forMs: 10 * HOUR });
+    assert.deepEqual(summary.done, []);
+    assert.match(
+      summary.skipped[0]?.reason ?? '',
+      new RegExp(`^busy: change:${uid} \\(another change\\) was running`),
+    );
+    assert.equal(fake.stateOf(uid as string), 'RUNNING');
+  });
+
+  it('starts stopped clusters and skips running ones without looking at keep-alives', async () => {
+    const fake = fakeFleetApi();
+    const stopped = await fake.seed('test-1', { env: 'test' }, 'STOPPED');
+    await fake.seed('test-2', { env: 'test' });
+    fake.keepAlives.push({
+      clusterId: stopped,
+      clusterName: 'test-1',
+      until: '2099-01-01T00:00:00Z',
+      reason: 'x',
+      setBy: 'y',
+      setAt: '2026-01-01T00:00:00Z',
+    });
+    const summary = await run(fake, stopTest({ action: 'start' }));
+    assert.deepEqual(summary.done, ['test-1']);
+    assert.deepEqual(summary.skipped, [{ cluster: 'test-2', reason: 'already RUNNING' }]);
+    assert.equal(fake.stateOf(stopped), 'RUNNING');
+  });
+
+  it('reports explicit clusters that do not exist as failed', async () => {
+    const fake = fakeFleetApi();
+    await fake.seed('test-1');
+    const summary = await run(fake, stopTest({ selector: { clusters: ['test-1', 'no-such-cluster'] } }));
+    assert.deepEqual(summary.done, ['test-1']);
+    assert.deepEqual(summary.failed, [
+      { cluster: 'no-such-cluster', reason: 'not found: no live cluster has this id or name' },
+    ]);
+    assert.equal(summary.selected, 2);
+  });
+
+  it('refuses a selector with no criterion before touching anything', async () => {
+    const fake = fakeFleetApi();
+    await fake.seed('test-1');
+    await assert.rejects(run(fake, stopTest({ selector: {} })), (error: unknown) => {
+      assert.ok(error instanceof WorkflowFailedError);
+      assert.match(error.cause?.message ?? '', /selector names no criterion and would pick every cluster/);
+      return true;
+    });
+    assert.equal(fake.apiCalls.length, 0);
+  });
+
+  /** Another change holds `change:<uid>` for `forMs` (a keep-alive workflow stands in for it). */
+  async function startOtherChange(taskQueue: string, uid: string, forMs: number) {
+    const now = await environment.currentTimeMs();
+    return environment.client.workflow.start(keepAliveRunbook, {
+      taskQueue,
+      workflowId: changeWorkflowId(uid),
+      args: [
+        {
+          clusterId: uid,
+          clusterName: 'x',
+          until: new Date(now + forMs).toISOString(),
+          reason: 'r',
+          setBy: 's',
+          setAt: new Date(now).toISOString(),
+        },
+      ],
+    });
+  }
+});
+
+function byCluster(left: FleetSummary['skipped'][number], right: FleetSummary['skipped'][number]): number {
+  return left.cluster.localeCompare(right.cluster);
+}
