@@ -32,9 +32,12 @@ export async function writeWorkflowBundles(file: string): Promise<string[]> {
 if (require.main === module) {
   const file = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist/workflow-bundle.js'));
   writeWorkflowBundles(file).then(
-    (files) => console.log(`Wrote ${files.map((written) => path.relative(process.cwd(), written)).join(' and ')}`),
+    (files) =>
+      console.log(`Wrote ${files.map((written) => path.relative(process.cwd(), written)).join(' and ')}`),
     (error: unknown) => {
-      console.error(`cannot bundle the workflow code: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `cannot bundle the workflow code: ${error instanceof Error ? error.message : String(error)}`,
+      );
       process.exit(1);
     },
   );

@@ -15,7 +15,9 @@ async function main() {
     if (response.ok) return 0;
     console.error(`${url} answered ${response.status}`);
   } catch (error) {
-    console.error(`${url}: ${error && error.cause ? error.cause.code || error.cause.message : error.message}`);
+    console.error(
+      `${url}: ${error && error.cause ? error.cause.code || error.cause.message : error.message}`,
+    );
   }
   return 1;
 }

@@ -104,9 +104,9 @@ function approvalPrompter(input: LifecycleInput, runbookId: string, context: Dem
     prompted = waiting[1] as string;
     const approver = policy.stage.approvers.find((name) => name !== input.requester) ?? '<approver>';
     const page = `${context.webUrl ?? webSettings(loadConfig()).publicUrl}/approvals/${encodeURIComponent(runbookId)}`;
-    const shell = context.envFile
-      ? `source ${path.relative(process.cwd(), context.envFile) || context.envFile} && `
-      : '';
+    const relative = context.envFile ? path.relative(process.cwd(), context.envFile) : '';
+    const envFile = relative && !relative.startsWith('..') ? relative : context.envFile;
+    const shell = envFile ? `source ${envFile} && ` : '';
     say(
       `The scale step waits for approval (requested by ${input.requester}, who cannot approve it). Either:`,
     );

@@ -1,3 +1,4 @@
+import type { ObservabilityConfig } from './observability';
 import type { ApprovalsConfig, WebConfig, WebhookConfig } from './schema';
 
 /** The configuration after defaults: what every consumer reads. */
@@ -8,7 +9,7 @@ export interface Config {
   notifications: { webhooks: WebhookConfig[] };
   web: WebConfig;
   /** The `observability` section as written; `observabilitySettings` applies the environment and defaults. */
-  observability?: import('./observability').ObservabilityConfig;
+  observability?: ObservabilityConfig;
   /** `report savings` prices: a JSON price file, relative to the configuration file. */
   prices?: string;
 }

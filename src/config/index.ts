@@ -89,10 +89,14 @@ export function webhookUrls(
   return urls;
 }
 
-/** The approvals page's settings: public URL (no trailing slash), identity header, users and their token variables. Pure. */
-export function webSettings(config: Config): WebConfig {
+/**
+ * The approvals page's settings: public URL (no trailing slash; `IMPLY_RUNBOOKS_WEB_URL` wins, as the
+ * local stack sets it), identity header, users and their token variables. Reads only.
+ */
+export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env): WebConfig {
+  const publicUrl = env.IMPLY_RUNBOOKS_WEB_URL?.trim() || config.web.publicUrl;
   return {
-    publicUrl: config.web.publicUrl.replace(/\/+$/, ''),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
     identityHeader: config.web.identityHeader,
     users: { ...config.web.users },
   };

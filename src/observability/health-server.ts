@@ -34,7 +34,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
   const { host, port } = splitAddress(options.address);
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path !== '/healthz') return answer(response, 404, { error: 'not found: the health check is /healthz' });
+    if (path !== '/healthz')
+      return answer(response, 404, { error: 'not found: the health check is /healthz' });
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return answer(response, 405, { error: 'use GET' });
@@ -44,8 +45,15 @@ export async function startHealthServer(options: HealthServerOptions): Promise<R
   });
   const listening = await new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EADDRINUSE' ? ': the port is in use, set IMPLY_RUNBOOKS_HEALTH_ADDRESS to another' : '';
-      reject(new Error(`cannot serve the health endpoint on ${options.address}${hint} (${error.code ?? error.message})`));
+      const hint =
+        error.code === 'EADDRINUSE'
+          ? ': the port is in use, set IMPLY_RUNBOOKS_HEALTH_ADDRESS to another'
+          : '';
+      reject(
+        new Error(
+          `cannot serve the health endpoint on ${options.address}${hint} (${error.code ?? error.message})`,
+        ),
+      );
     });
     server.listen({ host, port }, () => resolve(server.address() as AddressInfo));
   });

@@ -24,7 +24,14 @@ const PINO_LEVELS: Record<LogLevelName, pino.Level> = {
   ERROR: 'error',
 };
 
-const TEXT_LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: '', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const TEXT_LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: '',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const TEXT_OMITTED = new Set(['level', 'time', 'pid', 'hostname', 'component', 'msg']);
 
 function formatTextValue(value: unknown): string {

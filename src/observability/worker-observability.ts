@@ -1,6 +1,10 @@
 import { Runtime, type ActivityInterceptorsFactory, type Worker } from '@temporalio/worker';
 import type { Config } from '../config';
-import { observabilitySettings, type LogLevelName, type ObservabilitySettings } from '../config/observability';
+import {
+  observabilitySettings,
+  type LogLevelName,
+  type ObservabilitySettings,
+} from '../config/observability';
 import { activityLogInterceptors } from './activity-interceptors';
 import { observeCloudManagerCalls } from './api-metrics';
 import { startHealthServer, type RunningHealthServer } from './health-server';
@@ -33,12 +37,19 @@ function coreLevel(level: LogLevelName): LogLevelName {
  */
 export function installWorkerObservability(config: Config, env: NodeJS.ProcessEnv): WorkerObservability {
   const settings = observabilitySettings(config.observability, env);
-  const logger = createLogger({ level: settings.logLevel, format: settings.logFormat, component: 'worker', env });
+  const logger = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    component: 'worker',
+    env,
+  });
   const runtime = Runtime.install({
     logger: new PinoTemporalLogger(logger),
     telemetryOptions: {
       logging: { filter: { core: coreLevel(settings.logLevel), other: settings.logLevel }, forward: {} },
-      ...(settings.metricsAddress ? { metrics: { prometheus: { bindAddress: settings.metricsAddress } } } : {}),
+      ...(settings.metricsAddress
+        ? { metrics: { prometheus: { bindAddress: settings.metricsAddress } } }
+        : {}),
     },
   });
   const announcer = logger.child({}, { level: 'info' });
@@ -58,7 +69,8 @@ export function installWorkerObservability(config: Config, env: NodeJS.ProcessEn
         });
         announce(`Health endpoint at ${health.url}/healthz`);
       }
-      if (settings.metricsAddress) announce(`Prometheus metrics at http://${settings.metricsAddress}/metrics`);
+      if (settings.metricsAddress)
+        announce(`Prometheus metrics at http://${settings.metricsAddress}/metrics`);
     },
     async close() {
       stopCounting?.();

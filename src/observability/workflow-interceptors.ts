@@ -53,7 +53,9 @@ class RunbookMetricsInterceptor implements WorkflowInboundCallsInterceptor {
     } catch (error) {
       if (error instanceof ContinueAsNew) throw error;
       if (isCancellation(error)) {
-        metricMeter.createCounter(METRICS.runbooksCancelled, undefined, 'Runbooks cancelled').add(1, { kind });
+        metricMeter
+          .createCounter(METRICS.runbooksCancelled, undefined, 'Runbooks cancelled')
+          .add(1, { kind });
       } else {
         metricMeter
           .createCounter(METRICS.runbooksFailed, undefined, 'Runbooks that failed')

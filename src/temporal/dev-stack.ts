@@ -236,10 +236,15 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       IMPLY_API_URL: emulatorApiUrl,
       IMPLY_TOKEN: token,
     };
-    const envFile = path.join(options.dataDir, 'env.sh');
-    writeEnvFile(envFile, { ...exports, ...web.exports });
-    const worker = await startWorker(options, exports, cleanups);
+    // Links in notifications and CLI output point at the page's real port (a config file's publicUrl wins).
+    const webPort = options.webPort ?? DEFAULT_WEB_PORT;
+    const webUrl: Record<string, string> =
+      !config.source && webPort !== 0 ? { IMPLY_RUNBOOKS_WEB_URL: `http://${HOST}:${webPort}` } : {};
+    const worker = await startWorker(options, { ...exports, ...webUrl }, cleanups);
     const devWeb = await startWeb(options, temporal, web, cleanups);
+    const envFile = path.join(options.dataDir, 'env.sh');
+    const pageUrl: Record<string, string> = config.source ? {} : { IMPLY_RUNBOOKS_WEB_URL: devWeb.publicUrl };
+    writeEnvFile(envFile, { ...exports, ...pageUrl, ...web.exports });
     let stopping: Promise<void> | undefined;
     const failed = temporal.exited.then((how) =>
       stopping ? new Promise<string>(() => {}) : `[temporal] the server ended on its own (${how})`,

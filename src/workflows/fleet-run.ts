@@ -81,14 +81,15 @@ export class FleetRun {
     const children: Array<Promise<void>> = [];
     for (const [index, cluster] of targets.entries()) {
       await condition(() => this.laneFreeAt.some((lane) => lane !== 'busy'));
-      if (this.childFailures / this.acting > this.settings.maxFailureShare) {
-        this.abort(targets.slice(index));
-        break;
-      }
       const lane = this.laneFreeAt.findIndex((freeAt) => freeAt !== 'busy');
       const freeAt = this.laneFreeAt[lane] as number;
       this.laneFreeAt[lane] = 'busy';
       await this.paceStart(freeAt);
+      // Checked after the pacing wait too: failures that came in meanwhile count.
+      if (this.childFailures / this.acting > this.settings.maxFailureShare) {
+        this.abort(targets.slice(index));
+        break;
+      }
       this.running++;
       children.push(
         this.runOne(cluster).finally(() => {

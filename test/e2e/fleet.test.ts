@@ -133,6 +133,12 @@ describe(
       );
       assert.match(summary.failed[0]?.reason ?? '', /ended in FAILED/);
       assert.deepEqual(summary.notStarted, []);
+      // What the savings report prices: the node groups each stopped cluster was running.
+      assert.deepEqual(summary.results.find((result) => result.clusterName === 'test-1')?.nodes, [
+        { group: 'master', instanceType: 't2.small', replicas: 3 },
+        { group: 'query', instanceType: 't2.small', replicas: 3 },
+        { group: 'data.tier1', instanceType: 't2.small', replicas: 1 },
+      ]);
 
       const states = await statesByName(scenario.api);
       for (const { name } of layout.slice(0, 26)) assert.equal(states.get(name), 'STOPPED', name);

@@ -89,12 +89,16 @@ describe('worker observability', () => {
     assert.equal(sample(metrics, 'imply_runbooks_cloud_manager_throttled_total', { method: 'GET' }), 2);
     assert.ok(sample(metrics, 'temporal_workflow_completed', { workflow_type: 'lifecycleRunbook' }) >= 1);
 
+    require('node:fs').writeFileSync('/tmp/e-proto/lines.txt', lines.join('\n'));
     const records = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
     assert.ok(records.length > 0, 'the worker wrote JSON log lines');
     const withIds = records.filter(
       (record) => record.runbookId === handle.workflowId && record.clusterId === result.clusterId,
     );
-    assert.ok(withIds.some((record) => record.msg === 'Activity completed'), 'activity lines carry both ids');
+    assert.ok(
+      withIds.some((record) => record.msg === 'Activity completed'),
+      'activity lines carry both ids',
+    );
     assert.ok(
       records.some((record) => record.msg === 'Cloud Manager API call' && record.status === '429'),
       'throttled calls are logged',
@@ -109,7 +113,10 @@ describe('worker observability', () => {
     const scenario = await environment.scenario({ transitionMs: 100 });
     const workers = [await scenario.startWorkerProcess(), await scenario.startWorkerProcess()];
     // "Worker ready" comes just before polling starts: wait until the server sees both pollers.
-    for (const taskQueueType of [TaskQueueType.WORKFLOW, TaskQueueType.ACTIVITY]) {
+    for (const taskQueueType of [
+      TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    ]) {
       await eventually(`both workers polling (${TaskQueueType[taskQueueType]})`, async () => {
         const { pollers } = await environment.client.workflowService.describeTaskQueue({
           namespace: environment.namespace,

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter, MetricTags } from '@temporalio/common';
+import type {
+  MetricCounter,
+  MetricGauge,
+  MetricHistogram,
+  MetricMeter,
+  MetricTags,
+} from '@temporalio/common';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';
 import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
@@ -66,7 +72,10 @@ describe('Cloud Manager call metrics', () => {
 
   it('names endpoints by their template and keeps the cluster id', () => {
     assert.deepEqual(endpointOf('/api/v1/clusters?dryRun=true', '/api/v1'), { endpoint: '/clusters' });
-    assert.deepEqual(endpointOf('/api/v1/clusters/abc', '/api/v1/'), { endpoint: '/clusters/{id}', clusterId: 'abc' });
+    assert.deepEqual(endpointOf('/api/v1/clusters/abc', '/api/v1/'), {
+      endpoint: '/clusters/{id}',
+      clusterId: 'abc',
+    });
     assert.deepEqual(endpointOf('/api/v1/clusters/abc/history/3', '/api/v1'), {
       endpoint: '/clusters/{id}/history/{resourceVersion}',
       clusterId: 'abc',

@@ -63,8 +63,6 @@ describe('docker-compose.yml', () => {
     const health = worker.environment?.IMPLY_RUNBOOKS_HEALTH_ADDRESS ?? '';
     assert.equal(healthUrl(worker), `http://127.0.0.1:${health.split(':')[1]}/healthz`);
     assert.match(worker.environment?.IMPLY_RUNBOOKS_METRICS_ADDRESS ?? '', /^0\.0\.0\.0:\d+$/);
-    const scaled = dockerCompose(['up', '--help']);
-    assert.match(scaled.stdout, /--scale SERVICE=NUM/);
   });
 
   it('gives every long-running service a restart policy and a health check; one-shots retry a few times', () => {
@@ -76,7 +74,8 @@ describe('docker-compose.yml', () => {
       assert.equal(service.restart, 'unless-stopped', `${name}: restart policy`);
       if (name === 'temporal-ui') continue; // The UI image ships no shell or client to check with.
       assert.ok(service.healthcheck?.test, `${name}: health check`);
-      if (service.image === OUR_IMAGE) assert.match(healthUrl(service) ?? '', /^http:\/\/127\.0\.0\.1:\d+\//, name);
+      if (service.image === OUR_IMAGE)
+        assert.match(healthUrl(service) ?? '', /^http:\/\/127\.0\.0\.1:\d+\//, name);
     }
     for (const [name, service] of Object.entries(all)) {
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
@@ -109,6 +108,11 @@ describe('docker-compose.yml', () => {
     }
     const script = path.join(ROOT, 'deploy/temporal/setup-namespace.sh');
     const listed = /SEARCH_ATTRIBUTES="([^"]*)"/.exec(readFileSync(script, 'utf8'))?.[1]?.split(' ');
-    assert.deepEqual(listed?.sort(), Object.values(SEARCH_ATTRIBUTES).map((key) => key.name).sort());
+    assert.deepEqual(
+      listed?.sort(),
+      Object.values(SEARCH_ATTRIBUTES)
+        .map((key) => key.name)
+        .sort(),
+    );
   });
 });

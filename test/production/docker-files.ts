@@ -44,7 +44,12 @@ function globToRegExp(pattern: string): RegExp {
   const escaped = pattern
     .replace(/^\/+|\/+$/g, '')
     .split('**')
-    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
+    .map((part) =>
+      part
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]'),
+    )
     .join('.*');
   return new RegExp(`^${escaped}$`);
 }
@@ -88,11 +93,15 @@ export interface ComposeResult {
 
 /** Runs Debian's docker-compose (v1) on the repository's compose file; no Docker engine needed for `config`. */
 export function dockerCompose(args: string[], env: NodeJS.ProcessEnv = {}): ComposeResult {
-  const result = spawnSync('docker-compose', ['--project-directory', ROOT, '-f', 'docker-compose.yml', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-  });
+  const result = spawnSync(
+    'docker-compose',
+    ['--project-directory', ROOT, '-f', 'docker-compose.yml', ...args],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    },
+  );
   if (result.error) {
     throw new Error(
       `docker-compose cannot run (${(result.error as NodeJS.ErrnoException).code}): install it with ` +
@@ -117,7 +126,10 @@ export interface ComposeService {
 }
 
 /** The compose file as docker-compose resolves it (anchors merged, defaults substituted). */
-export function resolvedCompose(args: string[] = [], env: NodeJS.ProcessEnv = {}): Record<string, ComposeService> {
+export function resolvedCompose(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Record<string, ComposeService> {
   const result = dockerCompose([...args, 'config'], env);
   if (result.status !== 0) throw new Error(`docker-compose config failed:\n${result.stderr}`);
   return (parse(result.stdout) as { services: Record<string, ComposeService> }).services;

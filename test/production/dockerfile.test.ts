@@ -36,8 +36,16 @@ describe('Dockerfile', () => {
     const bases = find('FROM').map(({ args }) => args.split(/\s+/)[0]!);
     assert.ok(bases.length >= 2, 'multi-stage: a build stage and a runtime stage');
     for (const base of bases) {
-      assert.match(base, /^node:\d+\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/, `${base}: pin an exact version`);
-      assert.equal(base.split(':')[1]!.split('.')[0], process.versions.node.split('.')[0], 'the Node major the tests run on');
+      assert.match(
+        base,
+        /^node:\d+\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/,
+        `${base}: pin an exact version`,
+      );
+      assert.equal(
+        base.split(':')[1]!.split('.')[0],
+        process.versions.node.split('.')[0],
+        'the Node major the tests run on',
+      );
     }
     assert.equal(new Set(stages).size, stages.length, 'stage names are unique');
   });
@@ -47,7 +55,10 @@ describe('Dockerfile', () => {
       const { flags: copyFlags, rest } = flags(args);
       const sources = rest.slice(0, -1);
       if (copyFlags.from !== undefined) {
-        assert.ok(stages.indexOf(copyFlags.from) < stages.indexOf(stage), `COPY --from=${copyFlags.from}: an earlier stage`);
+        assert.ok(
+          stages.indexOf(copyFlags.from) < stages.indexOf(stage),
+          `COPY --from=${copyFlags.from}: an earlier stage`,
+        );
         continue;
       }
       for (const source of sources) {
@@ -72,7 +83,10 @@ describe('Dockerfile', () => {
 
   it('installs with npm ci, skips the Temporal CLI download and loads the workflow bundle it built', () => {
     const runs = find('RUN').map(({ args }) => args);
-    assert.ok(runs.some((run) => /\bnpm ci\b/.test(run)), 'npm ci, from the lock file');
+    assert.ok(
+      runs.some((run) => /\bnpm ci\b/.test(run)),
+      'npm ci, from the lock file',
+    );
     assert.ok(!runs.some((run) => /\bnpm install\b/.test(run)), 'no npm install');
     for (const stage of stages) {
       const env = envOf(instructions.filter((instruction) => instruction.stage === stage));
@@ -93,7 +107,11 @@ describe('Dockerfile', () => {
       assert.match(run, /rm -rf \/var\/lib\/apt\/lists/, 'DL3009');
     }
     for (const { keyword, args } of [...find('ENV'), ...find('ARG')]) {
-      assert.doesNotMatch(args, /(TOKEN|SECRET|PASSWORD|API_KEY)\w*=/, `${keyword} ${args}: secrets come at run time`);
+      assert.doesNotMatch(
+        args,
+        /(TOKEN|SECRET|PASSWORD|API_KEY)\w*=/,
+        `${keyword} ${args}: secrets come at run time`,
+      );
     }
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8');
     for (const entry of ['node_modules', '.env', '.tools', '.data']) {

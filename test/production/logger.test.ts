@@ -15,6 +15,14 @@ const ENV = {
 };
 const SECRETS = [ENV.IMPLY_TOKEN, ENV.IMPLY_CLIENT_SECRET, ENV.TEMPORAL_API_KEY, ENV.SLACK_WEBHOOK_URL];
 
+interface Redacted {
+  request: { headers: Record<string, string> };
+  clientSecret: string;
+  config: { webhookUrl: string; apiKey: string };
+  error: { message: string };
+  clusterId: string;
+}
+
 /** A logger writing JSON lines into an array, with ENV as its environment. */
 function capture(format: 'json' | 'text' = 'json', level: 'DEBUG' | 'WARN' = 'DEBUG') {
   const lines: string[] = [];
@@ -52,7 +60,7 @@ describe('log redaction', () => {
         clusterId: 'c-1',
       },
       SECRETS,
-    ) as Record<string, any>;
+    ) as Redacted;
     assert.equal(value.request.headers.Authorization, '[redacted]');
     assert.equal(value.request.headers.accept, 'application/json');
     assert.equal(value.clientSecret, '[redacted]');
@@ -68,7 +76,12 @@ describe('createLogger', () => {
   it('writes JSON lines with the level, message and ids, and no secret anywhere', () => {
     const { logger, lines } = capture();
     logger.warn(
-      { runbookId: 'lifecycle:a', clusterId: 'c-1', token: ENV.IMPLY_TOKEN, error: new Error(ENV.TEMPORAL_API_KEY) },
+      {
+        runbookId: 'lifecycle:a',
+        clusterId: 'c-1',
+        token: ENV.IMPLY_TOKEN,
+        error: new Error(ENV.TEMPORAL_API_KEY),
+      },
       `calling with ${ENV.IMPLY_TOKEN} to ${ENV.SLACK_WEBHOOK_URL}`,
     );
     assert.equal(lines.length, 1);

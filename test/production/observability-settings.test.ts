@@ -39,7 +39,10 @@ describe('observability settings', () => {
           IMPLY_RUNBOOKS_LOG_FORMAT: 'yaml',
         }),
       (error: Error) => {
-        assert.match(error.message, /IMPLY_RUNBOOKS_METRICS_ADDRESS: "9464" is not host:port: write for example 0\.0\.0\.0:9464/);
+        assert.match(
+          error.message,
+          /IMPLY_RUNBOOKS_METRICS_ADDRESS: "9464" is not host:port: write for example 0\.0\.0\.0:9464/,
+        );
         assert.match(error.message, /IMPLY_RUNBOOKS_LOG_FORMAT: must be text or json/);
         return true;
       },
@@ -79,11 +82,17 @@ describe('worker health endpoint', () => {
   });
 
   it('says which variable to change when the port is taken', async () => {
-    const first = await startHealthServer({ address: '127.0.0.1:0', check: () => ({ healthy: true, state: 'RUNNING' }) });
+    const first = await startHealthServer({
+      address: '127.0.0.1:0',
+      check: () => ({ healthy: true, state: 'RUNNING' }),
+    });
     try {
       const port = new URL(first.url).port;
       await assert.rejects(
-        startHealthServer({ address: `127.0.0.1:${port}`, check: () => ({ healthy: true, state: 'RUNNING' }) }),
+        startHealthServer({
+          address: `127.0.0.1:${port}`,
+          check: () => ({ healthy: true, state: 'RUNNING' }),
+        }),
         /port is in use, set IMPLY_RUNBOOKS_HEALTH_ADDRESS/,
       );
     } finally {

@@ -60,6 +60,7 @@ describe('prebuilt workflow bundle', () => {
     const workflowBundle = { codePath: file };
     for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
     assert.equal(results.length, histories.length);
-    for (const result of results) assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+    for (const result of results)
+      assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
   });
 });

@@ -1,0 +1,35 @@
+/**
+ * `npm run test:faults`: the fault suite of issue 7 against a real Temporal dev server, the emulator
+ * and `imply-runbooks worker` processes. Ends with a table of figures; exits 1 when one misses its
+ * target. `--reduced` is the small version CI runs (test/e2e/fault-suite.test.ts).
+ *
+ *   npm run test:faults              the full suite (about 10 minutes)
+ *   npm run test:faults -- --reduced a few runbooks, three cases (about 2 minutes)
+ */
+import { parseArgs } from 'node:util';
+import { runFaultSuite } from './fault-suite/suite';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { reduced: { type: 'boolean', default: false } } });
+  const started = Date.now();
+  console.log(`fault suite (${values.reduced ? 'reduced' : 'full'}): starting a Temporal dev server`);
+  const report = await runFaultSuite({ reduced: values.reduced ?? false, log: (line) => console.log(line) });
+  console.log('');
+  console.log(report.table);
+  console.log(
+    `histories scanned: ${report.historiesScanned}; ${Math.round((Date.now() - started) / 1000)} s in all`,
+  );
+  for (const finding of report.secretsFound) console.log(`  secret ${finding.secret} in ${finding.where}`);
+  console.log(
+    report.passed ? 'every figure at its target' : 'FAILED: a figure missed its target (see above)',
+  );
+  return report.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`fault suite: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(2);
+  },
+);
