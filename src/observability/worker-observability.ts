@@ -26,7 +26,7 @@ export interface WorkerObservability {
 /** Activity interceptors every worker gets: the runbook id and cluster id on activity log lines. */
 export const WORKER_ACTIVITY_INTERCEPTORS: ActivityInterceptorsFactory[] = [activityLogInterceptors];
 
-/** Core's own (Rust) messages are chatty below WARN: they follow the level only when it is stricter. */
+/** The Rust core's messages (and its HTTP/2 crates') flood below WARN: they follow the level only when stricter. */
 function coreLevel(level: LogLevelName): LogLevelName {
   return level === 'ERROR' ? 'ERROR' : 'WARN';
 }
@@ -46,7 +46,10 @@ export function installWorkerObservability(config: Config, env: NodeJS.ProcessEn
   const runtime = Runtime.install({
     logger: new PinoTemporalLogger(logger),
     telemetryOptions: {
-      logging: { filter: { core: coreLevel(settings.logLevel), other: settings.logLevel }, forward: {} },
+      logging: {
+        filter: { core: coreLevel(settings.logLevel), other: coreLevel(settings.logLevel) },
+        forward: {},
+      },
       ...(settings.metricsAddress
         ? { metrics: { prometheus: { bindAddress: settings.metricsAddress } } }
         : {}),
