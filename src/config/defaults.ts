@@ -1,3 +1,4 @@
+import type { ChangePolicyConfig } from './change-policies';
 import type { ObservabilityConfig } from './observability';
 import type { ApprovalsConfig, WebConfig, WebhookConfig } from './schema';
 
@@ -12,6 +13,8 @@ export interface Config {
   observability?: ObservabilityConfig;
   /** `report savings` prices: a JSON price file, relative to the configuration file. */
   prices?: string;
+  /** Change policies of the change runbooks (scale, upgrade, restore, delete); absent: none. */
+  policies?: ChangePolicyConfig[];
 }
 
 /** Used when no configuration file exists: two local approvers, one approval needed, a day to decide. */

@@ -9,6 +9,8 @@ export type { LoadConfigOptions } from './load';
 export { LOCAL_DEFAULTS } from './defaults';
 export type { Config } from './defaults';
 export type { WebConfig, WebhookConfig } from './schema';
+export { DEFAULT_CHANGE_POLICY, resolveChangePolicy } from './change-policies';
+export type { ChangePolicyConfig } from './change-policies';
 
 /** What a cluster is matched on: its name and its `spec.awsTags`. */
 export interface ClusterIdentity {

@@ -94,6 +94,7 @@ function withDefaults(file: ConfigFile, source: string): Config {
     web: file.web ?? LOCAL_DEFAULTS.web,
     ...(file.observability ? { observability: file.observability } : {}),
     ...(file.prices ? { prices: file.prices } : {}),
+    ...(file.policies ? { policies: file.policies } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../shared/durations';
+import { changePoliciesConfigSchema } from './change-policies';
 import { observabilityConfigSchema } from './observability';
 
 /**
@@ -208,6 +209,8 @@ export const configFileSchema = z.strictObject({
     .string({ error: 'must be the path of a price file (JSON like prices/default-prices.json)' })
     .min(1)
     .optional(),
+  /** Change policies (bounds, cooldown, auto-approval, force, protection): see change-policies.ts. */
+  policies: changePoliciesConfigSchema.optional(),
 });
 
 export type StageConfig = z.output<typeof stageConfigSchema>;

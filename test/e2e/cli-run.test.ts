@@ -76,10 +76,14 @@ describe('imply-runbooks run lifecycle, through the real CLI', () => {
     }
     assert.match(run.stdout, /Runbook completed: cluster .* is DELETED/);
 
-    const clusters = await scenario.api.listClusters();
-    const created = clusters.filter((cluster) => cluster.metadata.name === name);
+    // The id answers 404 from the start of the delete; the list shows DELETED once the transition ends.
+    const created = await eventually('the cluster listed as DELETED', async () => {
+      const clusters = (await scenario.api.listClusters()).filter(
+        (cluster) => cluster.metadata.name === name,
+      );
+      return clusters.every((cluster) => cluster.status?.state === 'DELETED') ? clusters : undefined;
+    });
     assert.equal(created.length, 1);
-    assert.equal(created[0]?.status?.state, 'DELETED');
 
     const status = await runCli(['status', `lifecycle:${name}`], env);
     assert.equal(status.code, 0, status.stderr);

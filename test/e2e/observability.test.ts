@@ -89,7 +89,6 @@ describe('worker observability', () => {
     assert.equal(sample(metrics, 'imply_runbooks_cloud_manager_throttled_total', { method: 'GET' }), 2);
     assert.ok(sample(metrics, 'temporal_workflow_completed', { workflow_type: 'lifecycleRunbook' }) >= 1);
 
-    require('node:fs').writeFileSync('/tmp/e-proto/lines.txt', lines.join('\n'));
     const records = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
     assert.ok(records.length > 0, 'the worker wrote JSON log lines');
     const withIds = records.filter(

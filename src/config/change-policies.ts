@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { CHANGE_KINDS, type ChangePolicy } from '../shared/change';
+import { NODE_GROUPS } from '../shared/change-policy';
+import { parseDuration } from '../shared/durations';
+import { globToRegExp } from '../shared/selector';
+
+/** What a cluster is matched on (as `ClusterIdentity` in ./index): its name and `spec.awsTags`. */
+interface ClusterIdentity {
+  name: string;
+  tags: ReadonlyArray<{ name: string; value: string }>;
+}
+
+/**
+ * The `policies` section: per cluster tag or name, the bounds of each node group, a cooldown after a
+ * change, which kinds of change need no approval, `force`, and protection from deletion.
+ *
+ * ```yaml
+ * policies:
+ *   - name: production
+ *     match: { tags: { env: prod } }
+ *     bounds: { data.tier1: { minReplicas: 2, maxReplicas: 8, instanceTypes: [m5.large, m5.xlarge] } }
+ *     cooldown: 30m
+ *     autoApprove: [scale]
+ *     force: false
+ *     protected: true
+ * ```
+ */
+
+const replicasSchema = z
+  .number({ error: 'must be a whole number of replicas' })
+  .int({ error: 'must be a whole number of replicas' })
+  .min(1, { error: 'must be at least 1' });
+
+const boundsSchema = z
+  .strictObject({
+    minReplicas: replicasSchema.optional(),
+    maxReplicas: replicasSchema.optional(),
+    instanceTypes: z
+      .array(z.string().trim().min(1), { error: 'must be a list of instance types, such as [m5.large]' })
+      .min(1, { error: 'must name at least one instance type' })
+      .optional(),
+  })
+  .refine(
+    (bounds) =>
+      bounds.minReplicas === undefined ||
+      bounds.maxReplicas === undefined ||
+      bounds.minReplicas <= bounds.maxReplicas,
+    { message: 'minReplicas must not be greater than maxReplicas', path: ['minReplicas'] },
+  );
+
+const nodeGroupSchema = z.enum(NODE_GROUPS, {
+  error: `must be a node group: ${NODE_GROUPS.join(', ')}`,
+});
+
+const cooldownSchema = z
+  .union([z.string(), z.number()], { error: 'must be a duration such as 30m, or 0 for none' })
+  .transform((value, context) => {
+    if (value === 0 || value === '0') return 0;
+    try {
+      return parseDuration(String(value), 'cooldown');
+    } catch {
+      context.addIssue({ code: 'custom', message: `"${value}" is not a duration: write for example 30m or 2h` });
+      return z.NEVER;
+    }
+  });
+
+const matchSchema = z
+  .strictObject({
+    tags: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .optional(),
+    name: z.string().trim().min(1).optional(),
+  })
+  .refine((match) => match.name !== undefined || Object.keys(match.tags ?? {}).length > 0, {
+    message: 'must give tags, a name glob, or both',
+  });
+
+export const changePolicyConfigSchema = z.strictObject({
+  name: z.string().trim().min(1).optional(),
+  match: matchSchema,
+  bounds: z.partialRecord(nodeGroupSchema, boundsSchema).default({}),
+  cooldown: cooldownSchema.default(0),
+  autoApprove: z
+    .array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {
+      error: 'must be a list of change kinds, such as [scale]',
+    })
+    .default([]),
+  force: z.boolean({ error: 'must be true or false' }).default(false),
+  protected: z.boolean({ error: 'must be true or false' }).default(false),
+});
+
+export const changePoliciesConfigSchema = z.array(changePolicyConfigSchema, {
+  error: 'must be a list of policies',
+});
+
+export type ChangePolicyConfig = z.output<typeof changePolicyConfigSchema>;
+
+/** What applies when no policy matches: no bounds, no cooldown, every change approved by a person. */
+export const DEFAULT_CHANGE_POLICY: ChangePolicy = Object.freeze({
+  name: 'default',
+  bounds: {},
+  cooldownMs: 0,
+  autoApprove: [],
+  force: false,
+  protected: false,
+}) as ChangePolicy;
+
+function matches(policy: ChangePolicyConfig, cluster: ClusterIdentity): boolean {
+  const { tags, name } = policy.match;
+  if (name !== undefined && !globToRegExp(name).test(cluster.name)) return false;
+  return Object.entries(tags ?? {}).every(([tagName, value]) =>
+    cluster.tags.some((tag) => tag.name === tagName && tag.value === value),
+  );
+}
+
+/** The change policy of a cluster: the first of `policies` whose match holds, else the default. Pure. */
+export function resolveChangePolicy(
+  policies: readonly ChangePolicyConfig[] | undefined,
+  cluster: ClusterIdentity,
+): ChangePolicy {
+  const index = (policies ?? []).findIndex((policy) => matches(policy, cluster));
+  const policy = index >= 0 ? policies![index]! : undefined;
+  if (!policy) return { ...DEFAULT_CHANGE_POLICY, bounds: {}, autoApprove: [] };
+  const bounds = Object.fromEntries(
+    Object.entries(policy.bounds).map(([group, value]) => [group, { ...value }]),
+  );
+  return {
+    name: policy.name ?? `policies[${index}]`,
+    bounds,
+    cooldownMs: policy.cooldown,
+    autoApprove: [...policy.autoApprove],
+    force: policy.force,
+    protected: policy.protected,
+  };
+}
