@@ -4,16 +4,23 @@
  * target. `--reduced` is the small version CI runs (test/e2e/fault-suite.test.ts).
  *
  *   npm run test:faults              the full suite (about 10 minutes)
- *   npm run test:faults -- --reduced a few runbooks, three cases (about 2 minutes)
+ *   npm run test:faults -- --reduced a few runbooks, four cases side by side (about 2 minutes)
+ *   npm run test:faults -- --case emulator   only the cases whose name holds that text
  */
 import { parseArgs } from 'node:util';
 import { runFaultSuite } from './fault-suite/suite';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { reduced: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { reduced: { type: 'boolean', default: false }, case: { type: 'string' } },
+  });
   const started = Date.now();
   console.log(`fault suite (${values.reduced ? 'reduced' : 'full'}): starting a Temporal dev server`);
-  const report = await runFaultSuite({ reduced: values.reduced ?? false, log: (line) => console.log(line) });
+  const report = await runFaultSuite({
+    reduced: values.reduced ?? false,
+    only: values.case,
+    log: (line) => console.log(line),
+  });
   console.log('');
   console.log(report.table);
   console.log(

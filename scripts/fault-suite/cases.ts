@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { WorkflowHandle } from '@temporalio/client';
-import { StaticTokenProvider } from '../../src/cloud-manager/auth';
-import { CloudManagerClient } from '../../src/cloud-manager/client';
-import { apiFaults, duplicateClusters, earlyRetries, repeatedChanges, type CaseFigures } from './figures';
-import { awaitOutcomes, currentStep, LIFECYCLE_STEPS, startRunbooks, type RunOutcome } from './runbooks';
-import type { SuiteEmulator, SuiteStack } from './stack';
+import type { CaseFigures } from './figures';
+import { measure, untilAllReach } from './measure';
+import { awaitOutcomes, currentStep, LIFECYCLE_STEPS, startRunbooks } from './runbooks';
+import type { SuiteStack } from './stack';
 
 /**
  * The fault cases of issue 7. Each gets its own emulator, task queue and workers, injects its
@@ -24,56 +22,9 @@ export interface FaultCase {
   name: string;
   /** Runs in the reduced suite (CI) too. */
   reduced: boolean;
+  /** Disturbs every case (it restarts the Temporal server): runs alone. */
+  exclusive?: boolean;
   run(context: CaseContext): Promise<CaseFigures>;
-}
-
-const NO_FAULTS = { errorRate: 0, throttleRate: 0, latencyMs: 0, dropAfterCommitRate: 0 };
-
-interface Measure {
-  name: string;
-  startedAt: number;
-  emulator: SuiteEmulator;
-  outcomes: RunOutcome[];
-  injected: number;
-  retryAfterSeconds?: number;
-  latencySpikeMs?: number;
-}
-
-/** Reads the emulator (faults off) and turns what happened into the case's figures. */
-async function measure(stack: SuiteStack, facts: Measure): Promise<CaseFigures> {
-  facts.emulator.setFaults(NO_FAULTS);
-  const api = new CloudManagerClient({
-    baseUrl: facts.emulator.apiUrl,
-    auth: new StaticTokenProvider(stack.token),
-  });
-  const clusters = await api.listClusters();
-  const log = facts.emulator.requestLog();
-  const injectedApiFaults = facts.retryAfterSeconds === undefined ? 0 : apiFaults(log, facts.latencySpikeMs);
-  return {
-    name: facts.name,
-    runs: facts.outcomes.length,
-    faults: facts.injected + injectedApiFaults,
-    completed: facts.outcomes.filter((outcome) => outcome.completed).length,
-    duplicates: duplicateClusters(clusters, facts.outcomes),
-    repeatedChanges: repeatedChanges(clusters, facts.outcomes),
-    earlyRetries: earlyRetries(log, facts.retryAfterSeconds ?? 0),
-    durationMs: Date.now() - facts.startedAt,
-    problems: facts.outcomes
-      .filter((outcome) => !outcome.completed)
-      .map((o) => `${o.workflowId}: ${o.problem}`),
-  };
-}
-
-const stepIndex = (step: string | undefined) =>
-  LIFECYCLE_STEPS.indexOf(step as (typeof LIFECYCLE_STEPS)[number]);
-
-/** Waits until every runbook is at or past `step` (or the deadline). */
-async function untilAllReach(handles: WorkflowHandle[], step: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    const steps = await Promise.all(handles.map(currentStep));
-    if (steps.every((current) => stepIndex(current) >= stepIndex(step) || current === 'completed')) return;
-    await delay(100);
-  }
 }
 
 const workerKill: FaultCase = {
@@ -108,7 +59,8 @@ const workerKill: FaultCase = {
 
 const temporalRestart: FaultCase = {
   name: 'Temporal server restart',
-  reduced: false,
+  reduced: true,
+  exclusive: true,
   async run({ stack, reduced, deadlineMs, log }) {
     const startedAt = Date.now();
     const emulator = await stack.startEmulator({ transitionMs: 1_500 });
@@ -158,11 +110,13 @@ const apiFaultStorm: FaultCase = {
   reduced: true,
   async run({ stack, reduced, deadlineMs }) {
     const startedAt = Date.now();
-    // Throttling is drawn first: 0.333 of the remaining 90% makes 30% of all requests 503s.
+    // Throttling is drawn first: 0.333 of the remaining 90% makes 30% of all requests 503s. Each
+    // activity makes one or two requests, so a third of attempts fail and backoff grows: the reduced
+    // version halves the 503s to stay within CI's time.
     const faults = {
       throttleRate: 0.1,
       retryAfterSeconds: RETRY_AFTER_SECONDS,
-      errorRate: 0.333,
+      errorRate: reduced ? 0.15 : 0.333,
       errorStatus: 503 as const,
       latencyMs: LATENCY_SPIKE_MS,
       latencyRate: 0.05,
@@ -171,7 +125,7 @@ const apiFaultStorm: FaultCase = {
     const emulator = await stack.startEmulator({ transitionMs: 1_000, faults, seed: 7 });
     const taskQueue = `faults-api-${randomUUID()}`;
     await stack.startWorker(taskQueue, emulator.apiUrl);
-    const handles = await startRunbooks(stack.client, taskQueue, 'api-faults', reduced ? 6 : 50, 500);
+    const handles = await startRunbooks(stack.client, taskQueue, 'api-faults', reduced ? 4 : 50, 500);
     const outcomes = await awaitOutcomes(handles, startedAt + deadlineMs);
     return measure(stack, {
       name: this.name,
@@ -179,15 +133,14 @@ const apiFaultStorm: FaultCase = {
       emulator,
       outcomes,
       injected: 0,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-      latencySpikeMs: LATENCY_SPIKE_MS,
+      apiFaults: { retryAfterSeconds: RETRY_AFTER_SECONDS, latencySpikeMs: LATENCY_SPIKE_MS },
     });
   },
 };
 
 const twoWorkers: FaultCase = {
   name: 'two workers, one killed for good',
-  reduced: false,
+  reduced: true,
   async run({ stack, reduced, deadlineMs, log }) {
     const startedAt = Date.now();
     const emulator = await stack.startEmulator({ transitionMs: 1_500, faults: { latencyMs: 200 } });

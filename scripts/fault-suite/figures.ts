@@ -16,6 +16,8 @@ export interface CaseFigures {
   repeatedChanges: number;
   /** Requests sent again before the Retry-After of their 429 had passed. */
   earlyRetries: number;
+  /** 429s whose next attempt was checked against its Retry-After. */
+  retriesChecked: number;
   durationMs: number;
   /** Why runbooks did not complete, one line each. */
   problems: string[];
@@ -35,7 +37,10 @@ function callerOf(entry: RequestLogEntry): { call: string; attempt: number } | u
  * Requests of a logical call (runbook and activity, from the caller header) whose next attempt
  * arrived before the Retry-After of a 429 answered to the previous one had passed. Pure.
  */
-export function earlyRetries(log: readonly RequestLogEntry[], retryAfterSeconds: number): number {
+export function earlyRetries(
+  log: readonly RequestLogEntry[],
+  retryAfterSeconds: number,
+): { early: number; checked: number } {
   const byCall = new Map<string, Array<RequestLogEntry & { attempt: number }>>();
   for (const entry of log) {
     const caller = callerOf(entry);
@@ -45,15 +50,17 @@ export function earlyRetries(log: readonly RequestLogEntry[], retryAfterSeconds:
     byCall.set(caller.call, entries);
   }
   let early = 0;
+  let checked = 0;
   for (const entries of byCall.values()) {
     for (const throttled of entries.filter((entry) => entry.status === 429)) {
       const answeredAt = Date.parse(throttled.at) + throttled.durationMs;
       const next = entries.find((entry) => entry.attempt > throttled.attempt);
-      if (next && Date.parse(next.at) < answeredAt + retryAfterSeconds * 1000 - CLOCK_GRANULARITY_MS)
-        early += 1;
+      if (!next) continue;
+      checked += 1;
+      if (Date.parse(next.at) < answeredAt + retryAfterSeconds * 1000 - CLOCK_GRANULARITY_MS) early += 1;
     }
   }
-  return early;
+  return { early, checked };
 }
 
 /** Injected API faults the log shows: 429s, 5xx, answers dropped after commit, latency spikes. Pure. */
@@ -94,12 +101,16 @@ const COLUMNS: Array<[string, (row: CaseFigures) => string]> = [
   ['completed', (row) => `${row.completed}/${row.runs}`],
   ['duplicate clusters', (row) => String(row.duplicates)],
   ['repeated changes', (row) => String(row.repeatedChanges)],
-  ['early retries', (row) => String(row.earlyRetries)],
+  ['early retries', (row) => `${row.earlyRetries} of ${row.retriesChecked}`],
   ['time', (row) => `${Math.round(row.durationMs / 1000)} s`],
 ];
 
-/** The table the suite ends with, one row per case, a total, and the secrets found. Pure. */
-export function formatFigures(rows: readonly CaseFigures[], secretsFound: number): string {
+/** The table the suite ends with: one row per case, a total (with the wall time), the secrets found. Pure. */
+export function formatFigures(
+  rows: readonly CaseFigures[],
+  secretsFound: number,
+  wallTimeMs: number,
+): string {
   const total: CaseFigures = {
     name: 'total',
     runs: rows.reduce((sum, row) => sum + row.runs, 0),
@@ -108,7 +119,8 @@ export function formatFigures(rows: readonly CaseFigures[], secretsFound: number
     duplicates: rows.reduce((sum, row) => sum + row.duplicates, 0),
     repeatedChanges: rows.reduce((sum, row) => sum + row.repeatedChanges, 0),
     earlyRetries: rows.reduce((sum, row) => sum + row.earlyRetries, 0),
-    durationMs: rows.reduce((sum, row) => sum + row.durationMs, 0),
+    retriesChecked: rows.reduce((sum, row) => sum + row.retriesChecked, 0),
+    durationMs: wallTimeMs,
     problems: [],
   };
   const cells = [...rows, total].map((row) => COLUMNS.map(([, value]) => value(row)));

@@ -1,5 +1,5 @@
 import { scanOutput, scanServerHistories, type SecretFinding } from '../../test/helpers/secret-scan';
-import { FAULT_CASES } from './cases';
+import { FAULT_CASES, type FaultCase } from './cases';
 import { formatFigures, type CaseFigures } from './figures';
 import { startSuiteStack } from './stack';
 
@@ -11,6 +11,8 @@ export interface SuiteOptions {
   log?: (line: string) => void;
   /** How long each case's runbooks may take; default 4 minutes reduced, 10 full. */
   caseDeadlineMs?: number;
+  /** Only the cases whose name contains this text. */
+  only?: string;
 }
 
 export interface SuiteReport {
@@ -37,20 +39,30 @@ export function caseAtTarget(row: CaseFigures): boolean {
 /** Starts a Temporal server, runs the cases, scans, stops everything. Bounded by the case deadlines. */
 export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport> {
   const log = options.log ?? (() => {});
-  const cases = FAULT_CASES.filter((faultCase) => !options.reduced || faultCase.reduced);
+  const cases = FAULT_CASES.filter(
+    (faultCase) =>
+      (!options.reduced || faultCase.reduced) && (!options.only || faultCase.name.includes(options.only)),
+  );
   const deadlineMs = options.caseDeadlineMs ?? (options.reduced ? 240_000 : 600_000);
+  const startedAt = Date.now();
   const stack = await startSuiteStack();
   try {
-    const rows: CaseFigures[] = [];
-    for (const faultCase of cases) {
+    const runCase = async (faultCase: FaultCase) => {
       log(`case: ${faultCase.name}`);
-      const row = await faultCase.run({ stack, reduced: options.reduced, deadlineMs, log });
-      log(
-        `  ${row.completed}/${row.runs} completed, ${row.faults} faults, ${Math.round(row.durationMs / 1000)} s`,
-      );
+      const caseLog = (line: string) => log(`[${faultCase.name}] ${line.trim()}`);
+      const row = await faultCase.run({ stack, reduced: options.reduced, deadlineMs, log: caseLog });
+      const seconds = Math.round(row.durationMs / 1000);
+      log(`${faultCase.name}: ${row.completed}/${row.runs} completed, ${row.faults} faults, ${seconds} s`);
       for (const problem of row.problems) log(`  not completed: ${problem}`);
-      rows.push(row);
-    }
+      return row;
+    };
+    const rows: CaseFigures[] = [];
+    const shared = cases.filter((faultCase) => !faultCase.exclusive);
+    // Reduced: the cases that leave the server alone run side by side, to fit CI's time.
+    if (options.reduced) rows.push(...(await Promise.all(shared.map(runCase))));
+    else for (const faultCase of shared) rows.push(await runCase(faultCase));
+    for (const faultCase of cases.filter((candidate) => candidate.exclusive))
+      rows.push(await runCase(faultCase));
     const secrets = { IMPLY_TOKEN: stack.token };
     const scan = await scanServerHistories(stack.client, secrets);
     const secretsFound = [...scan.findings, ...scanOutput('worker output', stack.workerOutput, secrets)];
@@ -59,7 +71,7 @@ export async function runFaultSuite(options: SuiteOptions): Promise<SuiteReport>
       historiesScanned: scan.histories,
       secretsFound,
       passed: rows.every(caseAtTarget) && secretsFound.length === 0,
-      table: formatFigures(rows, secretsFound.length),
+      table: formatFigures(rows, secretsFound.length, Date.now() - startedAt),
     };
   } finally {
     await stack.close();

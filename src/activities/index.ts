@@ -1,4 +1,6 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
+import { changeActivities } from './change';
+import { changeNotifyActivities } from './change-notify';
 import { clusterActivities } from './clusters';
 import { fleetActivities, type TemporalAccess } from './fleet';
 import { fleetNotifyActivities } from './fleet-notify';
@@ -21,8 +23,11 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...notifyActivities(dependencies),
     ...fleetActivities(dependencies),
     ...fleetNotifyActivities(dependencies),
+    ...changeActivities(dependencies),
+    ...changeNotifyActivities(dependencies),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { ClusterSummary, ClusterConfig } from './clusters';
+export type { LastChange, PlannedChange } from './change';

@@ -10,6 +10,7 @@ import { registerScheduleCommands } from './commands/schedules';
 import { registerReportCommands } from './commands/report';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { registerPowerCommands } from './commands/power';
+import { registerChangeCommands } from './commands/change';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorkerCommand(program);
   registerRunbookCommands(program);
   registerPowerCommands(program);
+  registerChangeCommands(program);
   registerApprovalCommands(program);
   registerClusterCommands(program);
   registerEmulatorCommand(program);

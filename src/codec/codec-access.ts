@@ -9,6 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const CODEC_TOKEN_VARIABLE = 'IMPLY_RUNBOOKS_CODEC_TOKEN';
 export const SESSION_COOKIE = 'imply-runbooks-codec-session';
+/** A browser session lasts a working day; then sign in again. */
+const SESSION_MS = 12 * 60 * 60 * 1000;
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -22,7 +24,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 
 export class CodecAccess {
   readonly #tokenDigest: Buffer;
-  readonly #sessions = new Set<string>();
+  /** Session id → when it expires. */
+  readonly #sessions = new Map<string, number>();
   readonly #origins: Set<string>;
 
   constructor(token: string, allowedOrigins: readonly string[]) {
@@ -45,14 +48,21 @@ export class CodecAccess {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (bearer && this.tokenMatches(bearer[1] as string)) return true;
     const session = cookieValue(request.headers.cookie, SESSION_COOKIE);
-    return session !== undefined && this.#sessions.has(session);
+    const expiresAt = session === undefined ? undefined : this.#sessions.get(session);
+    if (expiresAt === undefined || session === undefined) return false;
+    if (expiresAt > Date.now()) return true;
+    this.#sessions.delete(session);
+    return false;
   }
 
   /** Starts a browser session: a random id in an HttpOnly, SameSite=Strict cookie. */
   startSession(response: ServerResponse): void {
     const session = randomBytes(32).toString('base64url');
-    this.#sessions.add(session);
-    response.setHeader('Set-Cookie', `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`);
+    this.#sessions.set(session, Date.now() + SESSION_MS);
+    response.setHeader(
+      'Set-Cookie',
+      `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`,
+    );
   }
 
   /**

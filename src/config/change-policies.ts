@@ -48,8 +48,16 @@ const boundsSchema = z
     { message: 'minReplicas must not be greater than maxReplicas', path: ['minReplicas'] },
   );
 
-const nodeGroupSchema = z.enum(NODE_GROUPS, {
-  error: `must be a node group: ${NODE_GROUPS.join(', ')}`,
+const boundsByGroupSchema = z.record(z.string(), boundsSchema).superRefine((bounds, context) => {
+  for (const group of Object.keys(bounds)) {
+    if (!(NODE_GROUPS as readonly string[]).includes(group)) {
+      context.addIssue({
+        code: 'custom',
+        path: [group],
+        message: `is not a node group: use ${NODE_GROUPS.join(', ')}`,
+      });
+    }
+  }
 });
 
 const cooldownSchema = z
@@ -59,16 +67,17 @@ const cooldownSchema = z
     try {
       return parseDuration(String(value), 'cooldown');
     } catch {
-      context.addIssue({ code: 'custom', message: `"${value}" is not a duration: write for example 30m or 2h` });
+      context.addIssue({
+        code: 'custom',
+        message: `"${value}" is not a duration: write for example 30m or 2h`,
+      });
       return z.NEVER;
     }
   });
 
 const matchSchema = z
   .strictObject({
-    tags: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
-      .optional(),
+    tags: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
     name: z.string().trim().min(1).optional(),
   })
   .refine((match) => match.name !== undefined || Object.keys(match.tags ?? {}).length > 0, {
@@ -78,7 +87,7 @@ const matchSchema = z
 export const changePolicyConfigSchema = z.strictObject({
   name: z.string().trim().min(1).optional(),
   match: matchSchema,
-  bounds: z.partialRecord(nodeGroupSchema, boundsSchema).default({}),
+  bounds: boundsByGroupSchema.default({}),
   cooldown: cooldownSchema.default(0),
   autoApprove: z
     .array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {

@@ -1,3 +1,4 @@
+import { globToRegExp } from '../shared/selector';
 import type { ApprovalPolicy, ApprovalStage } from '../shared/approval';
 import type { Config } from './defaults';
 import { ConfigFileError } from './load';
@@ -22,15 +23,7 @@ export type ApprovalEventKind = 'requested' | 'decided' | 'timed-out' | 'escalat
 
 /** Matches a whole name against a glob where `*` is any run of characters and `?` one character. Pure. */
 export function globMatches(glob: string, name: string): boolean {
-  const pattern = glob
-    .split('')
-    .map((character) => {
-      if (character === '*') return '.*';
-      if (character === '?') return '.';
-      return character.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('');
-  return new RegExp(`^${pattern}$`).test(name);
+  return globToRegExp(glob).test(name);
 }
 
 function policyMatches(policy: NamedPolicyConfig, cluster: ClusterIdentity): boolean {

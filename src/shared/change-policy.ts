@@ -75,10 +75,20 @@ function groupProblems(policy: ChangePolicy, values: GroupValues): Refusal[] {
   const replicas = values.replicas;
   if (typeof replicas === 'number') {
     if (bounds.minReplicas !== undefined && replicas < bounds.minReplicas) {
-      problems.push(refuse('bounds', `replicas ${replicas} is below minReplicas ${bounds.minReplicas} (${key}.minReplicas)`));
+      problems.push(
+        refuse(
+          'bounds',
+          `replicas ${replicas} is below minReplicas ${bounds.minReplicas} (${key}.minReplicas)`,
+        ),
+      );
     }
     if (bounds.maxReplicas !== undefined && replicas > bounds.maxReplicas) {
-      problems.push(refuse('bounds', `replicas ${replicas} is above maxReplicas ${bounds.maxReplicas} (${key}.maxReplicas)`));
+      problems.push(
+        refuse(
+          'bounds',
+          `replicas ${replicas} is above maxReplicas ${bounds.maxReplicas} (${key}.maxReplicas)`,
+        ),
+      );
     }
   }
   const type = values.instanceType;
@@ -128,7 +138,10 @@ export function protectedProblem(
   const why = tagged
     ? `it carries the tag ${PROTECTION_TAG.name}=${PROTECTION_TAG.value}`
     : `policy "${policy.name}" says protected: true`;
-  return { rule: 'protected', message: `the cluster is protected (${why}): delete refused; remove the protection first` };
+  return {
+    rule: 'protected',
+    message: `the cluster is protected (${why}): delete refused; remove the protection first`,
+  };
 }
 
 /** Why the change must wait for the cooldown after the last applied change, or undefined. Pure. */
@@ -155,7 +168,8 @@ export function cooldownProblem(
 export function mergeRequests(current: ChangeRequest, incoming: ChangeRequest): ChangeRequest | undefined {
   if (current.kind !== incoming.kind) return undefined;
   const byPath = new Map<string, SpecChange>();
-  for (const change of [...(current.changes ?? []), ...(incoming.changes ?? [])]) byPath.set(change.path, change);
+  for (const change of [...(current.changes ?? []), ...(incoming.changes ?? [])])
+    byPath.set(change.path, change);
   const reasons = [...new Set([current.reason, incoming.reason].filter((reason) => reason))];
   return {
     ...current,

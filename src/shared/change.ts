@@ -65,6 +65,10 @@ export interface ChangeInput {
   queued?: ChangeRequest[];
   /** How often a failed rollback pages again while it waits for a person; default 4h. */
   rollbackReminderMs?: number;
+  /** The last change applied by an earlier run of this id (carried over: visibility may lag). */
+  lastChange?: { appliedAt: string; runbookId: string };
+  /** What the earlier runs of this id did, newest last (carried over by continue-as-new). */
+  earlier?: ChangeOutcome[];
 }
 
 /** What a trigger is told: a new runbook, merged into the pending plan, or queued behind a running change. */
@@ -111,10 +115,13 @@ export interface ChangeResult {
   approval?: ApprovalAudit;
   /** Why no person had to approve, when the policy auto-approves the kind. */
   autoApproved?: string;
-  /** Requests carried into the next run of the same runbook id. */
-  queuedNext: number;
+  /** What the earlier runs of this runbook id did (changes that were queued behind one another). */
+  earlier?: ChangeOutcome[];
   steps: StepProgress[];
 }
+
+/** One run's result in short, carried into the next run when requests were queued. */
+export type ChangeOutcome = Pick<ChangeResult, 'outcome' | 'kind' | 'reason' | 'requests' | 'verified'>;
 
 /** What `changeState` answers: where the change is, for triggers and people. */
 export interface ChangeStateView {

@@ -190,6 +190,7 @@ async function startWeb(
   options: DevStackOptions,
   temporal: DevServer,
   web: { config: Config; tokens: Record<string, string> },
+  triggerEnv: Record<string, string>,
   cleanups: Cleanups,
 ): Promise<DevWeb> {
   const devWeb = await startDevWeb({
@@ -202,6 +203,7 @@ async function startWeb(
     tokens: web.tokens,
     dataDir: options.dataDir,
     print: options.print,
+    triggerEnv,
   });
   cleanups.push(async () => {
     await devWeb.close();
@@ -241,10 +243,12 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const webUrl: Record<string, string> =
       !config.source && webPort !== 0 ? { IMPLY_RUNBOOKS_WEB_URL: `http://${HOST}:${webPort}` } : {};
     const worker = await startWorker(options, { ...exports, ...webUrl }, cleanups);
-    const devWeb = await startWeb(options, temporal, web, cleanups);
+    // The trigger endpoint (POST /api/triggers/scale) takes this bearer token; it is in env.sh.
+    const triggerToken = { IMPLY_RUNBOOKS_TRIGGER_TOKEN: `trigger-${randomBytes(24).toString('base64url')}` };
+    const devWeb = await startWeb(options, temporal, web, { ...exports, ...triggerToken }, cleanups);
     const envFile = path.join(options.dataDir, 'env.sh');
     const pageUrl: Record<string, string> = config.source ? {} : { IMPLY_RUNBOOKS_WEB_URL: devWeb.publicUrl };
-    writeEnvFile(envFile, { ...exports, ...pageUrl, ...web.exports });
+    writeEnvFile(envFile, { ...exports, ...pageUrl, ...triggerToken, ...web.exports });
     let stopping: Promise<void> | undefined;
     const failed = temporal.exited.then((how) =>
       stopping ? new Promise<string>(() => {}) : `[temporal] the server ended on its own (${how})`,

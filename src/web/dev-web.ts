@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { dataConverterFromEnv } from '../codec/data-converter';
 import { connectClient } from '../temporal/connection';
+import { triggerOptionsFromEnv } from '../triggers/trigger-setup';
 import { startWebServer } from './server';
 import { loginLink, writeLoginLinks } from './tokens';
 
@@ -18,6 +19,8 @@ export interface DevWebOptions {
   tokens: Record<string, string>;
   dataDir: string;
   print: (line: string) => void;
+  /** The Cloud Manager settings and trigger token the trigger endpoint uses (IMPLY_API_URL, IMPLY_TOKEN, …). */
+  triggerEnv?: Record<string, string>;
 }
 
 export interface DevWeb {
@@ -54,6 +57,9 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
       tokens: options.tokens,
       // Decisions and sign-ins, never a token: worth seeing in the dev terminal.
       log: options.print,
+      triggers: options.triggerEnv
+        ? triggerOptionsFromEnv(client, options.taskQueue, () => {}, options.triggerEnv)
+        : undefined,
     });
     const loginsFile = path.join(options.dataDir, LOGINS_FILE);
     writeLoginLinks(loginsFile, server.publicUrl, options.tokens);

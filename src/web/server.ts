@@ -7,6 +7,7 @@ import { SignInNeeded } from './identity';
 import { hostProblem, siteFor } from './request-guards';
 import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } from './routes';
 import { SessionStore } from './sessions';
+import { handleTrigger, TRIGGER_PATH_PREFIX, type TriggerOptions } from '../triggers/trigger-route';
 
 /** The approvals web page: plain `node:http`, server-rendered HTML, no state but sessions in memory. */
 
@@ -24,6 +25,8 @@ export interface WebServerOptions {
   log?: (line: string) => void;
   /** Timeouts and limits of the Temporal calls. */
   temporal?: ApprovalsSourceOptions;
+  /** `POST /api/triggers/scale` (change triggers); absent: it answers 503. */
+  triggers?: TriggerOptions;
 }
 
 export interface RunningWebServer {
@@ -128,8 +131,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   };
   // Filled in once the port is known: the names the server answers to include it.
   const ready: { context?: RouteContext } = {};
+  const triggers = { ...options.triggers, config: options.config, log };
   const server = http.createServer((request, response) => {
-    if (ready.context) void handle(request, response, ready.context);
+    // Triggers authenticate each call (token or signature), so they skip the page's host and session checks.
+    if (request.url?.startsWith(TRIGGER_PATH_PREFIX)) void handleTrigger(request, response, triggers);
+    else if (ready.context) void handle(request, response, ready.context);
     else response.writeHead(503).end();
   });
   server.requestTimeout = 60_000;

@@ -5,3 +5,4 @@ export { powerRunbook } from './power';
 export { fleetRunbook } from './fleet';
 export { keepAliveRunbook, keepAliveQuery, removeKeepAliveSignal } from './keep-alive';
 export { scheduledFleetRun } from './scheduled-fleet';
+export { changeRunbook } from './change';

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities, ClusterConfig, ClusterSummary } from '../../src/activities';
+import type { ChangeActivities } from '../../src/activities/change';
 import type { FleetActivities } from '../../src/activities/fleet';
 import { diffClusters, formatDiff } from '../../src/cloud-manager/diff';
 import type { ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
@@ -63,8 +64,11 @@ export function fakeClusterApi(options: FakeOptions = {}) {
     cluster.history.push(structuredClone(change));
   };
 
-  // The fleet's activities come from fake-fleet-api.ts, over these clusters.
-  const activities: Omit<Activities, keyof FleetActivities | 'notifyFleetRun'> = {
+  // The fleet's activities come from fake-fleet-api.ts, the change runbook's from test/workflows/change-harness.ts.
+  const activities: Omit<
+    Activities,
+    keyof FleetActivities | 'notifyFleetRun' | keyof ChangeActivities | 'notifyChange'
+  > = {
     async validateCluster(request: ClusterRequest) {
       calls.push('validateCluster');
       return { name: request.metadata.name };

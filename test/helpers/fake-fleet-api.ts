@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
+import type { ChangeActivities } from '../../src/activities/change';
 import { nodeGroupsOf, type FleetCluster } from '../../src/activities/fleet';
 import type { Cluster, ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
 import type { ClusterSelector, FleetSummary, KeepAlive } from '../../src/shared/power';
@@ -43,7 +44,8 @@ export function fakeFleetApi(options: FakeOptions = {}) {
   };
 
   const base = fake.activities;
-  const activities: Activities = {
+  // The change runbook's activities are faked by test/workflows/change-harness.ts.
+  const activities: Omit<Activities, keyof ChangeActivities | 'notifyChange'> = {
     ...base,
     async selectClusters(selector: ClusterSelector) {
       record('selectClusters');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { LifecycleResult } from '../../shared/runbook';
 import { loadConfig, webSettings } from '../../config';
 import type { LifecycleInput } from '../../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
@@ -182,11 +183,14 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
     return;
   }
   if (end.outcome === 'completed') {
-    const { result } = end;
-    if (!json)
-      console.log(
-        `Runbook completed: cluster ${result.clusterName} (${result.clusterId}) is ${result.finalState}`,
-      );
+    // `status --follow` serves every kind of runbook: say what this one's result holds.
+    const result = end.result as Partial<LifecycleResult> & { outcome?: string; reason?: string };
+    const cluster = result.clusterName
+      ? `cluster ${result.clusterName} (${result.clusterId})`
+      : 'the runbook';
+    const why = result.reason ? ` (${result.reason})` : '';
+    const what = result.finalState ? `is ${result.finalState}` : `: ${result.outcome ?? 'done'}${why}`;
+    if (!json) console.log(`Runbook completed: ${cluster} ${what}`.replace(' :', ':'));
     return;
   }
   if (!json) console.error(`Runbook ${end.outcome}: ${end.message}`);

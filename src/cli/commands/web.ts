@@ -3,6 +3,7 @@ import { loadConfig, webSettings } from '../../config';
 import { connectClient, describeTemporalSettings, temporalSettingsFromEnv } from '../../temporal/connection';
 import { startWebServer } from '../../web/server';
 import { tokensFromEnv } from '../../web/tokens';
+import { triggerOptionsFromEnv } from '../../triggers/trigger-setup';
 import { action } from '../output';
 
 interface WebOptions {
@@ -46,6 +47,7 @@ async function runWeb(options: WebOptions): Promise<void> {
       config,
       tokens,
       log: (line) => console.log(line),
+      triggers: triggerOptionsFromEnv(client, temporal.taskQueue, (line) => console.log(line)),
     });
     console.log(`[web] approvals page at ${server.publicUrl}/approvals`);
     console.log(`[web] Temporal: ${describeTemporalSettings(temporal)}`);

@@ -1,0 +1,158 @@
+import { fitLine, spread } from './bounds';
+import type { ContenderName, ContenderRun, FleetSizeResult } from './fleet-bench';
+import type { LifecycleBenchResult } from './lifecycle-bench';
+import type { WaitingBenchResult } from './waiting-bench';
+
+/** One target of the issue, checked against the figures of a run. */
+export interface TargetResult {
+  area: 'fleet' | 'lifecycle' | 'waiting';
+  target: string;
+  status: 'PASS' | 'FAIL' | 'NOT RUN';
+  figure: string;
+}
+
+export interface MeasuredParts {
+  fleet?: FleetSizeResult[];
+  lifecycle?: LifecycleBenchResult;
+  waiting?: WaitingBenchResult;
+  referenceN: number;
+}
+
+const MB = 1024 * 1024;
+const times = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)}×`;
+const verdict = (ok: boolean): TargetResult['status'] => (ok ? 'PASS' : 'FAIL');
+
+function run(size: FleetSizeResult, contender: ContenderName): ContenderRun {
+  const found = size.runs.find((candidate) => candidate.contender === contender);
+  if (!found) throw new Error(`no ${contender} run at N=${size.n}`);
+  return found;
+}
+
+/** A ratio at every fleet size: PASS when each is at most `limit`. */
+function ratioTarget(fleet: FleetSizeResult[], target: string, limit: number, ratio: (size: FleetSizeResult) => number) {
+  const ratios = fleet.map((size) => ({ n: size.n, value: ratio(size) }));
+  return {
+    area: 'fleet' as const,
+    target,
+    status: verdict(ratios.every((entry) => entry.value <= limit)),
+    figure: ratios.map((entry) => `${times(entry.value)} at N=${entry.n}`).join(', '),
+  };
+}
+
+function sequentialTarget(fleet: FleetSizeResult[], referenceN: number): TargetResult {
+  const size = fleet.reduce((best, candidate) =>
+    Math.abs(candidate.n - referenceN) < Math.abs(best.n - referenceN) ? candidate : best,
+  );
+  const sequential = run(size, 'sequential');
+  const speedup = sequential.wallMs / run(size, 'ours').wallMs;
+  const note = sequential.extrapolatedFrom ? ` (sequential extrapolated from N=${sequential.extrapolatedFrom})` : '';
+  return {
+    area: 'fleet',
+    target: `at least 10× faster than the sequential script at N = ${referenceN}`,
+    status: verdict(speedup >= 10),
+    figure: `${times(speedup)} faster at N=${size.n}${note}`,
+  };
+}
+
+function throttlingTarget(fleet: FleetSizeResult[]): TargetResult {
+  const ours = fleet.map((size) => run(size, 'ours'));
+  const received = ours.reduce((sum, entry) => sum + entry.throttled, 0);
+  const unhandled = ours.filter((entry) => entry.stopped < entry.n || (entry.failures ?? []).length > 0);
+  return {
+    area: 'fleet',
+    target: 'zero 429s left unhandled',
+    status: verdict(unhandled.length === 0),
+    figure:
+      `${received} 429s received by ours in all; ` +
+      (unhandled.length === 0
+        ? 'every cluster STOPPED at every N'
+        : unhandled.map((entry) => `${entry.stopped}/${entry.n} stopped at N=${entry.n}`).join(', ')),
+  };
+}
+
+function linearTarget(fleet: FleetSizeResult[]): TargetResult {
+  const target = 'cost growing linearly in N';
+  if (fleet.length < 3) return { area: 'fleet', target, status: 'NOT RUN', figure: 'needs three fleet sizes or more' };
+  const ours = fleet.map((size) => run(size, 'ours'));
+  const requestSpread = spread(ours.map((entry) => entry.requests / entry.n));
+  const eventSpread = spread(ours.map((entry) => (entry.historyEvents ?? 0) / entry.n));
+  const line = fitLine(ours.map((entry) => ({ x: entry.n, y: entry.wallMs / 1000 })));
+  const rSquared = line?.rSquared ?? 0;
+  return {
+    area: 'fleet',
+    target,
+    status: verdict(requestSpread <= 1.2 && eventSpread <= 1.2 && rSquared >= 0.98),
+    figure:
+      `requests per cluster vary ${times(requestSpread)}, history events per cluster ${times(eventSpread)} ` +
+      `across N; wall time ≈ ${line?.intercept.toFixed(1)} s + ${line?.slope.toFixed(2)} s × N (R² ${rSquared.toFixed(3)})`,
+  };
+}
+
+function fleetTargets(fleet: FleetSizeResult[], referenceN: number): TargetResult[] {
+  return [
+    ratioTarget(fleet, 'ours within 1.5× of the hand-written concurrent script', 1.5, (size) =>
+      run(size, 'ours').wallMs / run(size, 'concurrent').wallMs,
+    ),
+    ratioTarget(fleet, 'ours within 1.3× of the rate-limit lower bound', 1.3, (size) => {
+      const ours = run(size, 'ours');
+      return ours.wallMs / ours.boundMs;
+    }),
+    sequentialTarget(fleet, referenceN),
+    throttlingTarget(fleet),
+    linearTarget(fleet),
+  ];
+}
+
+function lifecycleTargets(lifecycle: LifecycleBenchResult): TargetResult[] {
+  const peakMb = lifecycle.memory.peakRssBytes / MB;
+  return [
+    {
+      area: 'lifecycle',
+      target: 'under 200 history events per runbook',
+      status: verdict(lifecycle.historyEvents.max < 200 && lifecycle.completed === lifecycle.runbooks),
+      figure: `${lifecycle.historyEvents.mean.toFixed(0)} mean, ${lifecycle.historyEvents.max} max`,
+    },
+    {
+      area: 'lifecycle',
+      target: 'under 40 API calls per runbook',
+      status: verdict(lifecycle.apiCallsPerRunbook < 40),
+      figure: `${lifecycle.apiCallsPerRunbook.toFixed(1)} per runbook`,
+    },
+    {
+      area: 'lifecycle',
+      target: 'worker memory under 400 MB with 100 runbooks in flight',
+      // Fewer runbooks than the target's 100 is a lighter load: no verdict rather than a flattering one.
+      status: lifecycle.runbooks >= 100 ? verdict(peakMb < 400) : 'NOT RUN',
+      figure: `${peakMb.toFixed(0)} MB peak RSS with ${lifecycle.runbooks} runbooks in flight`,
+    },
+  ];
+}
+
+function waitingTarget(waiting: WaitingBenchResult): TargetResult {
+  const backoff = waiting.runs.find((entry) => entry.name === 'backoff');
+  const everySecond = waiting.runs.find((entry) => entry.name === 'every-second');
+  const minutes = waiting.transitionMs / 60_000;
+  return {
+    area: 'waiting',
+    target: `under 30 API calls for the ${minutes}-minute wait`,
+    status: verdict((backoff?.apiCalls ?? Infinity) < 30),
+    figure:
+      `${backoff?.apiCalls} calls for the whole runbook (${backoff?.polls} polls); ` +
+      `polling every second: ${everySecond?.apiCalls}`,
+  };
+}
+
+/** Checks every target of the issue against what was measured; a part left out is NOT RUN. Pure. */
+export function evaluateTargets(parts: MeasuredParts): TargetResult[] {
+  const notRun = (area: TargetResult['area'], target: string): TargetResult => ({
+    area,
+    target,
+    status: 'NOT RUN',
+    figure: 'part skipped',
+  });
+  return [
+    ...(parts.fleet?.length ? fleetTargets(parts.fleet, parts.referenceN) : [notRun('fleet', 'fleet stop targets')]),
+    ...(parts.lifecycle ? lifecycleTargets(parts.lifecycle) : [notRun('lifecycle', 'lifecycle targets')]),
+    parts.waiting ? waitingTarget(parts.waiting) : notRun('waiting', 'under 30 API calls for the wait'),
+  ];
+}

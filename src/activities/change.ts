@@ -1,0 +1,137 @@
+import type { CloudManagerClient } from '../cloud-manager/client';
+import { CloudManagerError } from '../cloud-manager/errors';
+import { diffClusters, formatDiff } from '../cloud-manager/diff';
+import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
+import type { ChangePlan } from '../shared/approval';
+import type { ChangeRequest } from '../shared/change';
+import { describeRequest } from '../shared/change-policy';
+import { changeWorkflowId } from '../shared/power';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import type { ClusterConfig } from './clusters';
+import { requestFromCluster } from './change-request';
+import { callApi, FailureType, permanentFailure } from './failures';
+import type { TemporalAccess } from './fleet';
+
+/** A change planned against the cluster as it is now: what the gate shows and the PUT applies. */
+export interface PlannedChange {
+  plan: Omit<ChangePlan, 'version'>;
+  /** The PUT body (absent for a delete): the current configuration with the change applied. */
+  request?: ClusterRequest;
+  /** The configuration the plan was made against: what verification and rollback compare with. */
+  before: ClusterConfig;
+  state: string;
+  tags: Array<{ name: string; value: string }>;
+}
+
+/** The last change a change runbook applied to a cluster, as its memo records it. */
+export interface LastChange {
+  appliedAt: string;
+  runbookId: string;
+}
+
+/** The memo key a change runbook sets when it applies a change; the cooldown reads it back. */
+export const LAST_CHANGE_MEMO = 'lastChange';
+
+const configOf = (cluster: Cluster): ClusterConfig => ({ metadata: cluster.metadata, spec: cluster.spec });
+
+/** A PUT needs RUNNING (or FAILED, to recover): a stopped cluster would answer 409 for as long as we retry. */
+function checkChangeable(cluster: Cluster, request: ChangeRequest): void {
+  const state = String(cluster.status?.state ?? 'UNKNOWN');
+  if (request.kind === 'delete' || !['STOPPED', 'STOPPING', 'STARTING'].includes(state)) return;
+  throw permanentFailure(
+    FailureType.Rejected,
+    `cluster ${cluster.metadata.name} is ${state}: a ${request.kind} needs it RUNNING; ` +
+      `start it first (imply-runbooks start ${cluster.metadata.name})`,
+  );
+}
+
+async function targetRequest(
+  api: CloudManagerClient,
+  current: Cluster,
+  request: ChangeRequest,
+): Promise<ClusterRequest> {
+  const source =
+    request.kind === 'restore'
+      ? await callApi(() => api.getClusterVersion(current.metadata.uid, request.toVersion ?? -1))
+      : current;
+  try {
+    return requestFromCluster(configOf(source), request.kind === 'restore' ? [] : (request.changes ?? []));
+  } catch (error) {
+    if (error instanceof CloudManagerError) throw permanentFailure(FailureType.Rejected, error.message);
+    throw error;
+  }
+}
+
+/** Change plans, read-only: the cluster, a dryRun PUT of the change, and the diff between them. */
+export const changeActivities = ({
+  api,
+  temporal,
+}: {
+  api: CloudManagerClient;
+  temporal?: TemporalAccess;
+}) => ({
+  /**
+   * Reads the cluster, builds the PUT body from its current configuration (restore: from history)
+   * with `request` applied, validates it with a dryRun PUT and lists what would change field by
+   * field. A delete is planned without a request. Changes nothing; safe to retry.
+   */
+  async planClusterChange(clusterId: string, request: ChangeRequest): Promise<PlannedChange> {
+    const current = await callApi(() => api.getCluster(clusterId));
+    checkChangeable(current, request);
+    const base = {
+      clusterId,
+      clusterName: current.metadata.name,
+      resourceVersion: current.status?.resourceVersion ?? 0,
+      requester: request.requester,
+      ...(request.reason ? { reason: request.reason } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    const context = {
+      before: configOf(current),
+      state: String(current.status?.state ?? 'UNKNOWN'),
+      tags: (current.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) })),
+    };
+    if (request.kind === 'delete') {
+      const line = `delete cluster ${current.metadata.name} (${clusterId}): afterwards every request by its id answers 404`;
+      const changes = [{ path: 'cluster', kind: 'removed' as const, before: current.metadata.name }];
+      return { plan: { ...base, changes, diffLines: [line] }, ...context };
+    }
+    const target = await targetRequest(api, current, request);
+    const body: ClusterRequest = { ...target, metadata: { ...target.metadata, uid: clusterId } };
+    // Diff the dryRun answer: both sides then carry the defaults the API fills in.
+    const wouldBe = await callApi(() => api.replaceCluster(clusterId, body, { dryRun: true }));
+    const entries = diffClusters(configOf(current), configOf(wouldBe));
+    const diffLines = entries.length > 0 ? formatDiff(entries).split('\n') : [];
+    const plan = { ...base, changes: entries.map((entry) => ({ ...entry })), diffLines };
+    return {
+      plan: { ...plan, reason: plan.reason ?? describeRequest(request) },
+      request: target,
+      ...context,
+    };
+  },
+
+  /**
+   * When a change runbook last applied a change to the cluster (the memo of its closed runs, through
+   * the worker's Temporal client), for the cooldown; undefined when none did. Read-only.
+   */
+  async lastAppliedChange(clusterId: string): Promise<LastChange | undefined> {
+    if (!temporal) {
+      throw permanentFailure(
+        'CooldownUnknown',
+        'the worker has no Temporal client to read past changes, so the cooldown cannot be checked',
+      );
+    }
+    const workflowId = changeWorkflowId(clusterId).replace(/'/g, '');
+    const query = `WorkflowId = '${workflowId}' AND ${SEARCH_ATTRIBUTES.kind.name} = 'change' AND ExecutionStatus != 'Running'`;
+    let latest: LastChange | undefined;
+    let seen = 0;
+    for await (const execution of temporal.client.workflow.list({ query })) {
+      const recorded = execution.memo?.[LAST_CHANGE_MEMO] as LastChange | undefined;
+      if (recorded?.appliedAt && (!latest || recorded.appliedAt > latest.appliedAt)) latest = recorded;
+      if (++seen >= 20) break;
+    }
+    return latest;
+  },
+});
+
+export type ChangeActivities = ReturnType<typeof changeActivities>;

@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { createClientFromEnv } from '../../cloud-manager/client';
+import { loadConfig } from '../../config';
+import type { ChangeRequest, RollbackDecision } from '../../shared/change';
+import { parseSpecChange } from '../../shared/spec-changes';
+import { submitChange } from '../../triggers/submit-change';
+import { pendingApprovalQuery } from '../../workflows/approval-messages';
+import { rollbackDecisionSignal } from '../../workflows/change-messages';
+import { deciderIdentity } from '../approvals-client';
+import { ackLines, reportChangeEnd } from '../change-output';
+import { requesterFrom } from '../lifecycle-input';
+import { action, printJson } from '../output';
+import { waitFromFlags, type ApiFlags, type WaitFlags } from '../power-input';
+import { followRunbook, withTemporal } from '../runbook-client';
+import { ensureSearchAttributes } from '../search-attributes-setup';
+
+interface ChangeFlags extends ApiFlags, WaitFlags {
+  reason?: string;
+  as?: string;
+  config?: string;
+  wait?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function withChangeOptions(command: Command): Command {
+  return command
+    .option('--reason <text>', 'why, shown to approvers')
+    .option(
+      '--as <user>',
+      'who asks (default: IMPLY_RUNBOOKS_USER, else the OS user); they cannot approve it',
+    )
+    .option(
+      '--config <file>',
+      'configuration with the policies (default: IMPLY_RUNBOOKS_CONFIG, ./imply-runbooks.config.yaml)',
+    )
+    .option('--api-url <url>', 'Cloud Manager API base URL (default: IMPLY_API_URL)')
+    .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
+    .option(
+      '--transition-timeout <duration>',
+      'how long the update may take before it is rolled back (default 1h)',
+    )
+    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option('--wait', 'follow the steps live until the runbook ends')
+    .option('--json', 'print JSON');
+}
+
+/** `imply-runbooks scale | upgrade | restore | delete <cluster>` and `rollback <runbook-id>`. */
+export function registerChangeCommands(program: Command): void {
+  withChangeOptions(
+    program
+      .command('scale <cluster>')
+      .description('Scale a cluster (uid or name) through policy, approval, verification and rollback')
+      .requiredOption(
+        '--set <path=value>',
+        'a field to set, e.g. data.tier1.replicas=4 (repeatable)',
+        collect,
+      ),
+  ).action(
+    action((cluster: string, flags: ChangeFlags & { set: string[] }) =>
+      runChange(cluster, flags, { kind: 'scale', changes: flags.set.map(parseSpecChange) }),
+    ),
+  );
+  withChangeOptions(
+    program
+      .command('upgrade <cluster>')
+      .description('Upgrade a cluster to another Imply version; verification checks the version it reports')
+      .requiredOption('--version <version>', 'the version to run, e.g. 2022.01'),
+  ).action(
+    action((cluster: string, flags: ChangeFlags & { version: string }) =>
+      runChange(cluster, flags, {
+        kind: 'upgrade',
+        changes: [{ path: 'spec.version', value: flags.version.trim() }],
+      }),
+    ),
+  );
+  withChangeOptions(
+    program
+      .command('restore <cluster>')
+      .description(
+        'Put back the configuration a cluster had at a resource version (the plan shows current against it)',
+      )
+      .requiredOption('--to-version <n>', 'the resource version to go back to'),
+  ).action(
+    action((cluster: string, flags: ChangeFlags & { toVersion: string }) => {
+      if (!/^\d+$/.test(flags.toVersion.trim()))
+        throw new Error(`--to-version "${flags.toVersion}" is not a resource version (0, 1, 2…)`);
+      return runChange(cluster, flags, { kind: 'restore', toVersion: Number(flags.toVersion) });
+    }),
+  );
+  withChangeOptions(
+    program
+      .command('delete <cluster>')
+      .description(
+        'Delete a cluster (refused for protected ones; approval per policy) and confirm its id is gone',
+      ),
+  ).action(action((cluster: string, flags: ChangeFlags) => runChange(cluster, flags, { kind: 'delete' })));
+  registerRollbackCommand(program);
+}
+
+async function runChange(
+  idOrName: string,
+  flags: ChangeFlags,
+  change: Pick<ChangeRequest, 'kind' | 'changes' | 'toVersion'>,
+): Promise<void> {
+  const requester = requesterFrom(flags.as);
+  const request: ChangeRequest = { ...change, requester, source: 'cli' };
+  if (flags.reason?.trim()) request.reason = flags.reason.trim();
+  const config = loadConfig({ path: flags.config });
+  const api = createClientFromEnv(process.env, { apiUrl: flags.apiUrl, vanityDomain: flags.vanityDomain });
+  await withTemporal(async (client, settings) => {
+    await ensureSearchAttributes(client.connection, settings.namespace);
+    const dependencies = { api, client, taskQueue: settings.taskQueue, config };
+    const { ack, input } = await submitChange(dependencies, idOrName, request, waitFromFlags(flags));
+    const handle = client.workflow.getHandle(ack.runbookId);
+    const pending = ack.needsApproval
+      ? await handle.query(pendingApprovalQuery).catch(() => undefined)
+      : undefined;
+    if (flags.json && !flags.wait) return printJson({ ...ack, ...(pending ? { plan: pending.plan } : {}) });
+    if (!flags.json) for (const line of ackLines(ack, input, requester, pending)) console.log(line);
+    if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${ack.runbookId}`);
+    const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
+    if (!end) return;
+    if (flags.json) printJson(end);
+    const ended = reportChangeEnd(end);
+    if (!flags.json) for (const line of ended.lines) (ended.ok ? console.log : console.error)(line);
+    if (!ended.ok) process.exitCode = 1;
+  });
+}
+
+function registerRollbackCommand(program: Command): void {
+  program
+    .command('rollback <runbook-id>')
+    .description(
+      'Answer a change runbook whose rollback failed: --retry it, or --abandon and leave the cluster',
+    )
+    .option('--retry', 'try the rollback again')
+    .option('--abandon', 'stop trying: the runbook ends failed, the cluster stays as it is')
+    .option('--as <user>', 'who decides (default: IMPLY_RUNBOOKS_USER)')
+    .option('--comment <text>', 'a note kept in the result')
+    .action(
+      action(
+        async (
+          runbookId: string,
+          flags: { retry?: boolean; abandon?: boolean; as?: string; comment?: string },
+        ) => {
+          if (Boolean(flags.retry) === Boolean(flags.abandon))
+            throw new Error('give exactly one of --retry or --abandon');
+          const decision: RollbackDecision = {
+            decision: flags.retry ? 'retry' : 'abandon',
+            decider: deciderIdentity(flags.as),
+            ...(flags.comment?.trim() ? { comment: flags.comment.trim() } : {}),
+          };
+          await withTemporal((client) =>
+            client.workflow.getHandle(runbookId).signal(rollbackDecisionSignal, decision),
+          );
+          console.log(
+            `Sent ${decision.decision} to ${runbookId}: follow it with imply-runbooks status ${runbookId}`,
+          );
+        },
+      ),
+    );
+}

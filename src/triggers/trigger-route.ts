@@ -1,0 +1,181 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { CloudManagerClient } from '../cloud-manager/client';
+import type { Config } from '../config';
+import type { WaitOptions } from '../shared/runbook';
+import { authProblem, triggersEnabled, type TriggerSecrets } from './trigger-auth';
+import { parseTriggerPayload, PayloadProblem, type ScaleTrigger } from './trigger-payload';
+import { submitChange, TriggerRefused } from './submit-change';
+
+/** `POST /api/triggers/scale` on the web server: JSON in, JSON out, a status for every refusal. */
+
+export const TRIGGER_PATH_PREFIX = '/api/triggers/';
+export const SCALE_TRIGGER_PATH = '/api/triggers/scale';
+/** An Alertmanager group of 50 alerts is well under this. */
+export const TRIGGER_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** What the web server needs to take triggers: the Cloud Manager API (to find clusters) and Temporal. */
+export interface TriggerOptions {
+  api: CloudManagerClient;
+  client: Client;
+  taskQueue: string;
+  secrets: TriggerSecrets;
+  wait?: WaitOptions;
+}
+
+export interface TriggerContext extends Partial<TriggerOptions> {
+  config: Config;
+  log: (line: string) => void;
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  response.end(`${JSON.stringify(body)}\n`);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const tooLarge = () =>
+    new HttpProblem(413, `the body is larger than ${TRIGGER_BODY_LIMIT_BYTES / 1024} KiB`, {
+      Connection: 'close',
+    });
+  if (declared > TRIGGER_BODY_LIMIT_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > TRIGGER_BODY_LIMIT_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function checkRequest(request: IncomingMessage, context: TriggerContext): void {
+  const path = (request.url ?? '').split('?')[0];
+  if (path !== SCALE_TRIGGER_PATH) throw new HttpProblem(404, `no such trigger: POST ${SCALE_TRIGGER_PATH}`);
+  if (request.method !== 'POST')
+    throw new HttpProblem(405, `use POST on ${SCALE_TRIGGER_PATH}`, { Allow: 'POST' });
+  if (
+    !context.api ||
+    !context.client ||
+    !context.taskQueue ||
+    !context.secrets ||
+    !triggersEnabled(context.secrets)
+  ) {
+    throw new HttpProblem(
+      503,
+      'change triggers are off on this server: start `imply-runbooks web` with the Cloud Manager API settings ' +
+        'and IMPLY_RUNBOOKS_TRIGGER_TOKEN or IMPLY_RUNBOOKS_TRIGGER_SECRET',
+    );
+  }
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json')
+    throw new HttpProblem(415, 'send JSON (Content-Type: application/json)');
+}
+
+async function submitOne(trigger: ScaleTrigger, context: TriggerContext) {
+  const dependencies = {
+    api: context.api!,
+    client: context.client!,
+    taskQueue: context.taskQueue!,
+    config: context.config,
+  };
+  try {
+    const { ack } = await submitChange(dependencies, trigger.cluster, trigger.request, context.wait);
+    context.log(
+      `[web] trigger for ${JSON.stringify(trigger.cluster)} (${trigger.request.source}): ${ack.disposition} ${ack.runbookId}`,
+    );
+    return { status: 202, cluster: trigger.cluster, ...ack };
+  } catch (error) {
+    if (!(error instanceof TriggerRefused)) throw error;
+    context.log(
+      `[web] trigger for ${JSON.stringify(trigger.cluster)} refused (${error.status}): ${error.message}`,
+    );
+    return {
+      status: error.status,
+      cluster: trigger.cluster,
+      refused: error.message,
+      ...(error.rule ? { rule: error.rule } : {}),
+      ...(error.retryAfterMs !== undefined
+        ? { retryAfterSeconds: Math.ceil(error.retryAfterMs / 1000) }
+        : {}),
+    };
+  }
+}
+
+async function answer(request: IncomingMessage, response: ServerResponse, context: TriggerContext) {
+  checkRequest(request, context);
+  const body = await readBody(request);
+  const unauthenticated = authProblem(request.headers, body, context.secrets!);
+  if (unauthenticated) throw new HttpProblem(401, unauthenticated, { 'WWW-Authenticate': 'Bearer' });
+  let parsed;
+  try {
+    parsed = parseTriggerPayload(JSON.parse(body.toString('utf8')));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new HttpProblem(400, 'the body is not valid JSON');
+    if (error instanceof PayloadProblem) throw new HttpProblem(400, error.message);
+    throw error;
+  }
+  if (parsed.triggers.length === 0) {
+    return sendJson(response, parsed.ignored.every((line) => /not firing/.test(line)) ? 200 : 400, {
+      format: parsed.format,
+      results: [],
+      ignored: parsed.ignored,
+    });
+  }
+  const results = [];
+  for (const trigger of parsed.triggers) results.push(await submitOne(trigger, context));
+  const accepted = results.find((result) => result.status === 202);
+  const status = accepted ? 202 : (results[0]?.status ?? 400);
+  const first = results[0];
+  const retry: Record<string, string> =
+    first && 'retryAfterSeconds' in first ? { 'Retry-After': String(first.retryAfterSeconds) } : {};
+  const single = results.length === 1 ? results[0] : {};
+  sendJson(
+    response,
+    status,
+    { ...single, format: parsed.format, results, ignored: parsed.ignored },
+    accepted ? {} : retry,
+  );
+}
+
+/** Serves one trigger request; never throws: anything unexpected is a 500 that the server log explains. */
+export async function handleTrigger(
+  request: IncomingMessage,
+  response: ServerResponse,
+  context: TriggerContext,
+) {
+  try {
+    await answer(request, response, context);
+  } catch (error) {
+    if (response.headersSent) return void response.destroy();
+    if (error instanceof HttpProblem)
+      return sendJson(response, error.status, { error: error.message }, error.headers);
+    if (error instanceof TriggerRefused) return sendJson(response, error.status, { error: error.message });
+    context.log(`[web] POST ${SCALE_TRIGGER_PATH} failed: ${(error as Error)?.message ?? String(error)}`);
+    sendJson(response, 503, {
+      error:
+        'the trigger could not be handled (Temporal or the Cloud Manager API did not answer); the server log says why',
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import type { Client } from '@temporalio/client';
+import { createClientFromEnv } from '../cloud-manager/client';
+import {
+  TRIGGER_SECRET_VARIABLE,
+  TRIGGER_TOKEN_VARIABLE,
+  triggerSecretsFromEnv,
+  triggersEnabled,
+} from './trigger-auth';
+import { SCALE_TRIGGER_PATH, type TriggerOptions } from './trigger-route';
+
+/**
+ * The web server's change triggers from the environment: the trigger token or HMAC secret, and the
+ * Cloud Manager API settings (to find clusters by name). Undefined, with the reason logged, when
+ * either is missing: the endpoint then answers 503. Reads the environment only.
+ */
+export function triggerOptionsFromEnv(
+  client: Client,
+  taskQueue: string,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): TriggerOptions | undefined {
+  const secrets = triggerSecretsFromEnv(env);
+  if (!triggersEnabled(secrets)) {
+    log(
+      `[web] change triggers off: set ${TRIGGER_TOKEN_VARIABLE} or ${TRIGGER_SECRET_VARIABLE} to take them`,
+    );
+    return undefined;
+  }
+  let api;
+  try {
+    api = createClientFromEnv(env);
+  } catch (error) {
+    log(`[web] change triggers off: ${(error as Error).message}`);
+    return undefined;
+  }
+  const ways = [secrets.token ? 'bearer token' : '', secrets.hmacSecret ? 'HMAC signature' : ''].filter(
+    Boolean,
+  );
+  log(`[web] change triggers at POST ${SCALE_TRIGGER_PATH} (${ways.join(' or ')}), task queue ${taskQueue}`);
+  return { api, client, taskQueue, secrets };
+}

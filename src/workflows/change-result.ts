@@ -1,0 +1,63 @@
+import type { PlannedChange } from '../activities';
+import type { ChangeInput, ChangeOutcome, ChangeRequest, ChangeResult } from '../shared/change';
+import type { ApprovalGate } from './approval';
+import type { ChangeContext } from './change-apply';
+
+/** The change runbook's result, built the same way whichever way the run ends. */
+
+export interface RunContext extends ChangeContext {
+  gate: ApprovalGate;
+}
+
+/** A plan that passed the policy: the version it was shown as and the request it plans. */
+export type Planned = { planned: PlannedChange; version: number; request: ChangeRequest };
+
+/** How each result shows in `runbookProgress` and the step search attribute: a rollback means the change failed. */
+const PROGRESS_OUTCOME = {
+  applied: 'completed',
+  unchanged: 'completed',
+  refused: 'rejected',
+  rejected: 'rejected',
+  'rolled-back': 'failed',
+} as const;
+
+/** The run's result; pending steps are skipped with the reason, and no more merges are taken. */
+export function end(
+  context: RunContext,
+  outcome: ChangeResult['outcome'],
+  reason: string | undefined,
+  checked?: Planned,
+): ChangeResult {
+  const { state, tracker, input, gate } = context;
+  state.end(`the change ended ${outcome}${reason ? `: ${reason}` : ''}`);
+  for (const step of tracker.steps) if (step.status === 'pending') tracker.skip(step.name, reason ?? outcome);
+  tracker.finish(PROGRESS_OUTCOME[outcome]);
+  const kind = checked?.request.kind ?? state.current?.kind ?? 'scale';
+  const audit = gate.audit();
+  const progress = tracker.snapshot();
+  return {
+    outcome,
+    kind,
+    clusterId: input.clusterId,
+    clusterName: progress.clusterName,
+    ...(reason ? { reason } : {}),
+    requests: state.requests,
+    ...(checked ? { plan: { ...checked.planned.plan, version: checked.version } } : {}),
+    ...(audit ? { approval: audit } : {}),
+    ...(checked && input.policy.autoApprove.includes(kind)
+      ? { autoApproved: autoApproval(input, kind) }
+      : {}),
+    ...(input.earlier?.length ? { earlier: input.earlier } : {}),
+    steps: progress.steps,
+  };
+}
+
+export function autoApproval(input: ChangeInput, kind: ChangeRequest['kind']): string {
+  return `auto-approved: policy "${input.policy.name}" lets ${kind} changes through without a person`;
+}
+
+/** One run in short, for the next run of the same id. */
+export function outcomeOf(result: ChangeResult): ChangeOutcome {
+  const { outcome, kind, reason, requests, verified } = result;
+  return { outcome, kind, requests, ...(reason ? { reason } : {}), ...(verified ? { verified } : {}) };
+}

@@ -1,0 +1,196 @@
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import {
+  CHANGE_REFUSED,
+  type ChangeAck,
+  type ChangeInput,
+  type ChangeRequest,
+  type ChangeStateView,
+  type RollbackDecision,
+} from '../shared/change';
+import {
+  describeRequest,
+  mergeRequests,
+  requestedBoundsProblems,
+  requestProblem,
+  sameChange,
+  type Refusal,
+} from '../shared/change-policy';
+import { cloneJson } from '../shared/spec-changes';
+import { changeStateQuery, mergeChangeUpdate, rollbackDecisionSignal } from './change-messages';
+
+type Verdict = { refusal?: Refusal; message: string; needsApproval: boolean };
+
+/**
+ * The state of one change runbook beside it: the request being planned (requests merged into it),
+ * those queued behind it, the verdict of each plan version for the triggers waiting on it, and the
+ * person's answer to a failed rollback. The update handler and the pipeline meet here.
+ */
+export class ChangeState {
+  phase: ChangeStateView['phase'] = 'waiting';
+  current?: ChangeRequest;
+  /** Every request folded into `current`, in order. */
+  requests: ChangeRequest[] = [];
+  queued: ChangeRequest[];
+  /** The plan version being made or shown; 0 before the first. */
+  planVersion = 0;
+  replanRequested = false;
+  /** When this run sent its change (for the next run's cooldown). */
+  lastApplied?: { appliedAt: string; runbookId: string };
+  rollbackProblem?: string;
+  readonly rollbackDecisions: RollbackDecision[] = [];
+  private accepted?: { current: ChangeRequest; requests: ChangeRequest[] };
+  private readonly verdicts = new Map<number, Verdict>();
+  private ended?: string;
+  private onReplan?: () => void;
+  private decision?: RollbackDecision;
+
+  constructor(
+    private readonly runbookId: string,
+    private readonly input: ChangeInput,
+  ) {
+    this.queued = cloneJson([...(input.request ? [input.request] : []), ...(input.queued ?? [])]);
+  }
+
+  /** Registers the update, the signal and the query; call at workflow start, before any await. */
+  install(): void {
+    setHandler(mergeChangeUpdate, (request) => this.submit(request), {
+      validator: (request) => this.validate(request),
+    });
+    setHandler(rollbackDecisionSignal, (decision) => this.acceptDecision(decision));
+    setHandler(changeStateQuery, () => this.view());
+  }
+
+  /** The first request: carried over from the input, else the first update's; undefined after `timeoutMs`. */
+  async first(timeoutMs: number): Promise<ChangeRequest | undefined> {
+    const carried = this.queued.shift();
+    if (carried) this.begin(carried);
+    await condition(() => this.current !== undefined, timeoutMs);
+    return this.current;
+  }
+
+  /** Starts plan version + 1 of the current request; returns the version and the request it plans. */
+  startPlan(): { version: number; request: ChangeRequest } {
+    this.replanRequested = false;
+    this.phase = 'planning';
+    return { version: ++this.planVersion, request: cloneJson(this.current as ChangeRequest) };
+  }
+
+  /** Records a plan version's verdict, answering the triggers that wait on it. */
+  settle(version: number, verdict: Verdict): void {
+    this.verdicts.set(version, verdict);
+    if (!verdict.refusal) this.accepted = cloneJson({ current: this.current!, requests: this.requests });
+  }
+
+  /** After a refused merge: back to the last accepted request, to plan again. False when there is none. */
+  revert(): boolean {
+    if (!this.accepted) return false;
+    this.current = cloneJson(this.accepted.current);
+    this.requests = cloneJson(this.accepted.requests);
+    this.replanRequested = true;
+    return true;
+  }
+
+  /** While the gate is open, a merge cancels the wait through this (the gate's cancellation scope). */
+  whileApproving(onReplan: (() => void) | undefined): void {
+    this.onReplan = onReplan;
+  }
+
+  /** No more starts or merges in this run: waiting triggers are answered; later ones are queued. */
+  end(reason: string): void {
+    this.ended = reason;
+    this.phase = 'done';
+  }
+
+  /** Waits for `rollbackDecision`, calling `remind` each `reminderMs` without one. */
+  async waitForPerson(problem: string, reminderMs: number, remind: () => void): Promise<RollbackDecision> {
+    this.phase = 'needs-person';
+    this.rollbackProblem = problem;
+    while (!(await condition(() => this.decision !== undefined, reminderMs))) remind();
+    const decision = this.decision as RollbackDecision;
+    this.decision = undefined;
+    this.rollbackProblem = undefined;
+    this.phase = 'rollback';
+    this.rollbackDecisions.push(decision);
+    return decision;
+  }
+
+  view(): ChangeStateView {
+    return cloneJson({
+      phase: this.phase,
+      ...(this.current ? { current: this.requests } : {}),
+      planVersion: this.planVersion,
+      queued: this.queued,
+      ...(this.rollbackProblem ? { rollbackProblem: this.rollbackProblem } : {}),
+    });
+  }
+
+  private begin(request: ChangeRequest): void {
+    this.current = cloneJson(request);
+    this.requests = [cloneJson(request)];
+  }
+
+  /** Synchronous, so a refused request leaves nothing in history. */
+  private validate(request: ChangeRequest): void {
+    const problem = requestProblem(request);
+    const refusal: Refusal | undefined = problem
+      ? { rule: 'request', message: problem }
+      : requestedBoundsProblems(this.input.policy, request.changes ?? [])[0];
+    if (refusal) throw refuse(refusal);
+  }
+
+  private async submit(request: ChangeRequest): Promise<ChangeAck> {
+    const incoming = cloneJson(request);
+    if (!this.current && !this.ended) {
+      this.begin(incoming);
+      return this.ackAfterVerdict(this.planVersion + 1, 'started');
+    }
+    const mergeable = !this.ended && ['waiting', 'planning', 'approval'].includes(this.phase);
+    const merged = mergeable && this.current ? mergeRequests(this.current, incoming) : undefined;
+    if (merged && sameChange(this.current!, incoming)) {
+      // The plan being made or shown holds it already, unless a merge asked for a new one.
+      const version =
+        this.replanRequested || this.planVersion === 0 ? this.planVersion + 1 : this.planVersion;
+      return this.ack('merged', `the pending plan already holds ${describeRequest(incoming)}`, version);
+    }
+    if (merged) {
+      this.current = merged;
+      this.requests.push(incoming);
+      this.replanRequested = true;
+      this.onReplan?.();
+      return this.ackAfterVerdict(this.planVersion + 1, 'merged');
+    }
+    this.queued.push(incoming);
+    const ahead = this.current ? describeRequest(this.current) : 'the change that is ending';
+    return this.ack(
+      'queued',
+      `queued (position ${this.queued.length}) behind ${ahead}, which is past approval: it runs when that one ends`,
+    );
+  }
+
+  private async ackAfterVerdict(version: number, disposition: ChangeAck['disposition']): Promise<ChangeAck> {
+    await condition(() => this.verdicts.has(version) || this.ended !== undefined);
+    const verdict = this.verdicts.get(version);
+    if (!verdict)
+      throw refuse({ rule: 'runbook', message: `the runbook ended before planning it: ${this.ended}` });
+    if (verdict.refusal) throw refuse(verdict.refusal);
+    return { ...this.ack(disposition, verdict.message, version), needsApproval: verdict.needsApproval };
+  }
+
+  private ack(disposition: ChangeAck['disposition'], message: string, planVersion?: number): ChangeAck {
+    return { runbookId: this.runbookId, disposition, ...(planVersion ? { planVersion } : {}), message };
+  }
+
+  private acceptDecision(decision: RollbackDecision): void {
+    const valid =
+      (decision?.decision === 'retry' || decision?.decision === 'abandon') &&
+      typeof decision.decider === 'string' &&
+      decision.decider.trim() !== '';
+    // A signal cannot be refused: one that breaks the rules, or comes when nobody asked, is ignored.
+    if (valid && this.phase === 'needs-person') this.decision = cloneJson(decision);
+  }
+}
+
+function refuse(refusal: Refusal): ApplicationFailure {
+  const { message, ...details } = refusal;
+  return ApplicationFailure.create({ type: CHANGE_REFUSED, message, nonRetryable: true, details: [details] });
+}

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DecisionAck } from '../../src/shared/approval';
+import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
+import {
+  changeInput,
+  changePolicy,
+  fakeChangeApi,
+  scale,
+  submit,
+  untilState,
+  withChangeWorker,
+  type ChangeHandle,
+} from './change-harness';
+
+describe('change runbook: one change per cluster at a time (time skipping, fake Cloud Manager)', () => {
+  let environment: TestWorkflowEnvironment;
+  before(async () => {
+    environment = await createTimeSkippingEnvironment();
+  });
+  after(async () => {
+    await environment?.teardown();
+  });
+
+  async function untilPlan(handle: ChangeHandle, version: number) {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const pending = await handle.query(pendingApprovalQuery);
+      if (pending?.plan.version === version) return pending;
+      await environment.sleep(100);
+    }
+    assert.fail(`plan v${version} never waited for approval`);
+  }
+
+  const decide = (
+    handle: ChangeHandle,
+    planVersion: number,
+  ): Promise<{ ack?: DecisionAck; refused?: string }> =>
+    handle
+      .executeUpdate(approveChangeUpdate, { args: [{ decider: 'alice', decision: 'approve', planVersion }] })
+      .then(
+        (ack) => ({ ack }),
+        (error: Error) => ({ refused: (error.cause as Error).message }),
+      );
+
+  it('merges a second trigger into the plan waiting for approval, as plan v2, and applies both', async () => {
+    const fake = fakeChangeApi();
+    const uid = await fake.createRunning();
+    await withChangeWorker(environment, fake, async (taskQueue) => {
+      const first = await submit(
+        environment,
+        taskQueue,
+        changeInput(uid),
+        scale({ 'data.tier1.replicas': 2 }),
+      );
+      assert.equal(first.ack?.disposition, 'started');
+      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+      await untilPlan(handle, 1);
+      const alert = {
+        ...scale({ 'query.replicas': 4 }, 'alertmanager'),
+        source: 'alertmanager',
+        reason: 'query load',
+      };
+      const second = await submit(environment, taskQueue, changeInput(uid), alert);
+      assert.deepEqual(
+        {
+          disposition: second.ack?.disposition,
+          planVersion: second.ack?.planVersion,
+          runbookId: second.ack?.runbookId,
+        },
+        { disposition: 'merged', planVersion: 2, runbookId: `change:${uid}` },
+      );
+      const repeated = await submit(environment, taskQueue, changeInput(uid), alert);
+      assert.equal(repeated.ack?.disposition, 'merged');
+      assert.match(
+        repeated.ack?.message ?? '',
+        /the pending plan already holds scale spec\.query\.replicas=4/,
+      );
+      const pending = await untilPlan(handle, 2);
+      assert.deepEqual([...pending.plan.diffLines].sort(), [
+        'spec.data.tier1.replicas: 1 → 2',
+        'spec.query.replicas: 3 → 4',
+      ]);
+      const stale = await decide(handle, 1);
+      assert.match(stale.refused ?? '', /plan version 1 was superseded by version 2/);
+      assert.equal((await decide(handle, 2)).ack?.state, 'approved');
+      const result = await handle.result();
+      assert.equal(result.outcome, 'applied');
+      assert.deepEqual(
+        result.requests.map((request) => request.requester),
+        ['dave', 'alertmanager'],
+      );
+      assert.deepEqual(
+        result.approval?.plans.map((plan) => plan.version),
+        [1, 2],
+      );
+      const spec = fake.clusters.get(uid)!.config.spec;
+      assert.deepEqual([spec.data?.tier1?.replicas, spec.query?.replicas], [2, 4]);
+      assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
+    });
+  });
+
+  it('queues a trigger that comes once the change is past approval, and runs it next under the same id', async () => {
+    const fake = fakeChangeApi({ transitionPolls: 3 });
+    const uid = await fake.createRunning();
+    const input = changeInput(uid, { policy: changePolicy({ autoApprove: ['scale'] }) });
+    await withChangeWorker(environment, fake, async (taskQueue) => {
+      await submit(environment, taskQueue, input, scale({ 'data.tier1.replicas': 2 }));
+      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+      await untilState(environment, handle, (state) => state.phase === 'applying', 'applying');
+      const late = await submit(environment, taskQueue, input, scale({ 'data.tier1.replicas': 3 }, 'erin'));
+      assert.equal(late.ack?.disposition, 'queued');
+      assert.match(
+        late.ack?.message ?? '',
+        /queued \(position 1\) behind scale spec\.data\.tier1\.replicas=2, which is past approval/,
+      );
+      const result = await handle.result();
+      assert.equal(result.outcome, 'applied');
+      assert.deepEqual(
+        result.requests.map((request) => request.requester),
+        ['erin'],
+      );
+      assert.deepEqual(
+        result.earlier?.map((earlier) => [earlier.outcome, earlier.requests[0]?.requester]),
+        [['applied', 'dave']],
+      );
+      assert.deepEqual(
+        fake.clusters.get(uid)!.history.map((entry) => entry.spec.data?.tier1?.replicas),
+        [1, 2, 3],
+      );
+    });
+  });
+});
