@@ -1,14 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { request } from 'undici';
 import type { ChangeEvent } from '../shared/change';
 import type { NotificationSettings } from './notify';
+import { deliverToAllEventWebhooks } from './webhook-delivery';
 
 /**
  * Pages out what a change runbook cannot settle alone (a rollback that failed and waits for a
- * person), to the notification webhooks that take every event, as fleet-notify.ts does.
+ * person), to the notification webhooks that take every event, through webhook-delivery.ts.
  */
 
-const POST_TIMEOUT_MS = 10_000;
 export const CHANGE_NOTIFICATION_FAILED = 'ChangeNotificationFailed';
 
 /** A Slack-compatible message for the event, with the runbook and how to answer it. Pure. */
@@ -30,26 +28,6 @@ export function changeMessage(event: ChangeEvent) {
   };
 }
 
-/** Posts once; answers the problem in words that never include the URL (a secret). */
-async function post(url: string, body: string): Promise<string | undefined> {
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      headersTimeout: POST_TIMEOUT_MS,
-      bodyTimeout: POST_TIMEOUT_MS,
-    });
-    await response.body.dump();
-    return response.statusCode >= 200 && response.statusCode < 300
-      ? undefined
-      : `answered ${response.statusCode}`;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return `could not be reached (${typeof code === 'string' ? code : 'network error'})`;
-  }
-}
-
 /** The change notification activity, over the webhooks the worker read from its configuration. */
 export const changeNotifyActivities = ({ notifications }: { notifications?: NotificationSettings }) => ({
   /**
@@ -57,27 +35,11 @@ export const changeNotifyActivities = ({ notifications }: { notifications?: Noti
    * not get it). Safe to retry: a retry skips the webhooks an earlier attempt reached.
    */
   async notifyChange(event: ChangeEvent): Promise<void> {
-    const urls = notifications?.webhookUrls ?? [];
-    const heartbeat: unknown = Context.current().info.heartbeatDetails;
-    const delivered = new Set<number>(Array.isArray(heartbeat) ? (heartbeat as number[]) : []);
-    const pending = urls
-      .map((url, index) => ({ url, webhook: index + 1 }))
-      .filter(({ webhook }) => notifications?.webhookEvents?.[webhook - 1] === undefined)
-      .filter(({ webhook }) => !delivered.has(webhook));
-    if (pending.length === 0) return;
-    const body = JSON.stringify(changeMessage(event));
-    const problems: string[] = [];
-    for (const { url, webhook } of pending) {
-      const problem = await post(url, body);
-      if (problem) problems.push(`webhook ${webhook} of ${urls.length} ${problem}`);
-      else delivered.add(webhook);
-    }
-    Context.current().heartbeat([...delivered]);
-    if (problems.length > 0) {
-      throw ApplicationFailure.create({
-        type: CHANGE_NOTIFICATION_FAILED,
-        message: `change notification not delivered: ${problems.join('; ')}`,
-      });
-    }
+    await deliverToAllEventWebhooks(
+      notifications,
+      changeMessage(event),
+      'change notification',
+      CHANGE_NOTIFICATION_FAILED,
+    );
   },
 });

@@ -1,15 +1,10 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { request } from 'undici';
 import { fleetSummaryLines } from '../shared/fleet-summary';
 import type { FleetSummary } from '../shared/power';
 import type { NotificationSettings } from './notify';
+import { deliverToAllEventWebhooks } from './webhook-delivery';
 
-/**
- * The fleet run's summary posted to the notification webhooks. notify.ts (approvals) has no generic
- * "post this message" export yet, so the POST lives here; fold it into notify.ts once it has one.
- */
+/** The fleet run's summary, posted to the notification webhooks through webhook-delivery.ts. */
 
-const POST_TIMEOUT_MS = 10_000;
 export const FLEET_NOTIFICATION_FAILED = 'FleetNotificationFailed';
 
 /** A Slack-compatible message (`text` plus one section) of the summary. Pure. */
@@ -26,26 +21,6 @@ export function fleetMessage(summary: FleetSummary) {
   };
 }
 
-/** Posts once; answers the problem in words that never include the URL (a secret). */
-async function post(url: string, body: string): Promise<string | undefined> {
-  try {
-    const response = await request(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      headersTimeout: POST_TIMEOUT_MS,
-      bodyTimeout: POST_TIMEOUT_MS,
-    });
-    await response.body.dump();
-    return response.statusCode >= 200 && response.statusCode < 300
-      ? undefined
-      : `answered ${response.statusCode}`;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return `could not be reached (${typeof code === 'string' ? code : 'network error'})`;
-  }
-}
-
 /** The fleet notification activity, over the webhooks the worker read from its configuration. */
 export const fleetNotifyActivities = ({ notifications }: { notifications?: NotificationSettings }) => ({
   /**
@@ -53,27 +28,11 @@ export const fleetNotifyActivities = ({ notifications }: { notifications?: Notif
    * does not get it). Safe to retry: a retry skips the webhooks an earlier attempt reached.
    */
   async notifyFleetRun(summary: FleetSummary): Promise<void> {
-    const urls = notifications?.webhookUrls ?? [];
-    const heartbeat: unknown = Context.current().info.heartbeatDetails;
-    const delivered = new Set<number>(Array.isArray(heartbeat) ? (heartbeat as number[]) : []);
-    const pending = urls
-      .map((url, index) => ({ url, webhook: index + 1 }))
-      .filter(({ webhook }) => notifications?.webhookEvents?.[webhook - 1] === undefined)
-      .filter(({ webhook }) => !delivered.has(webhook));
-    if (pending.length === 0) return;
-    const body = JSON.stringify(fleetMessage(summary));
-    const problems: string[] = [];
-    for (const { url, webhook } of pending) {
-      const problem = await post(url, body);
-      if (problem) problems.push(`webhook ${webhook} of ${urls.length} ${problem}`);
-      else delivered.add(webhook);
-    }
-    Context.current().heartbeat([...delivered]);
-    if (problems.length > 0) {
-      throw ApplicationFailure.create({
-        type: FLEET_NOTIFICATION_FAILED,
-        message: `fleet summary not delivered: ${problems.join('; ')}`,
-      });
-    }
+    await deliverToAllEventWebhooks(
+      notifications,
+      fleetMessage(summary),
+      'fleet summary',
+      FLEET_NOTIFICATION_FAILED,
+    );
   },
 });
