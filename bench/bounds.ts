@@ -41,9 +41,12 @@ export function fitLine(points: Array<{ x: number; y: number }>): LineFit | unde
   return { intercept, slope, rSquared: total === 0 ? 1 : 1 - residual / total };
 }
 
-/** Largest over smallest of positive values: how far a per-cluster cost drifts across N. */
-export function spread(values: number[]): number {
-  const positive = values.filter((value) => value > 0);
-  if (positive.length === 0) return 1;
-  return Math.max(...positive) / Math.min(...positive);
+/**
+ * How much a per-cluster cost grew from the smallest fleet to any larger one (values in order of
+ * N): 1 means flat, below 1 cheaper per cluster at scale; above 1 is growth faster than linear.
+ */
+export function growth(values: number[]): number {
+  const [first, ...rest] = values;
+  if (!first || rest.length === 0) return 1;
+  return Math.max(...rest) / first;
 }

@@ -18,7 +18,7 @@ interface Series {
   points: Point[];
 }
 
-const WIDTH = 860;
+const WIDTH = 900;
 const HEIGHT = 440;
 const PLOT = { left: 70, top: 64, right: 600, bottom: 380 };
 
@@ -35,7 +35,7 @@ function seriesOf(fleet: FleetSizeResult[]): Series[] {
     );
   const ours = fleet.map((size) => size.runs.find((entry) => entry.contender === 'ours'));
   return [
-    { label: 'sequential (hollow: extrapolated)', colour: '#d95f02', points: pick('sequential') },
+    { label: 'sequential (hollow, dashed: extrapolated)', colour: '#d95f02', points: pick('sequential') },
     { label: 'hand-written concurrent', colour: '#1b9e77', points: pick('concurrent') },
     { label: 'ours (schedule trigger)', colour: '#3060c0', points: pick('ours') },
     {
@@ -56,7 +56,8 @@ function seriesOf(fleet: FleetSizeResult[]): Series[] {
 function logTicks(low: number, high: number): number[] {
   const ticks: number[] = [];
   for (let decade = 10 ** Math.floor(Math.log10(low)); decade <= high; decade *= 10) {
-    for (const step of [1, 2, 5]) if (step * decade >= low && step * decade <= high) ticks.push(step * decade);
+    for (const step of [1, 2, 5])
+      if (step * decade >= low && step * decade <= high) ticks.push(step * decade);
   }
   return ticks;
 }
@@ -69,7 +70,10 @@ function scales(series: Series[]) {
   const maxX = Math.max(...xs) * 1.05;
   const x = (value: number) => round(PLOT.left + (value / maxX) * (PLOT.right - PLOT.left));
   const y = (value: number) =>
-    round(PLOT.bottom - ((Math.log10(value) - Math.log10(low)) / Math.log10(high / low)) * (PLOT.bottom - PLOT.top));
+    round(
+      PLOT.bottom -
+        ((Math.log10(value) - Math.log10(low)) / Math.log10(high / low)) * (PLOT.bottom - PLOT.top),
+    );
   return { x, y, yTicks: logTicks(low, high), xTicks: [0, ...new Set(xs)] };
 }
 
@@ -93,22 +97,33 @@ function axes(scale: ReturnType<typeof scales>): string[] {
   return parts;
 }
 
+function markers(entry: Series, scale: ReturnType<typeof scales>): string {
+  if (entry.dash) return '';
+  return entry.points
+    .map(
+      (point) =>
+        `<circle cx="${scale.x(point.x)}" cy="${scale.y(point.y)}" r="4" stroke="${entry.colour}" stroke-width="2" ` +
+        `fill="${point.hollow ? 'white' : entry.colour}"/>`,
+    )
+    .join('');
+}
+
 function line(entry: Series, scale: ReturnType<typeof scales>, index: number): string {
-  const path = entry.points.map((point) => `${scale.x(point.x)},${scale.y(point.y)}`).join(' ');
+  const coordinates = (points: Point[]) =>
+    points.map((point) => `${scale.x(point.x)},${scale.y(point.y)}`).join(' ');
+  const measured = entry.points.filter((point) => !point.hollow);
   const dash = entry.dash ? ` stroke-dasharray="${entry.dash}"` : '';
-  const markers = entry.dash
-    ? ''
-    : entry.points
-        .map(
-          (point) =>
-            `<circle cx="${scale.x(point.x)}" cy="${scale.y(point.y)}" r="4" stroke="${entry.colour}" stroke-width="2" ` +
-            `fill="${point.hollow ? 'white' : entry.colour}"/>`,
-        )
-        .join('');
+  // Extrapolated points hang off the last measured one on a dashed line: not a measurement.
+  const extension = entry.points.filter((point) => point.hollow);
+  const extended =
+    measured.length && extension.length ? [measured[measured.length - 1] as Point, ...extension] : [];
   const legendY = PLOT.top + 10 + index * 24;
   return (
-    `<polyline data-series="${escape(entry.label)}" points="${path}" fill="none" stroke="${entry.colour}" stroke-width="2"${dash}/>` +
-    markers +
+    `<polyline data-series="${escape(entry.label)}" points="${coordinates(measured)}" fill="none" stroke="${entry.colour}" stroke-width="2"${dash}/>` +
+    (extended.length
+      ? `<polyline points="${coordinates(extended)}" fill="none" stroke="${entry.colour}" stroke-width="2" stroke-dasharray="6 4"/>`
+      : '') +
+    markers(entry, scale) +
     `<line x1="${PLOT.right + 16}" x2="${PLOT.right + 40}" y1="${legendY}" y2="${legendY}" stroke="${entry.colour}" stroke-width="2"${dash}/>` +
     `<text x="${PLOT.right + 46}" y="${legendY + 4}">${escape(entry.label)}</text>`
   );

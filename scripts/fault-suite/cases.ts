@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { CaseFigures } from './figures';
+import { describeApiFaults, type CaseFigures } from './figures';
 import { measure, untilAllReach } from './measure';
 import { awaitOutcomes, currentStep, LIFECYCLE_STEPS, startRunbooks } from './runbooks';
 import type { SuiteStack } from './stack';
@@ -108,7 +108,7 @@ const LATENCY_SPIKE_MS = 2_000;
 const apiFaultStorm: FaultCase = {
   name: 'API faults (503, 429, 2 s latency, commit-then-drop)',
   reduced: true,
-  async run({ stack, reduced, deadlineMs }) {
+  async run({ stack, reduced, deadlineMs, log }) {
     const startedAt = Date.now();
     // Throttling is drawn first: 0.333 of the remaining 90% makes 30% of all requests 503s. Each
     // activity makes one or two requests, so a third of attempts fail and backoff grows: the reduced
@@ -127,6 +127,7 @@ const apiFaultStorm: FaultCase = {
     await stack.startWorker(taskQueue, emulator.apiUrl);
     const handles = await startRunbooks(stack.client, taskQueue, 'api-faults', reduced ? 4 : 50, 500);
     const outcomes = await awaitOutcomes(handles, startedAt + deadlineMs);
+    log(describeApiFaults(emulator.requestLog(), LATENCY_SPIKE_MS));
     return measure(stack, {
       name: this.name,
       startedAt,

@@ -74,6 +74,21 @@ export function apiFaults(log: readonly RequestLogEntry[], latencySpikeMs?: numb
   ).length;
 }
 
+/** The API faults by kind, and the requests they came out of, for the suite's log. Pure. */
+export function describeApiFaults(log: readonly RequestLogEntry[], latencySpikeMs: number): string {
+  const count = (test: (entry: RequestLogEntry) => boolean) => log.filter(test).length;
+  const share = (part: number) => `${Math.round((100 * part) / Math.max(log.length, 1))}%`;
+  const unavailable = count((entry) => entry.status === 503);
+  const throttled = count((entry) => entry.status === 429);
+  const committed = count((entry) => entry.committed && entry.mutating);
+  const dropped = count((entry) => entry.dropped);
+  return (
+    `${log.length} requests: ${unavailable} 503s (${share(unavailable)}), ${throttled} 429s (${share(throttled)}), ` +
+    `${count((entry) => entry.durationMs >= latencySpikeMs)} latency spikes, ` +
+    `${dropped} of ${committed} committed changes answered by a dropped connection`
+  );
+}
+
 const ofRunbooks = (clusters: readonly Cluster[], outcomes: readonly RunOutcome[]) => {
   const names = new Set(outcomes.map((outcome) => outcome.clusterName));
   return clusters.filter((cluster) => names.has(cluster.metadata.name));

@@ -4,6 +4,7 @@ import type { Cluster } from '../../src/cloud-manager/schemas/cluster';
 import type { RequestLogEntry } from '../../src/emulator/server';
 import {
   apiFaults,
+  describeApiFaults,
   duplicateClusters,
   earlyRetries,
   formatFigures,
@@ -64,12 +65,16 @@ describe('fault suite figures', () => {
       entry(0, 429),
       entry(0, 503),
       entry(0, 500),
-      entry(0, 202, undefined, { dropped: true }),
+      entry(0, 202, undefined, { dropped: true, committed: true, mutating: true }),
       entry(0, 200, undefined, { durationMs: 2_004 }),
       entry(0, 200, undefined, { durationMs: 30 }),
       entry(0, 404),
     ];
     assert.equal(apiFaults(log, 2_000), 5);
+    assert.equal(
+      describeApiFaults(log, 2_000),
+      '7 requests: 1 503s (14%), 1 429s (14%), 1 latency spikes, 1 of 1 committed changes answered by a dropped connection',
+    );
   });
 
   it('counts clusters beyond one per runbook and versions beyond a PUT and a PATCH', () => {
