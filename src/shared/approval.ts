@@ -24,6 +24,8 @@ export interface ChangePlan {
   diffLines: string[];
   /** Who asked for the change (IMPLY_RUNBOOKS_USER or `--as` of `run`, the trigger's identity). */
   requester: string;
+  /** Others whose requests merged into this change: like the requester, they cannot approve it. */
+  coRequesters?: string[];
   reason?: string;
   createdAt: string;
 }

@@ -171,8 +171,12 @@ export function mergeRequests(current: ChangeRequest, incoming: ChangeRequest): 
   for (const change of [...(current.changes ?? []), ...(incoming.changes ?? [])])
     byPath.set(change.path, change);
   const reasons = [...new Set([current.reason, incoming.reason].filter((reason) => reason))];
+  // Everyone whose trigger is in the merged change is one of its requesters (four eyes for each).
+  const askers = [...(current.coRequesters ?? []), incoming.requester, ...(incoming.coRequesters ?? [])];
+  const coRequesters = [...new Set(askers)].filter((name) => name !== current.requester);
   return {
     ...current,
+    ...(coRequesters.length > 0 ? { coRequesters } : {}),
     ...(byPath.size > 0 ? { changes: [...byPath.values()] } : {}),
     ...(incoming.toVersion !== undefined ? { toVersion: incoming.toVersion } : {}),
     ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),

@@ -21,6 +21,8 @@ export interface ChangeRequest {
   toVersion?: number;
   /** Who asked: they cannot approve it (four eyes). */
   requester: string;
+  /** Who else asked, when later triggers merged into this request: they cannot approve it either. */
+  coRequesters?: string[];
   reason?: string;
   /** `cli`, `http` or `alertmanager`: for the record. */
   source: string;

@@ -63,7 +63,10 @@ export function refusalReason(request: DecisionRequest, gate: GateView): string 
   if (!stage.approvers.includes(decider)) {
     return `${decider} is not an approver of this change: it needs ${stage.groups.join(', ')} (${stage.approvers.join(', ')})`;
   }
-  if (request.decision === 'approve' && decider === plan.requester) {
+  if (
+    request.decision === 'approve' &&
+    (decider === plan.requester || plan.coRequesters?.includes(decider))
+  ) {
     return `${decider} requested this change and cannot approve it (four eyes): ask another of ${stage.approvers.join(', ')}`;
   }
   const earlier = gate.decisions.find(

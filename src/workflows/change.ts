@@ -108,6 +108,8 @@ async function planAndCheck(context: Context): Promise<Step<Planned>> {
       () => changes.planClusterChange(input.clusterId, request),
       (result) => `plan v${version} at resource version ${result.plan.resourceVersion}: ${summary(result)}`,
     );
+    // Everyone whose trigger merged into this request is a requester too: none of them may approve it.
+    if (request.coRequesters?.length) planned.plan.coRequesters = [...request.coRequesters];
     tracker.cluster({ clusterName: planned.plan.clusterName, resourceVersion: planned.plan.resourceVersion });
   } catch (error) {
     if (isCancellation(error)) throw error;

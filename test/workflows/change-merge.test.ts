@@ -101,6 +101,36 @@ describe('change runbook: one change per cluster at a time (time skipping, fake 
     });
   });
 
+  it('refuses the approval of someone whose trigger merged into the plan (four eyes for every requester)', async () => {
+    const fake = fakeChangeApi();
+    const uid = await fake.createRunning();
+    await withChangeWorker(environment, fake, async (taskQueue) => {
+      await submit(environment, taskQueue, changeInput(uid), scale({ 'data.tier1.replicas': 2 }));
+      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+      await untilPlan(handle, 1);
+      const merged = await submit(
+        environment,
+        taskQueue,
+        changeInput(uid),
+        scale({ 'query.replicas': 4 }, 'bob'),
+      );
+      assert.equal(merged.ack?.disposition, 'merged');
+      const pending = await untilPlan(handle, 2);
+      assert.deepEqual(pending.plan.coRequesters, ['bob']);
+      const byBob = await handle
+        .executeUpdate(approveChangeUpdate, {
+          args: [{ decider: 'bob', decision: 'approve', planVersion: 2 }],
+        })
+        .then(
+          () => undefined,
+          (error: Error) => (error.cause as Error).message,
+        );
+      assert.match(byBob ?? '', /bob requested this change and cannot approve it \(four eyes\)/);
+      assert.equal((await decide(handle, 2)).ack?.state, 'approved');
+      assert.equal((await handle.result()).outcome, 'applied');
+    });
+  });
+
   it('queues a trigger that comes once the change is past approval, and runs it next under the same id', async () => {
     const fake = fakeChangeApi({ transitionPolls: 3 });
     const uid = await fake.createRunning();
