@@ -136,7 +136,9 @@ async function record(address: string, client: Client, recording: Recording): Pr
     const handle = await worker.runUntil(() => run(client, taskQueue, emulator, recording));
     const file = path.join(OUTPUT_DIR, `${recording.name}.json`);
     // Stack traces name files by absolute path: keep fixtures free of this machine's paths.
-    const text = historyToJsonText(await handle.fetchHistory()).split(`${ROOT}${path.sep}`).join('');
+    const text = historyToJsonText(await handle.fetchHistory())
+      .split(`${ROOT}${path.sep}`)
+      .join('');
     writeFileSync(file, `${text}\n`);
     console.log(`${path.relative(ROOT, file)}: ${recording.expect}`);
   } finally {
