@@ -7,7 +7,12 @@
  * The least time `requests` requests can take under a limit of R per second, and never less than
  * one transition plus one request: max(T + request time, requests / R).
  */
-export function rateBoundMs(requests: number, rateLimit: number, transitionMs: number, requestMs: number): number {
+export function rateBoundMs(
+  requests: number,
+  rateLimit: number,
+  transitionMs: number,
+  requestMs: number,
+): number {
   return Math.max(transitionMs + requestMs, (requests / rateLimit) * 1000);
 }
 
@@ -15,7 +20,12 @@ export function rateBoundMs(requests: number, rateLimit: number, transitionMs: n
  * The floor for any script: one PATCH per cluster and a single list read that sees them all
  * STOPPED, so N + 1 requests at R, and at least one transition.
  */
-export function floorMs(clusters: number, rateLimit: number, transitionMs: number, requestMs: number): number {
+export function floorMs(
+  clusters: number,
+  rateLimit: number,
+  transitionMs: number,
+  requestMs: number,
+): number {
   return rateBoundMs(clusters + 1, rateLimit, transitionMs, requestMs);
 }
 

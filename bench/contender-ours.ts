@@ -22,6 +22,8 @@ export interface OursResult {
   done: number;
   failed: string[];
   history: HistoryCount;
+  /** Mean time one power runbook took, from its own start to its end (the summary's results). */
+  meanRunbookMs: number;
 }
 
 const YEAR_MS = 365 * 86_400_000;
@@ -31,7 +33,10 @@ async function firstRun(client: Client, scheduleId: string): Promise<{ workflowI
   for (;;) {
     const [action] = (await handle.describe()).info.recentActions;
     if (action) {
-      return { workflowId: action.action.workflow.workflowId, runId: action.action.workflow.firstExecutionRunId };
+      return {
+        workflowId: action.action.workflow.workflowId,
+        runId: action.action.workflow.firstExecutionRunId,
+      };
     }
     await delay(20);
   }
@@ -73,6 +78,9 @@ export async function runOurs(
       .result()) as ScheduledRunResult;
     const wallMs = performance.now() - started;
     const summary = result.summary;
+    const durations = (summary?.results ?? []).map(
+      (entry) => Date.parse(entry.endedAt) - Date.parse(entry.startedAt),
+    );
     return {
       wallMs,
       done: summary?.done.length ?? 0,
@@ -81,6 +89,7 @@ export async function runOurs(
         ...(summary ? [] : [`no fleet summary: ${result.outcome} ${result.reason ?? ''}`]),
       ],
       history: await countHistoryEvents(stack.client, run),
+      meanRunbookMs: durations.reduce((sum, value) => sum + value, 0) / Math.max(durations.length, 1),
     };
   } finally {
     await deletePowerSchedule(stack.client, definition.name).catch(() => undefined);

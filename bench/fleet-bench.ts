@@ -23,6 +23,8 @@ export interface ContenderRun {
   workflows?: number;
   /** Ours: how fast the fleet run started its power runbooks (children per second, first to last). */
   childStartsPerSecond?: number;
+  /** Ours: mean time of one power runbook, start to end. */
+  meanRunbookMs?: number;
   /** Ours: clusters the fleet summary lists as failed, with why. */
   failures?: string[];
   /** max(T + request time, requests / R) for the requests this contender sent. */
@@ -39,35 +41,47 @@ export interface FleetSizeResult {
 
 type Log = (line: string) => void;
 
+/** Runs one contender on its world; ours also reports its history and how fast it started runbooks. */
+async function runContender(
+  stack: BenchStack,
+  options: BenchOptions,
+  contender: ContenderName,
+  world: FleetWorld,
+): Promise<{ wallMs: number; extra: Partial<ContenderRun> }> {
+  const limits = { concurrency: options.concurrency, rate: options.fleetRate };
+  if (contender === 'sequential')
+    return { wallMs: await runSequentialScript(world, options.scriptPollMs), extra: {} };
+  if (contender === 'concurrent') {
+    return {
+      wallMs: await runConcurrentScript(world, { ...limits, pollMs: options.scriptPollMs }),
+      extra: {},
+    };
+  }
+  const ours = await runOurs(stack, world, limits);
+  const { children, spanMs } = ours.history.fanOut;
+  const extra: Partial<ContenderRun> = {
+    historyEvents: ours.history.events,
+    workflows: ours.history.workflows,
+    failures: ours.failed,
+    meanRunbookMs: ours.meanRunbookMs,
+    ...(children > 1 && spanMs > 0 ? { childStartsPerSecond: (children - 1) / (spanMs / 1000) } : {}),
+  };
+  return { wallMs: ours.wallMs, extra };
+}
+
 async function measure(
   stack: BenchStack,
   options: BenchOptions,
   contender: ContenderName,
   n: number,
 ): Promise<{ run: ContenderRun; requestTimeMs: number }> {
-  const world: FleetWorld = await createFleetWorld(stack, {
+  const world = await createFleetWorld(stack, {
     count: n,
     transitionMs: options.transitionMs,
     rateLimit: options.rateLimit,
     label: `${contender}-${n}-${Date.now().toString(36)}`,
   });
-  const limits = { concurrency: options.concurrency, rate: options.fleetRate };
-  let wallMs: number;
-  let extra: Partial<ContenderRun> = {};
-  if (contender === 'sequential') wallMs = await runSequentialScript(world, options.scriptPollMs);
-  else if (contender === 'concurrent') {
-    wallMs = await runConcurrentScript(world, { ...limits, pollMs: options.scriptPollMs });
-  } else {
-    const ours = await runOurs(stack, world, limits);
-    wallMs = ours.wallMs;
-    const { children, spanMs } = ours.history.fanOut;
-    extra = {
-      historyEvents: ours.history.events,
-      workflows: ours.history.workflows,
-      failures: ours.failed,
-      ...(children > 1 && spanMs > 0 ? { childStartsPerSecond: (children - 1) / (spanMs / 1000) } : {}),
-    };
-  }
+  const { wallMs, extra } = await runContender(stack, options, contender, world);
   const counts = await countAndClose(world);
   const boundMs = rateBoundMs(counts.requests, options.rateLimit, options.transitionMs, world.requestTimeMs);
   return {

@@ -76,7 +76,7 @@ export async function createFleetWorld(
   return { ...world, tag, clusterIds, requestTimeMs, token: stack.token };
 }
 
-/** What the contender sent and got, from the emulator's log; then checks every cluster stopped. */
+/** What the contender sent and got (the emulator's log) and how many clusters stopped; closes the emulator, so call once. */
 export async function countAndClose(world: FleetWorld): Promise<FleetCounts> {
   const log = world.emulator.requestLog();
   world.emulator.setFaults({ rateLimitPerSecond: 0 });

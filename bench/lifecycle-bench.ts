@@ -59,13 +59,21 @@ async function runAll(stack: BenchStack, taskQueue: string, count: number, label
 /** Runs the lifecycle benchmark: creates and deletes K emulated clusters. Each call starts its own emulator and worker. */
 export async function runLifecycleBench(stack: BenchStack, count: number): Promise<LifecycleBenchResult> {
   const { emulator } = await stack.startEmulator({ transitionMs: 0 });
-  const worker = await startWorkerProcess({ address: stack.address, apiUrl: emulator.apiUrl, token: stack.token });
+  const worker = await startWorkerProcess({
+    address: stack.address,
+    apiUrl: emulator.apiUrl,
+    token: stack.token,
+  });
   try {
     const sampler = sampleMemory(worker.pid);
     const label = Date.now().toString(36);
     const { handles, wallMs, failures } = await runAll(stack, worker.taskQueue, count, label);
     const memory = sampler.stop();
-    const events = await inPool(handles, 8, async (handle) => (await handle.fetchHistory()).events?.length ?? 0);
+    const events = await inPool(
+      handles,
+      8,
+      async (handle) => (await handle.fetchHistory()).events?.length ?? 0,
+    );
     return {
       runbooks: count,
       completed: count - failures.length,
@@ -73,7 +81,10 @@ export async function runLifecycleBench(stack: BenchStack, count: number): Promi
       plan: PLAN,
       wallMs,
       runbooksPerMinute: (count / wallMs) * 60_000,
-      historyEvents: { mean: events.reduce((sum, value) => sum + value, 0) / count, max: Math.max(...events) },
+      historyEvents: {
+        mean: events.reduce((sum, value) => sum + value, 0) / count,
+        max: Math.max(...events),
+      },
       apiCallsPerRunbook: emulator.requestLog().length / count,
       memory: { ...memory, how: 'RSS of the worker child process, sampled every 100 ms from /proc' },
     };

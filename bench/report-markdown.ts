@@ -23,7 +23,8 @@ const CONTENDER_NAMES = {
 
 function fleetRow(size: FleetSizeResult, run: ContenderRun): string[] {
   const name =
-    CONTENDER_NAMES[run.contender] + (run.extrapolatedFrom ? ` *(extrapolated from N=${run.extrapolatedFrom})*` : '');
+    CONTENDER_NAMES[run.contender] +
+    (run.extrapolatedFrom ? ` *(extrapolated from N=${run.extrapolatedFrom})*` : '');
   return [
     String(size.n),
     name,
@@ -31,8 +32,10 @@ function fleetRow(size: FleetSizeResult, run: ContenderRun): string[] {
     String(run.requests),
     (run.requests / run.n).toFixed(2),
     String(run.throttled),
-    run.historyEvents === undefined ? '–' : `${run.historyEvents} (${(run.historyEvents / run.n).toFixed(0)} per cluster)`,
-    `${run.stopped}/${run.n}`,
+    run.historyEvents === undefined
+      ? '–'
+      : `${run.historyEvents} (${(run.historyEvents / run.n).toFixed(0)} per cluster)`,
+    run.extrapolatedFrom ? '–' : `${run.stopped}/${run.n}`,
     seconds(run.boundMs),
     ratio(run.wallMs / run.boundMs),
     ratio(run.wallMs / size.floorMs),
@@ -42,12 +45,24 @@ function fleetRow(size: FleetSizeResult, run: ContenderRun): string[] {
 function fleetSection(result: BenchResult, chartFile: string): string[] {
   const fleet = result.fleet ?? [];
   const { options } = result;
-  const header = ['N', 'contender', 'wall (s)', 'requests', 'per cluster', '429s', 'history events', 'stopped'];
+  const header = [
+    'N',
+    'contender',
+    'wall (s)',
+    'requests',
+    'per cluster',
+    '429s',
+    'history events',
+    'stopped',
+  ];
   const rows = fleet.flatMap((size) => size.runs.map((run) => fleetRow(size, run)));
-  const starts = fleet
-    .map((size) => size.runs.find((run) => run.contender === 'ours')?.childStartsPerSecond)
-    .map((rate, index) => (rate === undefined ? '' : `${rate.toFixed(2)}/s at N=${fleet[index]?.n}`))
-    .filter(Boolean);
+  const pace = fleet.flatMap((size) => {
+    const ours = size.runs.find((run) => run.contender === 'ours');
+    if (ours?.childStartsPerSecond === undefined) return [];
+    const took =
+      ours.meanRunbookMs === undefined ? '' : `, each taking ${seconds(ours.meanRunbookMs)} s on average`;
+    return [`at ${ours.childStartsPerSecond.toFixed(2)} a second at N=${size.n}${took}`];
+  });
   return [
     `## Fleet stop: N clusters, each stop taking T = ${seconds(options.transitionMs)} s, API limit R = ${options.rateLimit} requests/s`,
     '',
@@ -58,7 +73,7 @@ function fleetSection(result: BenchResult, chartFile: string): string[] {
     '',
     '*bound* = max(T + one request, requests sent / R): the least time the rate limit allows for the requests that contender sent. ' +
       '*floor* = the same for N + 1 requests, the fewest any script needs (one PATCH per cluster, one list read).',
-    ...(starts.length ? ['', `Ours started its power runbooks at ${starts.join(', ')}.`] : []),
+    ...(pace.length ? ['', `Ours started its power runbooks ${pace.join('; ')}.`] : []),
     '',
     `![fleet stop chart](${chartFile})`,
     '',
@@ -116,13 +131,19 @@ function waitingSection(result: BenchResult): string[] {
 /** The whole page; `chartFile` is the SVG's name relative to the page. */
 export function benchMarkdown(result: BenchResult, chartFile: string): string {
   const { machine } = result;
-  const targets = result.targets.map((entry) => [entry.area, entry.target, `**${entry.status}**`, entry.figure]);
+  const command = ['npm run bench', ...(result.argv.length ? ['--', ...result.argv] : [])].join(' ');
+  const load = machine.loadAverage.map((value) => value.toFixed(1)).join(' / ');
+  const targets = result.targets.map((entry) => [
+    entry.area,
+    entry.target,
+    `**${entry.status}**`,
+    entry.figure,
+  ]);
   return [
     `# Benchmark results (${result.startedAt})`,
     '',
-    `\`npm run bench -- ${result.argv.join(' ')}\`: ${seconds(result.durationMs)} s in all, on ${machine.cpus} × ${machine.cpuModel}, ` +
-      `Node ${machine.node}, load average ${machine.loadAverage.map((value) => value.toFixed(1)).join(' / ')} at the start ` +
-      '(a shared machine: figures vary from run to run).',
+    `\`${command}\`: ${seconds(result.durationMs)} s in all, on ${machine.cpus} × ${machine.cpuModel}, ` +
+      `Node ${machine.node}, load average ${load} at the start (a shared machine: figures vary from run to run).`,
     '',
     '## Targets',
     '',

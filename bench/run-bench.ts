@@ -43,7 +43,9 @@ async function measureAll(options: BenchOptions, log: Log): Promise<Measured> {
     }
   }
   if (!options.skip.has('waiting')) {
-    log(`waiting cost: one ${options.waitTransitionMs / 60_000}-minute stop on the time-skipping test server`);
+    log(
+      `waiting cost: one ${options.waitTransitionMs / 60_000}-minute stop on the time-skipping test server`,
+    );
     measured.waiting = await runWaitingBench(options.waitTransitionMs);
   }
   return measured;

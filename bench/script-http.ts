@@ -30,7 +30,9 @@ export function scriptApi(apiUrl: string, token: string, turn: Turn = noTurn): S
       });
       if (response.status !== 429) {
         if (!response.ok) {
-          throw new Error(`${method} cluster ${clusterId} answered ${response.status}: ${await response.text()}`);
+          throw new Error(
+            `${method} cluster ${clusterId} answered ${response.status}: ${await response.text()}`,
+          );
         }
         return response;
       }

@@ -30,7 +30,11 @@ export function slowClusterApi(clusterId: string, transitionMs: number): SlowClu
   const count = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
   const summary = (): ClusterSummary => {
     const state =
-      stopAskedAt === undefined ? 'RUNNING' : serverNow() >= stopAskedAt + transitionMs ? 'STOPPED' : 'STOPPING';
+      stopAskedAt === undefined
+        ? 'RUNNING'
+        : serverNow() >= stopAskedAt + transitionMs
+          ? 'STOPPED'
+          : 'STOPPING';
     return {
       uid: clusterId,
       name: 'slow-cluster',

@@ -34,7 +34,7 @@ export interface BenchEmulator {
 
 let runtimeInstalled = false;
 
-/** Core's warnings about retried activities (429s are part of the benchmark) stay out of the output. */
+/** Installs the Temporal runtime once per process (safe to call again), quiet: retried 429s are part of the benchmark. */
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   Runtime.install({

@@ -29,7 +29,12 @@ function run(size: FleetSizeResult, contender: ContenderName): ContenderRun {
 }
 
 /** A ratio at every fleet size: PASS when each is at most `limit`. */
-function ratioTarget(fleet: FleetSizeResult[], target: string, limit: number, ratio: (size: FleetSizeResult) => number) {
+function ratioTarget(
+  fleet: FleetSizeResult[],
+  target: string,
+  limit: number,
+  ratio: (size: FleetSizeResult) => number,
+) {
   const ratios = fleet.map((size) => ({ n: size.n, value: ratio(size) }));
   return {
     area: 'fleet' as const,
@@ -45,7 +50,9 @@ function sequentialTarget(fleet: FleetSizeResult[], referenceN: number): TargetR
   );
   const sequential = run(size, 'sequential');
   const speedup = sequential.wallMs / run(size, 'ours').wallMs;
-  const note = sequential.extrapolatedFrom ? ` (sequential extrapolated from N=${sequential.extrapolatedFrom})` : '';
+  const note = sequential.extrapolatedFrom
+    ? ` (sequential extrapolated from N=${sequential.extrapolatedFrom})`
+    : '';
   return {
     area: 'fleet',
     target: `at least 10× faster than the sequential script at N = ${referenceN}`,
@@ -72,7 +79,8 @@ function throttlingTarget(fleet: FleetSizeResult[]): TargetResult {
 
 function linearTarget(fleet: FleetSizeResult[]): TargetResult {
   const target = 'cost growing linearly in N';
-  if (fleet.length < 3) return { area: 'fleet', target, status: 'NOT RUN', figure: 'needs three fleet sizes or more' };
+  if (fleet.length < 3)
+    return { area: 'fleet', target, status: 'NOT RUN', figure: 'needs three fleet sizes or more' };
   const ours = fleet.map((size) => run(size, 'ours'));
   const requestGrowth = growth(ours.map((entry) => entry.requests / entry.n));
   const eventGrowth = growth(ours.map((entry) => (entry.historyEvents ?? 0) / entry.n));
@@ -93,8 +101,11 @@ function linearTarget(fleet: FleetSizeResult[]): TargetResult {
 
 function fleetTargets(fleet: FleetSizeResult[], referenceN: number): TargetResult[] {
   return [
-    ratioTarget(fleet, 'ours within 1.5× of the hand-written concurrent script', 1.5, (size) =>
-      run(size, 'ours').wallMs / run(size, 'concurrent').wallMs,
+    ratioTarget(
+      fleet,
+      'ours within 1.5× of the hand-written concurrent script',
+      1.5,
+      (size) => run(size, 'ours').wallMs / run(size, 'concurrent').wallMs,
     ),
     ratioTarget(fleet, 'ours within 1.3× of the rate-limit lower bound', 1.3, (size) => {
       const ours = run(size, 'ours');
@@ -154,7 +165,9 @@ export function evaluateTargets(parts: MeasuredParts): TargetResult[] {
     figure: 'part skipped',
   });
   return [
-    ...(parts.fleet?.length ? fleetTargets(parts.fleet, parts.referenceN) : [notRun('fleet', 'fleet stop targets')]),
+    ...(parts.fleet?.length
+      ? fleetTargets(parts.fleet, parts.referenceN)
+      : [notRun('fleet', 'fleet stop targets')]),
     ...(parts.lifecycle ? lifecycleTargets(parts.lifecycle) : [notRun('lifecycle', 'lifecycle targets')]),
     parts.waiting ? waitingTarget(parts.waiting) : notRun('waiting', 'under 30 API calls for the wait'),
   ];

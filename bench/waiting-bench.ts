@@ -47,7 +47,13 @@ async function measureOne(
     workflowBundle: await getWorkflowBundle(),
     activities: api.activities,
   });
-  const input: PowerInput = { clusterId, action: 'stop', requester: 'bench', source: 'person', wait: run.wait };
+  const input: PowerInput = {
+    clusterId,
+    action: 'stop',
+    requester: 'bench',
+    source: 'person',
+    wait: run.wait,
+  };
   const historyEvents = await worker.runUntil(async () => {
     const handle = await environment.client.workflow.start<typeof powerRunbook>(
       'powerRunbook',

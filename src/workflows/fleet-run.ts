@@ -34,7 +34,8 @@ export class FleetRun {
   private acting = 0;
   private childFailures = 0;
   private running = 0;
-  private lastStart = Number.NEGATIVE_INFINITY;
+  private windowStartedAt = Number.NEGATIVE_INFINITY;
+  private startsInWindow = 0;
   /** Per concurrency lane: when its next runbook may start (the last one's calls spaced out too). */
   private laneFreeAt: Array<number | 'busy'> = [];
 
@@ -109,9 +110,10 @@ export class FleetRun {
       startedAt,
       endedAt: new Date().toISOString(),
       selected: this.selected,
-      done: this.done,
-      skipped: this.skipped,
-      failed: this.failed,
+      // Clusters finish in any order: list them by name, so two runs over one fleet read alike.
+      done: [...this.done].sort(byName),
+      skipped: [...this.skipped].sort((left, right) => byName(left.cluster, right.cluster)),
+      failed: [...this.failed].sort((left, right) => byName(left.cluster, right.cluster)),
       notStarted: this.notStarted,
       ...(this.aborted === undefined ? {} : { aborted: this.aborted }),
       results: this.results,
@@ -141,11 +143,25 @@ export class FleetRun {
     this.notStarted.push(...rest.map((cluster) => cluster.name));
   }
 
-  /** Starts no closer than one request interval of the whole fleet, and not before the lane is free. */
+  /**
+   * Starts at most `requestsPerSecond` runbooks per one-second window, and not before the lane is
+   * free. Whole-second windows, not one timer per start: the server fires a timer under about a
+   * second only after about a second, which paced starts to one a second whatever the rate.
+   */
   private async paceStart(laneFreeAt: number): Promise<void> {
-    const due = Math.max(this.lastStart + 1000 / this.settings.requestsPerSecond, laneFreeAt) - Date.now();
-    if (due > 0) await sleep(due);
-    this.lastStart = Date.now();
+    const laneDue = laneFreeAt - Date.now();
+    if (laneDue > 0) await sleep(laneDue);
+    const perWindow = Math.max(1, Math.floor(this.settings.requestsPerSecond));
+    if (Date.now() - this.windowStartedAt >= 1000) {
+      this.windowStartedAt = Date.now();
+      this.startsInWindow = 0;
+    }
+    if (this.startsInWindow >= perWindow) {
+      await sleep(Math.max(1, this.windowStartedAt + 1000 - Date.now()));
+      this.windowStartedAt = Date.now();
+      this.startsInWindow = 0;
+    }
+    this.startsInWindow++;
   }
 
   /** Each lane's share of the fleet's rate: its calls at least this far apart. */
@@ -216,4 +232,8 @@ export class FleetRun {
       result?.reason ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     this.failed.push({ cluster: cluster.name, reason });
   }
+}
+
+function byName(left: string, right: string): number {
+  return left.localeCompare(right, 'en', { numeric: true });
 }

@@ -48,7 +48,10 @@ describe('npm run bench', () => {
     const stamped = files.filter((file) => !file.startsWith('latest.'));
     assert.equal(stamped.length, 3, files.join(', '));
     const stamp = (stamped[0] as string).replace(/\.[a-z]+$/, '');
-    assert.deepEqual(files, [`${stamp}.json`, `${stamp}.md`, `${stamp}.svg`, 'latest.md', 'latest.svg'].sort());
+    assert.deepEqual(
+      files,
+      [`${stamp}.json`, `${stamp}.md`, `${stamp}.svg`, 'latest.md', 'latest.svg'].sort(),
+    );
 
     const result = JSON.parse(readFileSync(path.join(outDir, `${stamp}.json`), 'utf8')) as BenchResult;
     assert.deepEqual(
@@ -56,7 +59,11 @@ describe('npm run bench', () => {
       [2, 3],
     );
     for (const size of result.fleet ?? []) {
-      assert.deepEqual(size.runs.map((entry) => entry.contender).sort(), ['concurrent', 'ours', 'sequential']);
+      assert.deepEqual(size.runs.map((entry) => entry.contender).sort(), [
+        'concurrent',
+        'ours',
+        'sequential',
+      ]);
       for (const entry of size.runs.filter((candidate) => !candidate.extrapolatedFrom)) {
         assert.equal(entry.stopped, size.n, `${entry.contender} stopped every cluster at N=${size.n}`);
         assert.ok(entry.requests >= 2 * size.n, `${entry.contender} sent a PATCH and a read per cluster`);
@@ -68,7 +75,11 @@ describe('npm run bench', () => {
       assert.deepEqual(ours?.failures, []);
     }
     const sequentialAtThree = result.fleet?.[1]?.runs.find((entry) => entry.contender === 'sequential');
-    assert.equal(sequentialAtThree?.extrapolatedFrom, 2, 'beyond --sequential-max-n the figures are scaled, and say so');
+    assert.equal(
+      sequentialAtThree?.extrapolatedFrom,
+      2,
+      'beyond --sequential-max-n the figures are scaled, and say so',
+    );
 
     assert.equal(result.lifecycle?.completed, 3);
     assert.ok((result.lifecycle?.apiCallsPerRunbook ?? 0) > 0);
@@ -84,7 +95,10 @@ describe('npm run bench', () => {
     assert.equal(result.targets.length, 9);
     for (const target of result.targets) {
       assert.ok(['PASS', 'FAIL', 'NOT RUN'].includes(target.status), target.target);
-      assert.match(run.stdout, new RegExp(`${target.status}\\s+${target.area}: ${escapeRegExp(target.target)}`));
+      assert.match(
+        run.stdout,
+        new RegExp(`${target.status}\\s+${target.area}: ${escapeRegExp(target.target)}`),
+      );
     }
 
     const page = readFileSync(path.join(outDir, 'latest.md'), 'utf8');
