@@ -86,7 +86,7 @@ describe('no token or client secret in any history, log or CLI output (every run
     tokenEndpoint?.server.close();
   });
 
-  it('runs lifecycle (plain, gated and failing), power and fleet runbooks, then finds nothing', async () => {
+  it('runs lifecycle (plain, gated and failing), power, fleet and change runbooks, then finds nothing', async () => {
     const plain = uniqueClusterName('secrets-plain');
     const spec = path.join(directory, `${plain}.json`);
     writeFileSync(spec, JSON.stringify({ ...TUTORIAL_CLUSTER, metadata: { name: plain } }));
@@ -129,23 +129,38 @@ describe('no token or client secret in any history, log or CLI output (every run
       ),
     });
     assert.deepEqual((await fleet.result()).done.length, 1);
+    // A change runbook through the CLI (OAuth in the CLI too), approved by another person.
+    const scaled = await cli('scale', clusterId, '--set', 'data.tier1.replicas=3', '--reason', 'secret scan');
+    assert.equal(scaled.code, 0, scaled.stderr);
+    const change = environment.client.workflow.getHandle(`change:${clusterId}`);
+    const pending = await eventually(
+      'the change waiting for approval',
+      () => change.query(pendingApprovalQuery),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const approvedChange = await cli('approve', change.workflowId, '--as', 'alice');
+    assert.equal(approvedChange.code, 0, approvedChange.stderr);
+    assert.equal(pending.plan.requester, 'carol');
+    assert.equal(((await change.result()) as { outcome: string }).outcome, 'applied');
     const duplicate = await scenario.startRunbook(lifecycleInput(gatedName));
     await assert.rejects(duplicate.result(), /Workflow execution failed/);
     const listed = await cli('clusters', 'list');
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(gatedName));
 
-    // Plain, gated and duplicate lifecycle, power, fleet and the fleet's power child: all listed first.
+    // Plain, gated and duplicate lifecycle, power, fleet, the fleet's power child and the change: all listed first.
     await eventually('every runbook of this test in visibility', async () => {
       let count = 0;
       for await (const _ of environment.client.workflow.list({
         query: `TaskQueue = '${scenario.taskQueue}'`,
       }))
         count++;
-      return count >= 6 ? count : undefined;
+      return count >= 7 ? count : undefined;
     });
     const scan = await scanServerHistories(environment.client, secrets);
-    assert.ok(scan.histories >= 6, `scanned ${scan.histories} histories`);
+    assert.ok(scan.histories >= 7, `scanned ${scan.histories} histories`);
     assert.deepEqual(scan.findings, []);
     assert.ok(output.length > 0, 'the worker printed something');
     assert.deepEqual(scanOutput('worker output', output, secrets), []);
