@@ -91,6 +91,17 @@ export async function findKeepAlives(
   return records;
 }
 
+/** The lifecycle steps during which a power action would cut into that runbook's change. */
+const LIFECYCLE_CHANGING_STEPS = [
+  'create',
+  'wait-running',
+  'plan',
+  'approve',
+  'scale',
+  'wait-scaled',
+  'verify',
+];
+
 /** Activities of the fleet run and the power runbook; reads only. */
 export const fleetActivities = ({
   api,
@@ -123,6 +134,26 @@ export const fleetActivities = ({
   async readClusterPower(clusterId: string): Promise<{ summary: ClusterSummary; nodes: NodeGroup[] }> {
     const cluster = await callApi(() => api.getCluster(clusterId));
     return { summary: summarize(cluster), nodes: nodeGroupsOf(cluster) };
+  },
+
+  /**
+   * A lifecycle runbook changing this cluster right now (creating, waiting, planning, awaiting
+   * approval, scaling, verifying), from Temporal visibility; one merely sleeping until its own stop or
+   * delete does not count. Read-only; safe to retry.
+   */
+  async findLifecycleChange(clusterId: string): Promise<{ runbookId: string; step: string } | undefined> {
+    if (!temporal) return undefined;
+    const steps = LIFECYCLE_CHANGING_STEPS.map((step) => `'${step}'`).join(', ');
+    const query =
+      `${SEARCH_ATTRIBUTES.clusterId.name} = '${clusterId.replace(/'/g, '')}' AND ExecutionStatus = 'Running' ` +
+      `AND ${SEARCH_ATTRIBUTES.kind.name} = 'lifecycle' AND ${SEARCH_ATTRIBUTES.step.name} IN (${steps})`;
+    for await (const execution of temporal.client.workflow.list({ query })) {
+      return {
+        runbookId: execution.workflowId,
+        step: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.step) ?? '',
+      };
+    }
+    return undefined;
   },
 
   /** The keep-alive overrides in force, from Temporal visibility. Read-only; safe to retry. */

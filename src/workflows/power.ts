@@ -70,6 +70,14 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
       () => readSettled(input, tracker, pacer, observed),
       (summary) => `${summary.name} is ${summary.state}`,
     );
+    const lifecycle = await reads.findLifecycleChange(input.clusterId);
+    if (lifecycle) {
+      // One change per cluster: never cut into a lifecycle runbook's create, scale or approval.
+      const reason = `busy: ${lifecycle.runbookId} (kind lifecycle, step ${lifecycle.step}) is changing this cluster; try again when it ends`;
+      for (const step of ['act', 'wait', 'confirm']) tracker.skip(step, reason);
+      tracker.finish('completed');
+      return result('skipped', reason);
+    }
     if (before.state === target.state) {
       const reason = `already ${target.state}`;
       for (const step of ['act', 'wait', 'confirm']) tracker.skip(step, reason);

@@ -12,9 +12,12 @@ import {
 import type { fleetRunbook } from '../../src/workflows/fleet';
 import type { powerRunbook } from '../../src/workflows/power';
 import { runCli } from '../helpers/cli';
+import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
+import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import {
   createE2eEnvironment,
   eventually,
+  lifecycleInput,
   FAST_WAIT,
   TUTORIAL_CLUSTER,
   type E2eEnvironment,
@@ -255,6 +258,48 @@ describe(
         );
       } finally {
         await slow.terminate('test over');
+      }
+    });
+
+    it('skips a cluster whose lifecycle runbook waits for approval of its scale, naming that runbook', async () => {
+      const scenario = await environment.scenario({ transitionMs: 100 });
+      await scenario.startWorker();
+      const name = `lifecycle-busy-${randomUUID().slice(0, 8)}`;
+      const lifecycle = await scenario.startRunbook(
+        lifecycleInput(name, {
+          scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
+          requester: 'bob',
+          approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
+        }),
+      );
+      try {
+        const query = `ImplyClusterName = '${name}' AND ImplyRunbookStep = 'approve' AND ExecutionStatus = 'Running'`;
+        const clusterId = await eventually(
+          'the lifecycle runbook at its approval step in visibility',
+          async () => {
+            for await (const execution of environment.client.workflow.list({ query })) {
+              return execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterId);
+            }
+            return undefined;
+          },
+          { timeoutMs: 30_000 },
+        );
+        const power = await environment.client.workflow.start<typeof powerRunbook>(
+          'powerRunbook',
+          powerStartOptions(
+            { clusterId, action: 'stop', requester: 'alice', source: 'person' },
+            scenario.taskQueue,
+          ),
+        );
+        const result = await power.result();
+        assert.equal(result.outcome, 'skipped');
+        assert.match(
+          result.reason ?? '',
+          new RegExp(`busy: lifecycle:${name} \\(kind lifecycle, step approve\\)`),
+        );
+        assert.equal((await scenario.api.getCluster(clusterId)).status?.state, 'RUNNING');
+      } finally {
+        await lifecycle.terminate('test over');
       }
     });
   },

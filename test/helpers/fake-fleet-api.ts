@@ -28,6 +28,8 @@ export interface ApiCall {
 export function fakeFleetApi(options: FakeOptions = {}) {
   const fake = fakeClusterApi(options);
   const keepAlives: KeepAlive[] = [];
+  /** Lifecycle runbooks changing a cluster, as visibility would show them. */
+  const lifecycleChanges = new Map<string, { runbookId: string; step: string }>();
   const fleetNotifications: FleetSummary[] = [];
   const apiCalls: ApiCall[] = [];
   /** Clusters whose next stop or start ends in FAILED (as the emulator's failNextUpdate). */
@@ -89,6 +91,9 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     async listKeepAlives() {
       return structuredClone(keepAlives);
     },
+    async findLifecycleChange(clusterId: string) {
+      return lifecycleChanges.get(clusterId);
+    },
     async notifyFleetRun(summary: FleetSummary) {
       fleetNotifications.push(structuredClone(summary));
     },
@@ -121,6 +126,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     ...fake,
     activities,
     keepAlives,
+    lifecycleChanges,
     fleetNotifications,
     apiCalls,
     failing,
