@@ -13,6 +13,7 @@ export interface SlowClusterApi {
     readClusterPower(clusterId: string): Promise<{ summary: ClusterSummary; nodes: NodeGroup[] }>;
     setDesiredState(clusterId: string, desiredState: DesiredState): Promise<ClusterSummary>;
     getClusterSummary(clusterId: string): Promise<ClusterSummary>;
+    findLifecycleChange(clusterId: string): Promise<{ runbookId: string; step: string } | undefined>;
   };
   /** Calls by activity name. */
   calls: Map<string, number>;
@@ -46,6 +47,10 @@ export function slowClusterApi(clusterId: string, transitionMs: number): SlowClu
   return {
     calls,
     activities: {
+      // A visibility lookup, not a Cloud Manager call: not counted. No lifecycle runbook holds it.
+      async findLifecycleChange() {
+        return undefined;
+      },
       async readClusterPower() {
         count('readClusterPower');
         return { summary: summary(), nodes: NODES };
