@@ -1,3 +1,5 @@
+import { tutorialCreateRequest } from './tutorial-request';
+
 /** What `imply-runbooks emulator` prints on start: where it listens, the exports, a first request. */
 
 /** Where the emulator's token came from; decides whether it may be printed. */
@@ -16,25 +18,9 @@ export interface BannerFacts {
 }
 
 /** The tutorial's Step 2 body with its placeholders filled in. */
-export const TUTORIAL_CREATE_BODY = JSON.stringify({
-  metadata: { name: 'clusters-example' },
-  spec: {
-    version: '2021.10',
-    awsInstanceRole: 'my-aws-role',
-    encryptVolumes: true,
-    master: { replicas: 3, instanceType: 't2.small' },
-    query: { replicas: 3, instanceType: 't2.small' },
-    data: { tier1: { replicas: 1, instanceType: 't2.small' } },
-    metadataStore: {
-      instanceType: 'db.t3.small',
-      diskSize: 20,
-      backupRetention: 14,
-      encrypt: true,
-      monitoring: true,
-    },
-    deepStorage: { path: 's3://my-bucket/prefix' },
-  },
-});
+export const TUTORIAL_CREATE_BODY = JSON.stringify(
+  tutorialCreateRequest({ awsRole: 'my-aws-role', deepStoragePath: 's3://my-bucket/prefix' }),
+);
 
 function tokenLines(facts: BannerFacts): string[] {
   // A token from the environment may be a real Imply credential: accept it, never echo it.

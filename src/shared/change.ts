@@ -1,7 +1,6 @@
 import type { ApprovalAudit, ApprovalPolicy, ChangePlan } from './approval';
-import { changeWorkflowId } from './power';
+import { changeWorkflowId, runbookAttributes } from './power';
 import type { StepProgress, WaitOptions } from './runbook';
-import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { SpecChange } from './spec-changes';
 
 /**
@@ -165,10 +164,6 @@ export function changeStartOptions(input: ChangeInput, taskQueue: string) {
     args: [input] as [ChangeInput],
     workflowIdConflictPolicy: 'USE_EXISTING' as const,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.kind, value: 'change' },
-      { key: SEARCH_ATTRIBUTES.clusterId, value: input.clusterId },
-      { key: SEARCH_ATTRIBUTES.clusterName, value: input.clusterName },
-    ],
+    typedSearchAttributes: runbookAttributes('change', input.clusterId, input.clusterName),
   };
 }

@@ -124,7 +124,8 @@ export function keepAliveWorkflowId(clusterId: string): string {
   return `keepalive:${clusterId}`;
 }
 
-const runbookAttributes = (kind: string, clusterId: string, clusterName?: string) => [
+/** The search attributes a runbook on one cluster starts with: found by kind and cluster before its first task. */
+export const runbookAttributes = (kind: string, clusterId: string, clusterName?: string) => [
   { key: SEARCH_ATTRIBUTES.kind, value: kind },
   { key: SEARCH_ATTRIBUTES.clusterId, value: clusterId },
   ...(clusterName ? [{ key: SEARCH_ATTRIBUTES.clusterName, value: clusterName }] : []),

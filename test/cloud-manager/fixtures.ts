@@ -1,5 +1,6 @@
 import { MockAgent } from 'undici';
 import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
+import { tutorialCreateRequest } from '../../src/emulator/tutorial-request';
 
 /** Shared test data: the tutorial's cluster, and a MockAgent that refuses real network use. */
 
@@ -9,25 +10,7 @@ export const CLUSTER_ID = 'def4e7c4-bc06-42f3-95cd-e7bff1885808';
 
 /** The body of the tutorial's create request (step 2), with a real deep storage path. */
 export function tutorialRequest(): ClusterRequest {
-  return {
-    metadata: { name: 'clusters-example' },
-    spec: {
-      version: '2021.10',
-      awsInstanceRole: 'imply-role',
-      encryptVolumes: true,
-      master: { replicas: 3, instanceType: 't2.small' },
-      query: { replicas: 3, instanceType: 't2.small' },
-      data: { tier1: { replicas: 1, instanceType: 't2.small' } },
-      metadataStore: {
-        instanceType: 'db.t3.small',
-        diskSize: 20,
-        backupRetention: 14,
-        encrypt: true,
-        monitoring: true,
-      },
-      deepStorage: { path: 's3://my-bucket/prefix' },
-    },
-  };
+  return tutorialCreateRequest({ awsRole: 'imply-role', deepStoragePath: 's3://my-bucket/prefix' });
 }
 
 /** A cluster as the API answers it, with a status and a field this client does not know. */

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server';
+import { tutorialCreateRequest } from '../../src/emulator/tutorial-request';
 
 /** Shared pieces of the emulator tests: a started emulator, one HTTP call helper, the tutorial's body. */
 
@@ -68,25 +69,11 @@ export async function call(
 
 /** The tutorial's Step 2 body, placeholders filled. */
 export function tutorialCreateBody(name = 'clusters-example') {
-  return {
-    metadata: { name },
-    spec: {
-      version: '2021.10',
-      awsInstanceRole: 'imply-tutorial-role',
-      encryptVolumes: true,
-      master: { replicas: 3, instanceType: 't2.small' },
-      query: { replicas: 3, instanceType: 't2.small' },
-      data: { tier1: { replicas: 1, instanceType: 't2.small' } },
-      metadataStore: {
-        instanceType: 'db.t3.small',
-        diskSize: 20,
-        backupRetention: 14,
-        encrypt: true,
-        monitoring: true,
-      },
-      deepStorage: { path: 's3://imply-tutorial-bucket/druid' },
-    },
-  };
+  return tutorialCreateRequest({
+    name,
+    awsRole: 'imply-tutorial-role',
+    deepStoragePath: 's3://imply-tutorial-bucket/druid',
+  });
 }
 
 /** The tutorial's Step 3 body: two data replicas and a new name. */
