@@ -4,7 +4,7 @@
  * bench/results/<timestamp>.json, .md and .svg, and latest.md + latest.svg. See docs/benchmarks.md.
  *
  *   npm run bench                         the defaults (about 10 minutes on 2 cores)
- *   npm run bench -- --sizes 50,200,500   the issue's sizes (much longer: see docs/benchmarks.md)
+ *   npm run bench -- --sizes 20,50        smaller fleets (quicker)
  *   npm run bench -- --help               every flag
  */
 import path from 'node:path';

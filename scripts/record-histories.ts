@@ -1,9 +1,11 @@
 /**
- * Records lifecycle runbook histories for the replay test (test/replay/replay.test.ts): a completed
- * tutorial run, one that fails (its create ends FAILED) and one cancelled with `onCancel: 'delete'`,
- * each against a local emulator, written to test/fixtures/histories/lifecycle-*.json.
+ * Records runbook histories for the replay test (test/replay/replay.test.ts): lifecycle runbooks (a
+ * completed tutorial run, one that fails as its create ends FAILED, one cancelled with
+ * `onCancel: 'delete'`) and a power runbook stopping a cluster, each against a local emulator,
+ * written to test/fixtures/histories/<name>.json.
  *
  *   npx tsx scripts/record-histories.ts        starts its own Temporal dev server
+ *   npx tsx scripts/record-histories.ts power-stop-completed     just that one
  *   TEMPORAL_ADDRESS=127.0.0.1:7233 npx tsx scripts/record-histories.ts    uses a running one
  *
  * Re-record after a deliberate change to the workflow's commands (and say so in the commit); a
@@ -20,11 +22,12 @@ import { CloudManagerClient } from '../src/cloud-manager/client';
 import type { ClusterRequest } from '../src/cloud-manager/schemas/cluster';
 import { startEmulator, type RunningEmulator } from '../src/emulator/server';
 import { DEFAULT_NAMESPACE } from '../src/shared/constants';
+import { powerStartOptions } from '../src/shared/power';
 import { lifecycleStartOptions, type LifecycleInput } from '../src/shared/runbook';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../src/shared/search-attributes';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createWorker } from '../src/worker';
-import { lifecycleRunbook, runbookProgressQuery } from '../src/workflows';
+import { lifecycleRunbook, powerRunbook, runbookProgressQuery } from '../src/workflows';
 import { historyToJsonText } from '../test/replay/history-json';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -114,12 +117,37 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
+/** A power runbook stopping a running cluster (a person's stop: it reads the cluster first). */
+const POWER_RECORDING = 'power-stop-completed';
+
+async function stopOneCluster(client: Client, taskQueue: string, api: CloudManagerClient) {
+  const created = await api.createCluster(named('clusters-example-power'));
+  const uid = created.metadata.uid;
+  await until('RUNNING', async () =>
+    (await api.getCluster(uid)).status?.state === 'RUNNING' ? true : undefined,
+  );
+  const handle = await client.workflow.start(powerRunbook, {
+    ...powerStartOptions(
+      { clusterId: uid, action: 'stop', requester: 'recorder', source: 'person', wait: WAIT },
+      taskQueue,
+    ),
+    workflowId: `${POWER_RECORDING}-${randomUUID()}`,
+  });
+  const result = await handle.result();
+  if (result.outcome !== 'done') throw new Error(`${POWER_RECORDING} ended ${result.outcome}: not recorded`);
+  return handle;
+}
+
 /** Runs one recording on an emulator and worker of its own, and writes its history. */
-async function record(address: string, client: Client, recording: Recording): Promise<void> {
+async function record(
+  address: string,
+  client: Client,
+  recording: Recording | typeof POWER_RECORDING,
+): Promise<void> {
   const token = randomBytes(16).toString('hex');
   const emulator = await startEmulator({
     port: 0,
-    transitionMs: recording.transitionMs ?? 200,
+    transitionMs: (recording === POWER_RECORDING ? undefined : recording.transitionMs) ?? 200,
     tokens: [{ token }],
   });
   const connection = await NativeConnection.connect({ address });
@@ -133,14 +161,21 @@ async function record(address: string, client: Client, recording: Recording): Pr
       activities: createActivities({ api }),
       shutdownGraceTime: '1s',
     });
-    const handle = await worker.runUntil(() => run(client, taskQueue, emulator, recording));
-    const file = path.join(OUTPUT_DIR, `${recording.name}.json`);
+    const handle = await worker.runUntil<{ fetchHistory: Handle['fetchHistory'] }>(() =>
+      recording === POWER_RECORDING
+        ? stopOneCluster(client, taskQueue, api)
+        : run(client, taskQueue, emulator, recording),
+    );
+    const name = recording === POWER_RECORDING ? POWER_RECORDING : recording.name;
+    const file = path.join(OUTPUT_DIR, `${name}.json`);
     // Stack traces name files by absolute path: keep fixtures free of this machine's paths.
     const text = historyToJsonText(await handle.fetchHistory())
       .split(`${ROOT}${path.sep}`)
       .join('');
     writeFileSync(file, `${text}\n`);
-    console.log(`${path.relative(ROOT, file)}: ${recording.expect}`);
+    console.log(
+      `${path.relative(ROOT, file)}: ${recording === POWER_RECORDING ? 'completed' : recording.expect}`,
+    );
   } finally {
     await connection.close();
     await emulator.close();
@@ -175,7 +210,11 @@ async function main(): Promise<void> {
   try {
     const client = new Client({ connection: clientConnection, namespace: DEFAULT_NAMESPACE });
     mkdirSync(OUTPUT_DIR, { recursive: true });
-    for (const recording of RECORDINGS) await record(address, client, recording);
+    const only = process.argv[2];
+    for (const recording of [...RECORDINGS, POWER_RECORDING] as const) {
+      const name = recording === POWER_RECORDING ? recording : recording.name;
+      if (only === undefined || only === name) await record(address, client, recording);
+    }
   } finally {
     await clientConnection.close();
     await devServer?.stop();

@@ -14,6 +14,8 @@ export interface FleetCluster {
   state: string;
   /** Carries the selector's opt-out tag: reported as skipped, never touched. */
   optedOut: boolean;
+  /** What it runs on (what it costs running), as listed. */
+  nodes: NodeGroup[];
 }
 
 export interface FleetSelection {
@@ -122,7 +124,8 @@ export const fleetActivities = ({
       const view = selectable(cluster);
       if (!matchesSelector(view, selector)) return [];
       const state = summarize(cluster).state;
-      return [{ id: view.id, name: view.name, state, optedOut: isOptedOut(view, selector) }];
+      const optedOut = isOptedOut(view, selector);
+      return [{ id: view.id, name: view.name, state, optedOut, nodes: nodeGroupsOf(cluster) }];
     });
     const missing = (selector.clusters ?? []).filter(
       (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),

@@ -21,6 +21,21 @@ export interface PowerInput {
    * `concurrency` runbooks together stay under `requestsPerSecond`. Absent: no pacing (a person's stop).
    */
   minRequestIntervalMs?: number;
+  /**
+   * The cluster as the fleet's one list read found it. When it says the cluster needs the change,
+   * the runbook PATCHes without reading first (the PATCH answers with the state it found; a busy
+   * cluster's 409 sends it back to reading and waiting). Absent (a person's stop): read first.
+   */
+  listed?: ListedCluster;
+  /** Epoch ms: no Cloud Manager call before then (the fleet lane's previous runbook called last just before). */
+  firstCallAt?: number;
+}
+
+/** A cluster as the fleet's list read saw it. */
+export interface ListedCluster {
+  clusterName: string;
+  state: string;
+  nodes: NodeGroup[];
 }
 
 /** One node group of a cluster (master, query, data.tier1…): what a cluster costs per hour. */

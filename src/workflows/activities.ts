@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../shared/failure-types';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../shared/failure-types';
 
 /**
  * The two ways workflows call the Cloud Manager API. Reads retry quickly; changes may wait out a
@@ -23,4 +23,14 @@ export const changes = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '20m',
   retry,
+});
+
+/**
+ * Changes that give up at once on a busy cluster (409) instead of retrying: for a caller that acted
+ * on a listing and would rather read the cluster and wait for it to settle, paced, than hammer it.
+ */
+export const changesUnlessBusy = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '20m',
+  retry: { ...retry, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES, FailureType.ClusterBusy] },
 });

@@ -4,6 +4,7 @@ import {
   condition,
   executeChild,
   isCancellation,
+  patched,
   sleep,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -74,8 +75,8 @@ export class FleetRun {
 
   /**
    * Runs one power runbook per target in `concurrency` lanes; stops starting new ones past the
-   * failure share. A lane starts its next runbook one request interval after the last one ended, so
-   * each lane's calls stay that far apart even across runbooks.
+   * failure share. A lane's next runbook makes its first call one request interval after the last
+   * one's last call, so each lane's calls stay that far apart even across runbooks.
    */
   async runAll(targets: FleetCluster[]): Promise<void> {
     this.laneFreeAt = Array.from({ length: Math.min(this.settings.concurrency, targets.length) }, () => 0);
@@ -85,7 +86,10 @@ export class FleetRun {
       const lane = this.laneFreeAt.findIndex((freeAt) => freeAt !== 'busy');
       const freeAt = this.laneFreeAt[lane] as number;
       this.laneFreeAt[lane] = 'busy';
-      await this.paceStart(freeAt);
+      // The lane's cool-down is waited out in the child, in parallel: here each wait (often under a
+      // second, which the server fires only after about one) held up every start behind it.
+      const coolDownInChild = patched('fleet-lane-cool-down-in-child');
+      await this.paceStart(coolDownInChild ? 0 : freeAt);
       // Checked after the pacing wait too: failures that came in meanwhile count.
       if (this.childFailures / this.acting > this.settings.maxFailureShare) {
         this.abort(targets.slice(index));
@@ -93,7 +97,7 @@ export class FleetRun {
       }
       this.running++;
       children.push(
-        this.runOne(cluster).finally(() => {
+        this.runOne(cluster, coolDownInChild ? freeAt : undefined).finally(() => {
           this.running--;
           this.laneFreeAt[lane] = Date.now() + this.requestIntervalMs();
           this.report();
@@ -169,26 +173,28 @@ export class FleetRun {
     return Math.ceil((1000 * this.laneFreeAt.length) / this.settings.requestsPerSecond);
   }
 
-  private powerInput(cluster: FleetCluster): PowerInput {
+  private powerInput(cluster: FleetCluster, firstCallAt?: number): PowerInput {
     const input: PowerInput = {
       clusterId: cluster.id,
       action: this.input.action,
       requester: this.input.requester,
       source: this.input.scheduleName ? 'schedule' : 'person',
       minRequestIntervalMs: this.requestIntervalMs(),
+      listed: { clusterName: cluster.name, state: cluster.state, nodes: cluster.nodes },
     };
+    if (firstCallAt !== undefined && firstCallAt > Date.now()) input.firstCallAt = firstCallAt;
     if (this.input.scheduleName) input.scheduleName = this.input.scheduleName;
     if (this.input.wait) input.wait = this.input.wait;
     return input;
   }
 
-  private async runOne(cluster: FleetCluster): Promise<void> {
+  private async runOne(cluster: FleetCluster, firstCallAt?: number): Promise<void> {
     const workflowId = changeWorkflowId(cluster.id);
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await executeChild(powerRunbook, {
           workflowId,
-          args: [this.powerInput(cluster)],
+          args: [this.powerInput(cluster, firstCallAt)],
           parentClosePolicy: 'REQUEST_CANCEL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           typedSearchAttributes: [

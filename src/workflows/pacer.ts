@@ -10,7 +10,13 @@ import { WAIT_DEFAULTS } from './cluster-steps';
 export class Pacer {
   private last = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly minIntervalMs: number) {}
+  /** `firstCallAt`: no call before then (as if the last one was made `minIntervalMs` earlier). */
+  constructor(
+    private readonly minIntervalMs: number,
+    firstCallAt?: number,
+  ) {
+    if (firstCallAt !== undefined) this.last = firstCallAt - minIntervalMs;
+  }
 
   /** Waits until the next call may go, and counts it as made now. */
   async next(): Promise<void> {

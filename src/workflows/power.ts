@@ -1,4 +1,10 @@
-import { ActivityFailure, ApplicationFailure, isCancellation, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  patched,
+  setHandler,
+} from '@temporalio/workflow';
 import type { ClusterSummary } from '../activities';
 import {
   POWER_ACTION_FAILED,
@@ -7,7 +13,8 @@ import {
   type PowerInput,
   type PowerResult,
 } from '../shared/power';
-import { changes, reads } from './activities';
+import { FailureType } from '../shared/failure-types';
+import { changes, changesUnlessBusy, reads } from './activities';
 import { waitForState } from './cluster-steps';
 import { Pacer } from './pacer';
 import { RunbookTracker, runbookProgressQuery } from './progress';
@@ -26,7 +33,7 @@ export function powerSteps(action: PowerAction) {
     { name: 'read', title: 'Read the cluster' },
     { name: 'act', title: `Ask for ${target.desiredState} (PATCH desiredState)` },
     { name: 'wait', title: `Wait until ${target.state}` },
-    { name: 'confirm', title: 'Confirm the final state' },
+    { name: 'confirm', title: 'Confirm the final state (state and desiredState)' },
   ];
 }
 
@@ -38,15 +45,17 @@ interface Observed {
 
 /**
  * Stops or starts one cluster: read it (waiting out a transition in flight), skip it when it is
- * already where it should be, PATCH `desiredState`, wait for STOPPED / RUNNING, and confirm with a
- * final read. A change that did not land fails the runbook with its `PowerResult` in the details.
+ * already where it should be, PATCH `desiredState`, wait for STOPPED / RUNNING, and confirm state and
+ * desiredState on the wait's last poll. In a fleet run the fleet's list read stands in for the first
+ * read, so a cluster costs a PATCH and the polls. A change that did not land fails the runbook with
+ * its `PowerResult` in the details.
  */
 export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
   const target = TARGETS[input.action];
   const tracker = new RunbookTracker('power', input.clusterId, powerSteps(input.action));
   tracker.cluster({ clusterId: input.clusterId });
   setHandler(runbookProgressQuery, () => tracker.snapshot());
-  const pacer = new Pacer(input.minRequestIntervalMs ?? 0);
+  const pacer = new Pacer(input.minRequestIntervalMs ?? 0, input.firstCallAt);
   const startedAt = new Date().toISOString();
   const observed: Observed = { clusterName: input.clusterId, state: 'UNKNOWN', nodes: [] };
   const result = (outcome: PowerResult['outcome'], reason?: string): PowerResult => ({
@@ -64,41 +73,51 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
     ...(input.scheduleName === undefined ? {} : { scheduleName: input.scheduleName }),
     requester: input.requester,
   });
+  const skipRest = (reason: string, steps = ['act', 'wait', 'confirm']): PowerResult => {
+    for (const step of steps) tracker.skip(step, reason);
+    tracker.finish('completed');
+    return result('skipped', reason);
+  };
   try {
+    const listed = input.listed && needsChange(input.listed.state, input.action) ? input.listed : undefined;
     const before = await tracker.step(
       'read',
-      () => readSettled(input, tracker, pacer, observed),
-      (summary) => `${summary.name} is ${summary.state}`,
+      () => (listed ? fromListing(listed, observed, tracker) : readSettled(input, tracker, pacer, observed)),
+      (summary) =>
+        listed
+          ? `${summary.name} was ${summary.state} when the fleet listed it`
+          : `${summary.name} is ${summary.state}`,
     );
     const lifecycle = await reads.findLifecycleChange(input.clusterId);
     if (lifecycle) {
       // One change per cluster: never cut into a lifecycle runbook's create, scale or approval.
       const reason = `busy: ${lifecycle.runbookId} (kind lifecycle, step ${lifecycle.step}) is changing this cluster; try again when it ends`;
-      for (const step of ['act', 'wait', 'confirm']) tracker.skip(step, reason);
-      tracker.finish('completed');
-      return result('skipped', reason);
+      return skipRest(reason);
     }
-    if (before.state === target.state) {
-      const reason = `already ${target.state}`;
-      for (const step of ['act', 'wait', 'confirm']) tracker.skip(step, reason);
-      tracker.finish('completed');
-      return result('skipped', reason);
-    }
-    await tracker.step(
+    if (before.state === target.state) return skipRest(`already ${target.state}`);
+    const accepted = await tracker.step(
       'act',
-      () => pacer.call(() => changes.setDesiredState(input.clusterId, target.desiredState)),
-      () => `desiredState ${target.desiredState} accepted`,
+      () => act(input, pacer, observed, tracker, listed !== undefined),
+      (summary) =>
+        summary.state === target.state
+          ? `already ${target.state}: the PATCH changed nothing`
+          : `desiredState ${target.desiredState} accepted (${summary.state})`,
     );
+    if (accepted.state === target.state) return skipRest(`already ${target.state}`, ['wait', 'confirm']);
     await pacer.next();
-    await tracker.step(
+    const reached = await tracker.step(
       'wait',
       () => waitForState(input.clusterId, [target.state], tracker, pacer.waitOptions(input.wait)),
       (summary) => `${summary.state} at resource version ${summary.resourceVersion}`,
     );
     pacer.touch();
+    observed.state = reached.state;
+    // The last poll already read state and desiredState; runbooks started before this change read again.
+    const confirmFromLastPoll = patched('power-confirm-from-last-poll');
     await tracker.step(
       'confirm',
-      () => confirm(input, pacer, observed, tracker),
+      async () =>
+        confirmFromLastPoll ? confirmed(input, reached) : confirm(input, pacer, observed, tracker),
       () => `${target.state}, desiredState ${target.desiredState}`,
     );
     tracker.finish('completed');
@@ -114,6 +133,66 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
       details: [failed],
     });
   }
+}
+
+/** A listed cluster the action would change: settled, and not yet where the action takes it. */
+function needsChange(state: string, action: PowerAction): boolean {
+  return SETTLED_STATES.includes(state) && state !== TARGETS[action].state;
+}
+
+/** The fleet's list read stands in for this runbook's own read: no request. */
+async function fromListing(
+  listed: NonNullable<PowerInput['listed']>,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<Pick<ClusterSummary, 'name' | 'state'>> {
+  Object.assign(observed, { clusterName: listed.clusterName, state: listed.state, nodes: listed.nodes });
+  tracker.cluster({ clusterName: listed.clusterName, state: listed.state });
+  return { name: listed.clusterName, state: listed.state };
+}
+
+/**
+ * PATCHes desiredState. Acting on a listing, a 409 (the cluster started another transition since it
+ * was listed) is not retried blindly: the runbook reads, waits for the cluster to settle, and PATCHes
+ * again only if it still needs to. The answer says what the API found: already there means no change.
+ */
+async function act(
+  input: PowerInput,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+  fromList: boolean,
+): Promise<ClusterSummary> {
+  const target = TARGETS[input.action];
+  const patch = (proxy: typeof changes) =>
+    pacer.call(() => proxy.setDesiredState(input.clusterId, target.desiredState));
+  let summary: ClusterSummary;
+  if (!fromList) {
+    summary = await patch(changes);
+  } else {
+    try {
+      summary = await patch(changesUnlessBusy);
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      tracker.detail(
+        `${observed.clusterName} is busy with another transition since it was listed: reading it`,
+      );
+      const settled = await readSettled(input, tracker, pacer, observed);
+      if (settled.state === target.state) return settled;
+      summary = await patch(changes);
+    }
+  }
+  observed.state = summary.state;
+  tracker.cluster({ state: summary.state, resourceVersion: summary.resourceVersion });
+  return summary;
+}
+
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === FailureType.ClusterBusy
+  );
 }
 
 async function read(
@@ -157,15 +236,9 @@ async function readSettled(
   return summary;
 }
 
-/** The final read: the cluster must be in the target state and still want it ("did nothing" is a failure). */
-async function confirm(
-  input: PowerInput,
-  pacer: Pacer,
-  observed: Observed,
-  tracker: RunbookTracker,
-): Promise<ClusterSummary> {
+/** The cluster must be in the target state and still want it ("did nothing" is a failure). */
+function confirmed(input: PowerInput, summary: ClusterSummary): ClusterSummary {
   const target = TARGETS[input.action];
-  const summary = await read(input.clusterId, pacer, observed, tracker);
   if (
     summary.state !== target.state ||
     (summary.desiredState && summary.desiredState !== target.desiredState)
@@ -179,6 +252,16 @@ async function confirm(
     });
   }
   return summary;
+}
+
+/** The confirmation as runbooks started before `power-confirm-from-last-poll` made it: one more read. */
+async function confirm(
+  input: PowerInput,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<ClusterSummary> {
+  return confirmed(input, await read(input.clusterId, pacer, observed, tracker));
 }
 
 /** The message a person needs: an activity's own failure rather than "Activity task failed". */

@@ -150,6 +150,13 @@ export function fakeClusterApi(options: FakeOptions = {}) {
       calls.push(`setDesiredState:${desiredState}`);
       const cluster = find(uid);
       if (cluster.desiredState !== desiredState) {
+        // As the API: a change while a transition is in flight is a 409 (asking again for where it heads is not).
+        if (['CREATING', 'UPDATING', 'STOPPING', 'STARTING'].includes(cluster.state)) {
+          throw ApplicationFailure.create({
+            type: FailureType.ClusterBusy,
+            message: `cluster ${uid} is ${cluster.state}`,
+          });
+        }
         cluster.desiredState = desiredState;
         record(cluster.config, cluster);
         if (desiredState === 'STOPPED') transition(cluster, 'STOPPING', 'STOPPED');

@@ -60,6 +60,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
           name: cluster.name,
           state: fake.clusters.get(cluster.id)?.state ?? 'UNKNOWN',
           optedOut: isOptedOut(cluster, selector),
+          nodes: nodeGroupsOf(fake.clusters.get(cluster.id)?.config as unknown as Cluster),
         }));
       const missing = (selector.clusters ?? []).filter(
         (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),

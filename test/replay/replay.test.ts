@@ -8,7 +8,7 @@ import { getWorkflowBundle } from '../../src/workflow-bundle';
 import { historyFromJson } from './history-json';
 
 /**
- * Replays recorded lifecycle histories (scripts/record-histories.ts) against today's workflow code:
+ * Replays recorded lifecycle and power histories (scripts/record-histories.ts) against today's workflow code:
  * a change that would break runbooks already running fails here, before it reaches a worker.
  */
 
@@ -31,7 +31,7 @@ async function replay(histories: Array<{ workflowId: string; history: History }>
   return results;
 }
 
-describe('replay of recorded lifecycle histories', () => {
+describe('replay of recorded runbook histories', () => {
   before(() => {
     // The altered history makes core warn on stderr; quiet, since failing there is the point.
     Runtime.install({
@@ -44,7 +44,14 @@ describe('replay of recorded lifecycle histories', () => {
     const histories = readHistories();
     assert.deepEqual(
       histories.map((entry) => entry.workflowId),
-      ['lifecycle-cancelled', 'lifecycle-completed', 'lifecycle-failed'],
+      [
+        'lifecycle-cancelled',
+        'lifecycle-completed',
+        'lifecycle-failed',
+        // Recorded before the power runbook confirmed on its last poll (patch power-confirm-from-last-poll).
+        'power-stop-before-confirm-patch',
+        'power-stop-completed',
+      ],
     );
     const results = await replay(histories);
     assert.equal(results.length, histories.length);

@@ -117,6 +117,68 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
     assert.match(progress.steps[0]?.detail ?? '', /test-c is STOPPED/);
   });
 
+  describe("in a fleet run, acting on the fleet's listing", () => {
+    const listedAs = (state: string, clusterName: string) => ({
+      listed: { clusterName, state, nodes: [{ group: 'master', instanceType: 'm5.large', replicas: 3 }] },
+    });
+
+    it('sends only the PATCH and the polls, and confirms on the last poll', async () => {
+      const fake = fakeFleetApi();
+      const uid = await fake.seed('listed-a');
+      const { result, progress, error } = await run(fake, powerInput(uid, listedAs('RUNNING', 'listed-a')));
+      assert.equal(error, undefined);
+      assert.equal(result?.outcome, 'done');
+      assert.equal(result?.finalState, 'STOPPED');
+      assert.deepEqual(result?.nodes, [{ group: 'master', instanceType: 'm5.large', replicas: 3 }]);
+      assert.equal(fake.stateOf(uid), 'STOPPED');
+      const sent = fake.apiCalls.filter((call) => call.clusterId === uid).map((call) => call.activity);
+      assert.equal(sent[0], 'setDesiredState');
+      assert.ok(
+        sent.slice(1).every((activity) => activity === 'getClusterSummary'),
+        sent.join(', '),
+      );
+      assert.deepEqual(
+        progress.steps.map((step) => step.status),
+        ['completed', 'completed', 'completed', 'completed'],
+      );
+      assert.match(progress.steps[0]?.detail ?? '', /listed-a was RUNNING when the fleet listed it/);
+    });
+
+    it('skips, with nothing changed, a cluster someone stopped since the listing', async () => {
+      const fake = fakeFleetApi();
+      const uid = await fake.seed('listed-b', {}, 'STOPPED');
+      const { result, progress } = await run(fake, powerInput(uid, listedAs('RUNNING', 'listed-b')));
+      assert.equal(result?.outcome, 'skipped');
+      assert.equal(result?.reason, 'already STOPPED');
+      assert.equal(fake.clusters.get(uid)?.history.length, 1, 'no new resource version');
+      assert.ok(!fake.calls.includes('getClusterSummary'), 'no polling for a change that was not made');
+      assert.deepEqual(
+        progress.steps.map((step) => step.status),
+        ['completed', 'completed', 'skipped', 'skipped'],
+      );
+    });
+
+    it('on a 409 (busy since the listing) reads, waits for it to settle, then stops it', async () => {
+      const fake = fakeFleetApi({ transitionPolls: 2 });
+      const uid = await fake.seed('listed-c', {}, 'STOPPED');
+      await fake.startTransition(uid, 'STARTED');
+      assert.equal(fake.stateOf(uid), 'STARTING');
+      const { result, progress } = await run(fake, powerInput(uid, listedAs('RUNNING', 'listed-c')));
+      assert.equal(result?.outcome, 'done');
+      assert.equal(fake.stateOf(uid), 'STOPPED');
+      const sent = fake.apiCalls.filter((call) => call.clusterId === uid).map((call) => call.activity);
+      const busyPatch = sent.indexOf('setDesiredState');
+      const read = sent.indexOf('readClusterPower');
+      assert.ok(busyPatch === 0 && read > busyPatch, `PATCH, 409, then a read: ${sent.join(', ')}`);
+      assert.equal(
+        sent.filter((activity) => activity === 'setDesiredState').length,
+        2,
+        'one 409, one accepted',
+      );
+      assert.match(progress.steps[1]?.detail ?? '', /desiredState STOPPED accepted/);
+    });
+  });
+
   it('fails with the PowerResult in its details when the stop ends in FAILED', async () => {
     const fake = fakeFleetApi();
     const uid = await fake.seed('test-d');
