@@ -12,6 +12,7 @@ export interface FleetCluster {
   id: string;
   name: string;
   state: string;
+  resourceVersion: number;
   /** Carries the selector's opt-out tag: reported as skipped, never touched. */
   optedOut: boolean;
   /** What it runs on (what it costs running), as listed. */
@@ -123,9 +124,11 @@ export const fleetActivities = ({
     const clusters = live.flatMap((cluster): FleetCluster[] => {
       const view = selectable(cluster);
       if (!matchesSelector(view, selector)) return [];
-      const state = summarize(cluster).state;
+      const { state, resourceVersion } = summarize(cluster);
       const optedOut = isOptedOut(view, selector);
-      return [{ id: view.id, name: view.name, state, optedOut, nodes: nodeGroupsOf(cluster) }];
+      return [
+        { id: view.id, name: view.name, state, resourceVersion, optedOut, nodes: nodeGroupsOf(cluster) },
+      ];
     });
     const missing = (selector.clusters ?? []).filter(
       (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),

@@ -35,6 +35,7 @@ export interface PowerInput {
 export interface ListedCluster {
   clusterName: string;
   state: string;
+  resourceVersion: number;
   nodes: NodeGroup[];
 }
 

@@ -180,7 +180,12 @@ export class FleetRun {
       requester: this.input.requester,
       source: this.input.scheduleName ? 'schedule' : 'person',
       minRequestIntervalMs: this.requestIntervalMs(),
-      listed: { clusterName: cluster.name, state: cluster.state, nodes: cluster.nodes },
+      listed: {
+        clusterName: cluster.name,
+        state: cluster.state,
+        resourceVersion: cluster.resourceVersion,
+        nodes: cluster.nodes,
+      },
     };
     if (firstCallAt !== undefined && firstCallAt > Date.now()) input.firstCallAt = firstCallAt;
     if (this.input.scheduleName) input.scheduleName = this.input.scheduleName;

@@ -97,13 +97,13 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
     if (before.state === target.state) return skipRest(`already ${target.state}`);
     const accepted = await tracker.step(
       'act',
-      () => act(input, pacer, observed, tracker, listed !== undefined),
-      (summary) =>
-        summary.state === target.state
-          ? `already ${target.state}: the PATCH changed nothing`
-          : `desiredState ${target.desiredState} accepted (${summary.state})`,
+      () => act(input, pacer, observed, tracker, listed ? before.resourceVersion : undefined),
+      ({ changed, summary }) =>
+        changed
+          ? `desiredState ${target.desiredState} accepted (${summary.state})`
+          : `already ${target.state}: nothing to change`,
     );
-    if (accepted.state === target.state) return skipRest(`already ${target.state}`, ['wait', 'confirm']);
+    if (!accepted.changed) return skipRest(`already ${target.state}`, ['wait', 'confirm']);
     await pacer.next();
     const reached = await tracker.step(
       'wait',
@@ -145,46 +145,45 @@ async function fromListing(
   listed: NonNullable<PowerInput['listed']>,
   observed: Observed,
   tracker: RunbookTracker,
-): Promise<Pick<ClusterSummary, 'name' | 'state'>> {
+): Promise<Pick<ClusterSummary, 'name' | 'state' | 'resourceVersion'>> {
   Object.assign(observed, { clusterName: listed.clusterName, state: listed.state, nodes: listed.nodes });
-  tracker.cluster({ clusterName: listed.clusterName, state: listed.state });
-  return { name: listed.clusterName, state: listed.state };
+  const { clusterName, state, resourceVersion } = listed;
+  tracker.cluster({ clusterName, state, resourceVersion });
+  return { name: clusterName, state, resourceVersion };
 }
 
 /**
- * PATCHes desiredState. Acting on a listing, a 409 (the cluster started another transition since it
- * was listed) is not retried blindly: the runbook reads, waits for the cluster to settle, and PATCHes
- * again only if it still needs to. The answer says what the API found: already there means no change.
+ * PATCHes desiredState. Acting on a listing (`listedVersion` given), a 409 (the cluster started
+ * another transition since it was listed) is not retried blindly: the runbook reads, waits for the
+ * cluster to settle, and PATCHes again only if it still needs to. `changed` is false when the
+ * cluster was already there: the answer is in the target state with no new resource version (the
+ * API's no-op), or the settled read found it there.
  */
 async function act(
   input: PowerInput,
   pacer: Pacer,
   observed: Observed,
   tracker: RunbookTracker,
-  fromList: boolean,
-): Promise<ClusterSummary> {
+  listedVersion: number | undefined,
+): Promise<{ changed: boolean; summary: ClusterSummary }> {
   const target = TARGETS[input.action];
-  const patch = (proxy: typeof changes) =>
-    pacer.call(() => proxy.setDesiredState(input.clusterId, target.desiredState));
-  let summary: ClusterSummary;
-  if (!fromList) {
-    summary = await patch(changes);
-  } else {
-    try {
-      summary = await patch(changesUnlessBusy);
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-      tracker.detail(
-        `${observed.clusterName} is busy with another transition since it was listed: reading it`,
-      );
-      const settled = await readSettled(input, tracker, pacer, observed);
-      if (settled.state === target.state) return settled;
-      summary = await patch(changes);
-    }
+  const patch = async (proxy: typeof changes, baseline: number | undefined) => {
+    const summary = await pacer.call(() => proxy.setDesiredState(input.clusterId, target.desiredState));
+    observed.state = summary.state;
+    tracker.cluster({ state: summary.state, resourceVersion: summary.resourceVersion });
+    const changed = !(summary.state === target.state && summary.resourceVersion === baseline);
+    return { changed, summary };
+  };
+  if (listedVersion === undefined) return patch(changes, undefined);
+  try {
+    return await patch(changesUnlessBusy, listedVersion);
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    tracker.detail(`${observed.clusterName} is busy with another transition since it was listed: reading it`);
+    const settled = await readSettled(input, tracker, pacer, observed);
+    if (settled.state === target.state) return { changed: false, summary: settled };
+    return patch(changes, settled.resourceVersion);
   }
-  observed.state = summary.state;
-  tracker.cluster({ state: summary.state, resourceVersion: summary.resourceVersion });
-  return summary;
 }
 
 function isBusy(error: unknown): boolean {

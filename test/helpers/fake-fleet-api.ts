@@ -59,6 +59,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
           id: cluster.id,
           name: cluster.name,
           state: fake.clusters.get(cluster.id)?.state ?? 'UNKNOWN',
+          resourceVersion: (fake.clusters.get(cluster.id)?.history.length ?? 1) - 1,
           optedOut: isOptedOut(cluster, selector),
           nodes: nodeGroupsOf(fake.clusters.get(cluster.id)?.config as unknown as Cluster),
         }));

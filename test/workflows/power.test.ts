@@ -118,8 +118,13 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   describe("in a fleet run, acting on the fleet's listing", () => {
-    const listedAs = (state: string, clusterName: string) => ({
-      listed: { clusterName, state, nodes: [{ group: 'master', instanceType: 'm5.large', replicas: 3 }] },
+    const listedAs = (state: string, clusterName: string, resourceVersion = 0) => ({
+      listed: {
+        clusterName,
+        state,
+        resourceVersion,
+        nodes: [{ group: 'master', instanceType: 'm5.large', replicas: 3 }],
+      },
     });
 
     it('sends only the PATCH and the polls, and confirms on the last poll', async () => {
@@ -144,7 +149,7 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
       assert.match(progress.steps[0]?.detail ?? '', /listed-a was RUNNING when the fleet listed it/);
     });
 
-    it('skips, with nothing changed, a cluster someone stopped since the listing', async () => {
+    it('skips when the PATCH answers STOPPED at the listed resource version (the API changed nothing)', async () => {
       const fake = fakeFleetApi();
       const uid = await fake.seed('listed-b', {}, 'STOPPED');
       const { result, progress } = await run(fake, powerInput(uid, listedAs('RUNNING', 'listed-b')));
