@@ -4,13 +4,10 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities';
 import { notificationSettings } from './activities/notify';
 import { loadConfig } from './config';
-import { createClientFromEnv } from './cloud-manager/client';
-import { getWorkflowBundle } from './workflow-bundle';
-import {
-  installWorkerObservability,
-  WORKER_ACTIVITY_INTERCEPTORS,
-} from './observability/worker-observability';
+import { DEFAULT_ENVIRONMENT } from './shared/environments';
+import { installWorkerObservability, workerTelemetryOptions } from './observability/worker-observability';
 import { connectWorkerConnection, temporalSettingsFromEnv } from './temporal/connection';
+import { describeServedEnvironment, environmentsToServe, runWorkersTogether } from './worker-environments';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -22,6 +19,8 @@ export interface WorkerOptions {
   identity?: string;
   /** Payload encryption (dataConverterFromEnv); absent: payloads as the SDK writes them. */
   dataConverter?: DataConverter;
+  /** Activities per second the whole task queue dispatches, across all its workers (server-side). */
+  maxTaskQueueActivitiesPerSecond?: number;
 }
 
 /** Creates a worker for every workflow and activity on one task queue. */
@@ -30,12 +29,19 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await getWorkflowBundle(options.dataConverter?.failureConverterPath),
     activities: options.activities,
-    interceptors: { activity: WORKER_ACTIVITY_INTERCEPTORS },
+    // The workflow bundle, interceptors and (with tracing) the span sink.
+    ...(await workerTelemetryOptions(options.dataConverter?.failureConverterPath)),
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    // Eager activities skip the server's task queue, and so its rate limit: none where a limit is set.
+    ...(options.maxTaskQueueActivitiesPerSecond
+      ? {
+          maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond,
+          maxEagerActivityReservationsPerWorkflowTask: 0,
+        }
+      : {}),
   });
 }
 
@@ -46,38 +52,61 @@ function temporalAccess(connection: NativeConnection, namespace: string, dataCon
 
 /**
  * Runs the worker of `imply-runbooks worker` until SIGINT/SIGTERM: Temporal settings from the
- * standard TEMPORAL_* variables, Cloud Manager credentials from IMPLY_* (they stay in this process).
+ * standard TEMPORAL_* variables, Cloud Manager credentials from IMPLY_* (the default environment) and
+ * from the variables the configuration's `environments:` name (they stay in this process). One
+ * Worker per environment, each on its environment's task queue, over one connection.
  */
 export async function runWorker(
   env: NodeJS.ProcessEnv = process.env,
-  overrides: { taskQueue?: string; vanityDomain?: string; apiUrl?: string; configPath?: string } = {},
+  overrides: {
+    taskQueue?: string;
+    vanityDomain?: string;
+    apiUrl?: string;
+    configPath?: string;
+    /** `--environments prod,staging`: serve only these (default: all configured plus default). */
+    environments?: string;
+  } = {},
 ): Promise<void> {
   const config = loadConfig({ path: overrides.configPath, env });
   const observability = installWorkerObservability(config, env);
   const settings = temporalSettingsFromEnv(env);
-  const taskQueue = overrides.taskQueue ?? settings.taskQueue;
-  const api = createClientFromEnv(env, { vanityDomain: overrides.vanityDomain, apiUrl: overrides.apiUrl });
+  // Resolved once at start: a missing credential stops the worker before it takes work.
+  const served = environmentsToServe(config, env, {
+    baseTaskQueue: overrides.taskQueue ?? settings.taskQueue,
+    environments: overrides.environments,
+    vanityDomain: overrides.vanityDomain,
+    apiUrl: overrides.apiUrl,
+  });
   // Read once at start: a bad file or an unset webhook variable stops the worker before it takes work.
   const notifications = notificationSettings(config, env);
   const connection = await connectWorkerConnection(settings);
   try {
-    const worker = await createWorker({
-      connection,
-      namespace: settings.namespace,
-      taskQueue,
-      activities: createActivities({
-        api,
-        notifications,
-        temporal: temporalAccess(connection, settings.namespace, settings.dataConverter),
-      }),
-      dataConverter: settings.dataConverter,
-    });
-    await observability.attach(worker, api.baseUrl);
-    observability.announce(
-      `Worker ready: task queue "${taskQueue}", namespace "${settings.namespace}" at ${settings.address}, ` +
-        `Cloud Manager API ${api.baseUrl}`,
+    const temporal = temporalAccess(connection, settings.namespace, settings.dataConverter);
+    const workers: Worker[] = [];
+    for (const environment of served) {
+      workers.push(
+        await createWorker({
+          connection,
+          namespace: settings.namespace,
+          taskQueue: environment.taskQueue,
+          activities: createActivities({ api: environment.api, notifications, temporal }),
+          dataConverter: settings.dataConverter,
+          maxTaskQueueActivitiesPerSecond: environment.requestsPerSecond,
+        }),
+      );
+    }
+    await observability.attach(
+      workers,
+      served.map((environment) => environment.api.baseUrl),
     );
-    await worker.run();
+    for (const environment of served) {
+      const which = environment.name === DEFAULT_ENVIRONMENT ? '' : `environment "${environment.name}", `;
+      observability.announce(
+        `Worker ready: ${which}task queue "${environment.taskQueue}", namespace "${settings.namespace}" at ` +
+          `${settings.address}, ${describeServedEnvironment(environment)}`,
+      );
+    }
+    await runWorkersTogether(workers);
     observability.announce('Worker stopped');
   } finally {
     await observability.close();

@@ -25,6 +25,8 @@ const QUERY_TIMEOUT_MS = 10_000;
 export interface PendingApprovalRow {
   runbookId: string;
   runId: string;
+  /** The runbook's workflow type: `lifecycleRunbook`, `changeRunbook`. */
+  workflowType: string;
   /** Absent when the runbook did not answer (no worker running, for instance): see `problem`. */
   pending?: PendingApproval;
   problem?: string;
@@ -63,24 +65,41 @@ function notFound(runbookId: string): Error {
   );
 }
 
-/** Every runbook whose gate is open now; one visibility list and a query each. Reads only. */
-export async function listPendingApprovals(client: Client): Promise<PendingApprovalRow[]> {
-  const executions: Array<{ workflowId: string; runId: string }> = [];
-  for await (const execution of client.workflow.list({ query: PENDING_APPROVALS_QUERY })) {
-    executions.push({ workflowId: execution.workflowId, runId: execution.runId });
+/** The visibility query for the gates open on one task queue (all of them without one). Pure. */
+export function pendingApprovalsQuery(taskQueue?: string): string {
+  if (taskQueue === undefined) return PENDING_APPROVALS_QUERY;
+  return `${PENDING_APPROVALS_QUERY} AND TaskQueue = '${taskQueue.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * Every runbook whose gate is open now (on `taskQueue` when given); one visibility list and a query
+ * each. Reads only.
+ */
+export async function listPendingApprovals(
+  client: Client,
+  options: { taskQueue?: string } = {},
+): Promise<PendingApprovalRow[]> {
+  const executions: Array<{ workflowId: string; runId: string; workflowType: string }> = [];
+  for await (const execution of client.workflow.list({ query: pendingApprovalsQuery(options.taskQueue) })) {
+    executions.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      workflowType: execution.type,
+    });
   }
   const rows = await Promise.all(
-    executions.map(async ({ workflowId, runId }): Promise<PendingApprovalRow | undefined> => {
+    executions.map(async ({ workflowId, runId, workflowType }): Promise<PendingApprovalRow | undefined> => {
+      const row = { runbookId: workflowId, runId, workflowType };
       try {
         const pending = await withTimeout(
           client.workflow.getHandle(workflowId, runId).query(pendingApprovalQuery),
           QUERY_TIMEOUT_MS,
         );
         // Visibility lags a little: a gate that closed a moment ago answers undefined.
-        return pending ? { runbookId: workflowId, runId, pending } : undefined;
+        return pending ? { ...row, pending } : undefined;
       } catch (error) {
         const problem = error instanceof Error ? error.message : String(error);
-        return { runbookId: workflowId, runId, problem: `the runbook did not answer: ${problem}` };
+        return { ...row, problem: `the runbook did not answer: ${problem}` };
       }
     }),
   );

@@ -1,12 +1,15 @@
 import type { Client } from '@temporalio/client';
-import { createClientFromEnv } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { parseDuration } from '../shared/durations';
 import type { WaitOptions } from '../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { cliApiClient, type EnvironmentFlags } from './environment-option';
 
-/** Flags every power command shares: where the Cloud Manager API is (to resolve names) and the waits. */
-export interface ApiFlags {
+/**
+ * Flags every power command shares: where the Cloud Manager API is (to resolve names): the
+ * environment, and for the default one the URL flags.
+ */
+export interface ApiFlags extends EnvironmentFlags {
   apiUrl?: string;
   vanityDomain?: string;
 }
@@ -29,7 +32,7 @@ export async function resolveCluster(
 ): Promise<{ id: string; name: string }> {
   let api;
   try {
-    api = createClientFromEnv(process.env, { apiUrl: flags.apiUrl, vanityDomain: flags.vanityDomain });
+    api = cliApiClient(flags);
   } catch (error) {
     if (UUID.test(idOrName)) return { id: idOrName, name: idOrName };
     throw new Error(

@@ -8,22 +8,29 @@ import {
 import { setTimeout as delay } from 'node:timers/promises';
 import { lifecycleStartOptions, type LifecycleInput, type LifecycleResult } from '../shared/runbook';
 import type { RunbookProgress } from '../shared/runbook';
+import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environments';
+import { cliTracing } from '../observability/tracing';
 import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '../temporal/connection';
 import { lifecycleRunbook, runbookProgressQuery } from '../workflows';
 import { ProgressPrinter } from './progress-printer';
 import { ensureSearchAttributes } from './search-attributes-setup';
 
-/** Connects to Temporal from the TEMPORAL_* variables, runs `body`, and closes the connection. */
+/**
+ * Connects to Temporal from the TEMPORAL_* variables, runs `body`, and closes the connection. With
+ * OTEL_EXPORTER_OTLP_ENDPOINT set, the client's calls are traced and the spans sent before it returns.
+ */
 export async function withTemporal<T>(
   body: (client: Client, settings: TemporalSettings) => Promise<T>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
   const settings = temporalSettingsFromEnv(env);
-  const { client, connection } = await connectClient(settings);
+  const tracing = cliTracing(env);
+  const { client, connection } = await connectClient(settings, { interceptors: tracing?.interceptors });
   try {
     return await body(client, settings);
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 
@@ -40,14 +47,19 @@ export function runbookUiLink(
   return `${base}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-/** Starts a lifecycle runbook; refuses, with the id to look at, when one already runs for that name. */
+/**
+ * Starts a lifecycle runbook on its environment's task queue; refuses, with the id to look at, when
+ * one already runs for that name in that environment.
+ */
 export async function startLifecycle(
   client: Client,
   settings: TemporalSettings,
   input: LifecycleInput,
+  environment: string = DEFAULT_ENVIRONMENT,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof lifecycleRunbook>> {
   await ensureSearchAttributes(client.connection, settings.namespace);
-  const options = lifecycleStartOptions(input, settings.taskQueue);
+  const taskQueue = environmentTaskQueue(settings.taskQueue, environment);
+  const options = lifecycleStartOptions(input, taskQueue, environment);
   try {
     return await client.workflow.start(lifecycleRunbook, options);
   } catch (error) {

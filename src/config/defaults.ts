@@ -1,4 +1,5 @@
 import type { ChangePolicyConfig } from './change-policies';
+import type { EnvironmentsConfig } from './environments';
 import type { ObservabilityConfig } from './observability';
 import type { ApprovalsConfig, WebConfig, WebhookConfig } from './schema';
 
@@ -15,6 +16,8 @@ export interface Config {
   prices?: string;
   /** Change policies of the change runbooks (scale, upgrade, restore, delete); absent: none. */
   policies?: ChangePolicyConfig[];
+  /** Imply environments besides the default one, by name; absent: only the default (IMPLY_*). */
+  environments?: EnvironmentsConfig;
 }
 
 /** Used when no configuration file exists: two local approvers, one approval needed, a day to decide. */

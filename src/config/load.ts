@@ -95,6 +95,7 @@ function withDefaults(file: ConfigFile, source: string): Config {
     ...(file.observability ? { observability: file.observability } : {}),
     ...(file.prices ? { prices: file.prices } : {}),
     ...(file.policies ? { policies: file.policies } : {}),
+    ...(file.environments ? { environments: file.environments } : {}),
   };
 }
 

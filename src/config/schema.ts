@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../shared/durations';
 import { changePoliciesConfigSchema } from './change-policies';
+import { environmentsConfigSchema } from './environments';
 import { observabilityConfigSchema } from './observability';
 
 /**
@@ -211,6 +212,8 @@ export const configFileSchema = z.strictObject({
     .optional(),
   /** Change policies (bounds, cooldown, auto-approval, force, protection): see change-policies.ts. */
   policies: changePoliciesConfigSchema.optional(),
+  /** Imply environments besides the default one (IMPLY_*): see environments.ts. */
+  environments: environmentsConfigSchema.optional(),
 });
 
 export type StageConfig = z.output<typeof stageConfigSchema>;

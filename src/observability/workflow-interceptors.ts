@@ -1,6 +1,7 @@
 /**
- * Workflow interceptors bundled with the workflow code: runbook counters by kind and outcome, and
- * the runbook id and cluster id on every workflow log line. Workflow code: no I/O, no Node built-ins.
+ * Workflow interceptors bundled with the workflow code: runbook counters by kind and outcome (with
+ * rolled-back changes and fleet results, runbook-result-metrics.ts), and the runbook id and cluster
+ * id on every workflow log line. Workflow code: no I/O, no Node built-ins.
  * The SDK drops metrics while a history replays, so a runbook is counted once however often it replays.
  */
 import {
@@ -18,6 +19,7 @@ import {
 } from '@temporalio/workflow';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { METRICS, runbookKind } from './metric-names';
+import { resultCounters } from './runbook-result-metrics';
 
 const MAX_CAUSES = 10;
 
@@ -49,6 +51,11 @@ class RunbookMetricsInterceptor implements WorkflowInboundCallsInterceptor {
       metricMeter
         .createCounter(METRICS.runbooksCompleted, undefined, 'Runbooks that ended without failing')
         .add(1, { kind, outcome: outcomeOf(result) });
+      for (const counter of resultCounters(kind, result)) {
+        metricMeter
+          .createCounter(counter.metric, undefined, counter.description)
+          .add(counter.value, counter.labels);
+      }
       return result;
     } catch (error) {
       if (error instanceof ContinueAsNew) throw error;

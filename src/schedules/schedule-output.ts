@@ -28,6 +28,7 @@ export function formatScheduleList(listings: readonly PowerScheduleListing[]): s
 export function formatScheduleView(view: PowerScheduleView): string {
   const lines = [
     `schedule:    ${view.name}`,
+    `environment: ${view.environment}`,
     `time zone:   ${view.timeZone}`,
     `clusters:    ${view.select}`,
     `skip dates:  ${view.skipDates.length > 0 ? view.skipDates.join(', ') : 'none'}`,

@@ -1,6 +1,7 @@
 import { DAYS_OF_WEEK, MONTHS, type CalendarSpec, type ScheduleOptions } from '@temporalio/client';
 import type { ClusterSelector, PowerAction } from '../shared/power';
 import type { WaitOptions } from '../shared/runbook';
+import { DEFAULT_ENVIRONMENT, ENVIRONMENT_MEMO_KEY } from '../shared/environments';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { SCHEDULED_RUN_KIND, type ScheduledRunInput } from './scheduled-run';
 import { describeSkipDate, type SkipDate } from './skip-dates';
@@ -31,6 +32,8 @@ export interface PowerScheduleDefinition {
   daylightSavingYears?: number;
   /** No run before this instant (tests start a schedule just before a daylight-saving change). */
   startAt?: Date;
+  /** The Imply environment its runs act in (`--environment`); absent: default. */
+  environment?: string;
 }
 
 /** `ImplyRunbookKind` of the Temporal Schedules this product creates: `schedule list` finds them by it. */
@@ -49,6 +52,8 @@ export interface PowerScheduleMemo {
   skipDates: string[];
   createdBy: string;
   createdAt: string;
+  /** Absent in schedules made before environments existed: the default one. */
+  environment?: string;
 }
 
 /** `nightly-stop`: the Temporal Schedule id of one action of a power schedule. */
@@ -94,6 +99,9 @@ export function buildScheduleOptions(
       taskQueue,
       args: [runInput(definition, action)],
       typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: SCHEDULED_RUN_KIND }],
+      ...(definition.environment && definition.environment !== DEFAULT_ENVIRONMENT
+        ? { memo: { [ENVIRONMENT_MEMO_KEY]: definition.environment } }
+        : {}),
     },
     // SKIP: tonight's run never starts while last night's is still going; catch-up covers outages.
     policies: { overlap: 'SKIP', catchupWindow: definition.catchupWindowMs, pauseOnFailure: false },
@@ -136,6 +144,9 @@ function memoOf(definition: PowerScheduleDefinition, action: PowerAction, nowMs:
     skipDates: definition.skipDates.map(describeSkipDate),
     createdBy: definition.createdBy,
     createdAt: new Date(nowMs).toISOString(),
+    ...(definition.environment && definition.environment !== DEFAULT_ENVIRONMENT
+      ? { environment: definition.environment }
+      : {}),
   };
 }
 

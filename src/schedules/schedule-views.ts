@@ -4,6 +4,7 @@ import type { ScheduledRunResult } from './scheduled-run';
 import { powerScheduleHandles } from './schedule-service';
 import type { PowerScheduleMemo } from './schedule-spec';
 import { formatLocal } from './time-zones';
+import { DEFAULT_ENVIRONMENT } from '../shared/environments';
 
 /** What `schedule describe` shows: per action, paused state, next runs, and the recent runs with their outcome. */
 export interface PowerScheduleView {
@@ -13,6 +14,8 @@ export interface PowerScheduleView {
   skipDates: string[];
   createdBy: string;
   createdAt: string;
+  /** The Imply environment the runs act in. */
+  environment: string;
   actions: ScheduleActionView[];
 }
 
@@ -71,6 +74,7 @@ export async function describePowerSchedule(
     skipDates: memo.skipDates,
     createdBy: memo.createdBy,
     createdAt: memo.createdAt,
+    environment: memo.environment ?? DEFAULT_ENVIRONMENT,
     actions,
   };
 }

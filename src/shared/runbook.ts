@@ -1,4 +1,5 @@
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from './environments';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ApprovalAudit, ApprovalPolicy } from './approval';
 import type { SpecChange } from './spec-changes';
@@ -79,18 +80,31 @@ export interface LifecycleResult {
   steps: StepProgress[];
 }
 
-/** The workflow id of the lifecycle runbook of one cluster name: one runbook per name at a time. */
-export function lifecycleWorkflowId(clusterName: string): string {
-  return `lifecycle:${clusterName}`;
+/**
+ * The workflow id of the lifecycle runbook of one cluster name: one runbook per name at a time in
+ * each environment (`lifecycle:<name>` in the default one, `lifecycle:<env>:<name>` in another).
+ */
+export function lifecycleWorkflowId(clusterName: string, environment: string = DEFAULT_ENVIRONMENT): string {
+  return environment === DEFAULT_ENVIRONMENT
+    ? `lifecycle:${clusterName}`
+    : `lifecycle:${environment}:${clusterName}`;
 }
 
 /**
  * How every caller (CLI, demo, tests) starts a lifecycle runbook: one runbook per cluster name at a
  * time (a second start while one runs is refused), a new one allowed once the previous has ended.
  */
-export function lifecycleStartOptions(input: LifecycleInput, taskQueue: string) {
+export function lifecycleStartOptions(
+  input: LifecycleInput,
+  taskQueue: string,
+  environment: string = DEFAULT_ENVIRONMENT,
+) {
+  return withEnvironmentMemo(lifecycleOptions(input, taskQueue, environment), environment);
+}
+
+function lifecycleOptions(input: LifecycleInput, taskQueue: string, environment: string) {
   return {
-    workflowId: lifecycleWorkflowId(input.cluster.metadata.name),
+    workflowId: lifecycleWorkflowId(input.cluster.metadata.name, environment),
     taskQueue,
     args: [input] as [LifecycleInput],
     workflowIdConflictPolicy: 'FAIL' as const,

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import { inspect } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ClientInterceptors } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import type { ClientConfigProfile, ClientConfigTLS } from '@temporalio/envconfig';
 import type { NativeConnection } from '@temporalio/worker';
 import { dataConverterFromEnv } from '../codec/data-converter';
 import { DEFAULT_NAMESPACE, DEFAULT_TASK_QUEUE } from '../shared/constants';
+import { loadTemporalProfile } from './temporal-profile';
 
 /** A secret that prints as [redacted] in logs, JSON and util.inspect; reveal() gives the value. */
 export class SecretValue {
@@ -27,10 +29,13 @@ export class SecretValue {
   }
 }
 
+/** A certificate or key: a file to read, or its PEM text (from a `*_DATA` variable or the TOML file). */
+export type PemSource = { path: string } | { data: string };
+
 export interface TemporalTlsSettings {
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  serverCaCertPath?: string;
+  clientCert?: PemSource;
+  clientKey?: PemSource;
+  serverCaCert?: PemSource;
   serverName?: string;
 }
 
@@ -49,73 +54,62 @@ export interface TemporalSettings {
 const DEFAULT_ADDRESS = '127.0.0.1:7233';
 const ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}))?$/;
 
-function readBoolean(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean | undefined {
-  const value = env[name]?.trim().toLowerCase();
-  if (!value) return undefined;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  problems.push(`${name}=${env[name]} is not a boolean: use true or false`);
-  return undefined;
-}
-
-function readAddress(env: NodeJS.ProcessEnv, problems: string[]): string {
-  const address = env.TEMPORAL_ADDRESS?.trim() || DEFAULT_ADDRESS;
+function checkAddress(address: string, problems: string[]): void {
   const match = ADDRESS_PATTERN.exec(address);
   const port = match?.[3] === undefined ? 7233 : Number(match[3]);
   if (!match || port < 1 || port > 65535) {
     problems.push(`TEMPORAL_ADDRESS=${address} is not host:port (for example 127.0.0.1:7233, no http://)`);
   }
-  return address;
 }
 
-function readFilePath(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
-  const file = env[name]?.trim();
-  if (!file) return undefined;
-  try {
-    fs.accessSync(file, fs.constants.R_OK);
-  } catch {
-    problems.push(`${name}=${file} is not a readable file: fix the path or unset it`);
-  }
-  return file;
+function pemSource(source: ClientConfigTLS['clientCert']): PemSource | undefined {
+  if (source === undefined) return undefined;
+  if ('path' in source) return { path: source.path };
+  const data = typeof source.data === 'string' ? source.data : Buffer.from(source.data).toString('utf8');
+  return { data };
 }
 
-function readTls(
-  env: NodeJS.ProcessEnv,
-  hasApiKey: boolean,
-  problems: string[],
-): TemporalTlsSettings | undefined {
-  const enabled = readBoolean(env, 'TEMPORAL_TLS', problems);
+function tlsFrom(profile: ClientConfigProfile, problems: string[]): TemporalTlsSettings | undefined {
   const tls: TemporalTlsSettings = {
-    clientCertPath: readFilePath(env, 'TEMPORAL_TLS_CLIENT_CERT_PATH', problems),
-    clientKeyPath: readFilePath(env, 'TEMPORAL_TLS_CLIENT_KEY_PATH', problems),
-    serverCaCertPath: readFilePath(env, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', problems),
-    serverName: env.TEMPORAL_TLS_SERVER_NAME?.trim() || undefined,
+    clientCert: pemSource(profile.tls?.clientCert),
+    clientKey: pemSource(profile.tls?.clientKey),
+    serverCaCert: pemSource(profile.tls?.serverCACert),
+    serverName: profile.tls?.serverName,
   };
-  if (Boolean(tls.clientCertPath) !== Boolean(tls.clientKeyPath)) {
+  if (Boolean(tls.clientCert) !== Boolean(tls.clientKey)) {
     problems.push(
-      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together: set both or neither',
+      'a client certificate and its key go together (TEMPORAL_TLS_CLIENT_CERT_* and TEMPORAL_TLS_CLIENT_KEY_*): set both or neither',
     );
   }
   const hasTlsOptions = Object.values(tls).some((value) => value !== undefined);
-  if (enabled === false && hasTlsOptions) {
-    problems.push('TEMPORAL_TLS=false conflicts with the TEMPORAL_TLS_* paths or server name that are set');
+  if (profile.tls?.disabled === true && hasTlsOptions) {
+    problems.push(
+      'TEMPORAL_TLS=false conflicts with the TEMPORAL_TLS_* certificates or server name that are set',
+    );
   }
-  // Like the Temporal CLI: TLS is on when asked for, or implied by an API key or TLS options.
-  const on = enabled ?? (hasApiKey || hasTlsOptions);
+  // As the Temporal CLI: TLS is on when asked for, or implied by an API key or TLS options.
+  const on =
+    profile.tls?.disabled === undefined ? Boolean(profile.apiKey) || hasTlsOptions : !profile.tls.disabled;
   return on ? tls : undefined;
 }
 
 /**
- * Reads Temporal connection settings from the standard TEMPORAL_* variables plus
+ * Reads Temporal connection settings the standard way (`@temporalio/envconfig`: the TEMPORAL_*
+ * variables over a profile of the Temporal config file, see temporal-profile.ts) plus
  * IMPLY_RUNBOOKS_TASK_QUEUE; throws one error naming every bad variable. Reads only.
  */
 export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
   const problems: string[] = [];
-  const address = readAddress(env, problems);
-  const namespace = env.TEMPORAL_NAMESPACE?.trim() || DEFAULT_NAMESPACE;
+  const profile = loadTemporalProfile(env, problems) ?? {};
+  const address = profile.address?.trim() || DEFAULT_ADDRESS;
+  checkAddress(address, problems);
+  const namespace = profile.namespace?.trim() || DEFAULT_NAMESPACE;
   const taskQueue = env.IMPLY_RUNBOOKS_TASK_QUEUE?.trim() || DEFAULT_TASK_QUEUE;
-  const apiKeyText = env.TEMPORAL_API_KEY?.trim();
-  const tls = readTls(env, Boolean(apiKeyText), problems);
+  const apiKeyText = profile.apiKey?.trim();
+  const tls = tlsFrom(profile, problems);
+  if (profile.grpcMeta && Object.keys(profile.grpcMeta).length > 0) {
+    problems.push('gRPC metadata (TEMPORAL_GRPC_META_* or grpc_meta) is not supported here: remove it');
+  }
   const dataConverter = readDataConverter(env, problems);
   if (problems.length > 0) {
     throw new Error(`bad Temporal settings in the environment:\n  - ${problems.join('\n  - ')}`);
@@ -142,24 +136,30 @@ export function describeTemporalSettings(settings: TemporalSettings): string {
   return `${settings.address}, namespace ${settings.namespace} (${security.filter(Boolean).join(', ')})`;
 }
 
-async function readTlsFile(file: string | undefined, variable: string): Promise<Buffer | undefined> {
-  if (!file) return undefined;
+async function readPem(source: PemSource | undefined, what: string): Promise<Buffer | undefined> {
+  if (!source) return undefined;
+  if ('data' in source) return Buffer.from(source.data);
   try {
-    return await fs.promises.readFile(file);
+    return await fs.promises.readFile(source.path);
   } catch (error) {
-    throw new Error(`cannot read ${variable}=${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(
+      `cannot read the ${what} ${source.path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 }
 
 /** The SDK's TLS option for these settings; reads the certificate files. Safe to retry. */
 export async function tlsConfigFor(settings: TemporalSettings): Promise<TLSConfig | undefined> {
   if (!settings.tls) return undefined;
-  const { clientCertPath, clientKeyPath, serverCaCertPath, serverName } = settings.tls;
-  const crt = await readTlsFile(clientCertPath, 'TEMPORAL_TLS_CLIENT_CERT_PATH');
-  const key = await readTlsFile(clientKeyPath, 'TEMPORAL_TLS_CLIENT_KEY_PATH');
+  const { clientCert, clientKey, serverCaCert, serverName } = settings.tls;
+  const crt = await readPem(clientCert, 'client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH)');
+  const key = await readPem(clientKey, 'client key (TEMPORAL_TLS_CLIENT_KEY_PATH)');
   return {
     serverNameOverride: serverName,
-    serverRootCACertificate: await readTlsFile(serverCaCertPath, 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'),
+    serverRootCACertificate: await readPem(
+      serverCaCert,
+      'server CA certificate (TEMPORAL_TLS_SERVER_CA_CERT_PATH)',
+    ),
     clientCertPair: crt && key ? { crt, key } : undefined,
   };
 }
@@ -181,6 +181,8 @@ function connectionFailure(settings: TemporalSettings, error: unknown): Error {
 export interface ConnectOptions {
   /** How long to wait for the server to answer; default 10_000. */
   connectTimeoutMs?: number;
+  /** The client's interceptors (tracing: src/observability/tracing.ts). */
+  interceptors?: ClientInterceptors;
 }
 
 /** Opens a client connection (gRPC, pure JS) and a Client on the namespace. Safe to retry. */
@@ -203,6 +205,7 @@ export async function connectClient(
     connection,
     namespace: settings.namespace,
     dataConverter: settings.dataConverter,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   });
   return { client, connection };
 }

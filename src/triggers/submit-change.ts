@@ -19,6 +19,7 @@ import {
   requestProblem,
   type Refusal,
 } from '../shared/change-policy';
+import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from '../shared/environments';
 import { changeWorkflowId } from '../shared/power';
 import type { WaitOptions } from '../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
@@ -36,6 +37,8 @@ export interface TriggerDependencies {
   client: Client;
   taskQueue: string;
   config: Config;
+  /** The Imply environment `api` and `taskQueue` belong to; recorded in the runbook's memo. */
+  environment?: string;
   /** How long to wait for the runbook's answer (no worker: none comes); default 30 s. */
   answerTimeoutMs?: number;
 }
@@ -136,7 +139,10 @@ export async function submitChange(
   const input = changeInputFor(dependencies.config, cluster, wait);
   const early = precheck(input.policy, request, cluster);
   if (early) throw refused(early);
-  const options = changeStartOptions(input, dependencies.taskQueue);
+  const options = withEnvironmentMemo(
+    changeStartOptions(input, dependencies.taskQueue),
+    dependencies.environment ?? DEFAULT_ENVIRONMENT,
+  );
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof changeRunbook>(
     'changeRunbook',
     options,

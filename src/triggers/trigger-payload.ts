@@ -6,10 +6,11 @@ import { parseSpecChange, type SpecChange } from '../shared/spec-changes';
  * The bodies `POST /api/triggers/scale` accepts, turned into scale requests:
  *
  * - ours: `{ "cluster": "<uid or name>", "set": { "data.tier1.replicas": 4 } or ["data.tier1.replicas=4"],
- *   "reason": "…", "requester": "…" }`
+ *   "reason": "…", "requester": "…", "environment": "prod" }` (environment optional: default)
  * - Prometheus Alertmanager's webhook (`{ "version": "4", "alerts": [...] }`): each firing alert's
  *   labels (or annotations) name the `cluster` and the target: `node_group` with `replicas` or
- *   `instance_type`, or `set` (`data.tier1.replicas=4,query.replicas=3`). Resolved alerts do nothing.
+ *   `instance_type`, or `set` (`data.tier1.replicas=4,query.replicas=3`), and optionally the Imply
+ *   environment in `imply_environment`. Resolved alerts do nothing.
  *
  * Every problem names the field (`alerts[0].labels.replicas: …`). Pure.
  */
@@ -17,6 +18,8 @@ import { parseSpecChange, type SpecChange } from '../shared/spec-changes';
 export interface ScaleTrigger {
   cluster: string;
   request: ChangeRequest;
+  /** The Imply environment the cluster lives in; absent: default. Checked against the configuration later. */
+  environment?: string;
 }
 
 export interface ParsedPayload {
@@ -81,7 +84,15 @@ function ownTrigger(body: Json): ScaleTrigger {
   };
   const reason = text(body.reason);
   if (reason) request.reason = reason.slice(0, 500);
-  return { cluster, request };
+  return { cluster, request, ...environmentOf(body.environment, 'environment') };
+}
+
+/** The `environment` field: a name, or absent. */
+function environmentOf(value: unknown, field: string): { environment?: string } {
+  if (value === undefined || value === null) return {};
+  const name = text(value);
+  if (!name) throw new PayloadProblem([`${field}: name the Imply environment, e.g. "prod", or leave it out`]);
+  return { environment: name };
 }
 
 function alertChanges(values: (key: string) => string | undefined, field: string): SpecChange[] {
@@ -124,7 +135,7 @@ function alertTrigger(alert: Json, body: Json, index: number): ScaleTrigger {
   };
   const reason = values('summary') ?? values('description') ?? values('alertname');
   if (reason) request.reason = `alert: ${reason}`.slice(0, 500);
-  return { cluster, request };
+  return { cluster, request, ...environmentOf(values('imply_environment'), `${field}.imply_environment`) };
 }
 
 function alertmanagerTriggers(body: Json): ParsedPayload {

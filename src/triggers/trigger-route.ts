@@ -2,10 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import type { Config } from '../config';
+import type { WebLog } from '../observability/web-log';
 import type { WaitOptions } from '../shared/runbook';
 import { authProblem, triggersEnabled, type TriggerSecrets } from './trigger-auth';
 import { parseTriggerPayload, PayloadProblem, type ScaleTrigger } from './trigger-payload';
 import { submitChange, TriggerRefused } from './submit-change';
+import { triggerTarget, type EnvironmentApi } from './trigger-environments';
 
 /** `POST /api/triggers/scale` on the web server: JSON in, JSON out, a status for every refusal. */
 
@@ -21,11 +23,13 @@ export interface TriggerOptions {
   taskQueue: string;
   secrets: TriggerSecrets;
   wait?: WaitOptions;
+  /** Clients of the named environments a trigger may name (`environment`); default: made from process.env. */
+  environmentApi?: EnvironmentApi;
 }
 
 export interface TriggerContext extends Partial<TriggerOptions> {
   config: Config;
-  log: (line: string) => void;
+  log: WebLog;
 }
 
 class HttpProblem extends Error {
@@ -94,22 +98,21 @@ function checkRequest(request: IncomingMessage, context: TriggerContext): void {
 }
 
 async function submitOne(trigger: ScaleTrigger, context: TriggerContext) {
-  const dependencies = {
-    api: context.api!,
-    client: context.client!,
-    taskQueue: context.taskQueue!,
-    config: context.config,
-  };
   try {
+    const defaults = { api: context.api!, taskQueue: context.taskQueue! };
+    const target = triggerTarget(trigger.environment, defaults, context.config, context.environmentApi);
+    const dependencies = { ...target, client: context.client!, config: context.config };
     const { ack } = await submitChange(dependencies, trigger.cluster, trigger.request, context.wait);
     context.log(
       `[web] trigger for ${JSON.stringify(trigger.cluster)} (${trigger.request.source}): ${ack.disposition} ${ack.runbookId}`,
+      { runbookId: ack.runbookId, cluster: trigger.cluster },
     );
-    return { status: 202, cluster: trigger.cluster, ...ack };
+    return { status: 202, cluster: trigger.cluster, environment: target.environment, ...ack };
   } catch (error) {
     if (!(error instanceof TriggerRefused)) throw error;
     context.log(
       `[web] trigger for ${JSON.stringify(trigger.cluster)} refused (${error.status}): ${error.message}`,
+      { cluster: trigger.cluster, level: 'warn' },
     );
     return {
       status: error.status,
@@ -172,7 +175,9 @@ export async function handleTrigger(
     if (error instanceof HttpProblem)
       return sendJson(response, error.status, { error: error.message }, error.headers);
     if (error instanceof TriggerRefused) return sendJson(response, error.status, { error: error.message });
-    context.log(`[web] POST ${SCALE_TRIGGER_PATH} failed: ${(error as Error)?.message ?? String(error)}`);
+    context.log(`[web] POST ${SCALE_TRIGGER_PATH} failed: ${(error as Error)?.message ?? String(error)}`, {
+      level: 'error',
+    });
     sendJson(response, 503, {
       error:
         'the trigger could not be handled (Temporal or the Cloud Manager API did not answer); the server log says why',

@@ -1,11 +1,13 @@
 import type { Client } from '@temporalio/client';
 import { createClientFromEnv } from '../cloud-manager/client';
+import type { WebLog } from '../observability/web-log';
 import {
   TRIGGER_SECRET_VARIABLE,
   TRIGGER_TOKEN_VARIABLE,
   triggerSecretsFromEnv,
   triggersEnabled,
 } from './trigger-auth';
+import { cachedEnvironmentApi } from './trigger-environments';
 import { SCALE_TRIGGER_PATH, type TriggerOptions } from './trigger-route';
 
 /**
@@ -16,7 +18,7 @@ import { SCALE_TRIGGER_PATH, type TriggerOptions } from './trigger-route';
 export function triggerOptionsFromEnv(
   client: Client,
   taskQueue: string,
-  log: (line: string) => void,
+  log: WebLog,
   env: NodeJS.ProcessEnv = process.env,
 ): TriggerOptions | undefined {
   const secrets = triggerSecretsFromEnv(env);
@@ -30,12 +32,12 @@ export function triggerOptionsFromEnv(
   try {
     api = createClientFromEnv(env);
   } catch (error) {
-    log(`[web] change triggers off: ${(error as Error).message}`);
+    log(`[web] change triggers off: ${(error as Error).message}`, { level: 'warn' });
     return undefined;
   }
   const ways = [secrets.token ? 'bearer token' : '', secrets.hmacSecret ? 'HMAC signature' : ''].filter(
     Boolean,
   );
   log(`[web] change triggers at POST ${SCALE_TRIGGER_PATH} (${ways.join(' or ')}), task queue ${taskQueue}`);
-  return { api, client, taskQueue, secrets };
+  return { api, client, taskQueue, secrets, environmentApi: cachedEnvironmentApi(env) };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/common';
+import type { WebLog } from '../observability/web-log';
 import type { DecisionRequest } from '../shared/approval';
 import {
   approvalPath,
@@ -23,7 +24,7 @@ export interface RouteContext extends IdentitySettings {
   source: ApprovalsSource;
   site: Site;
   namespace: string;
-  log: (line: string) => void;
+  log: WebLog;
   now: () => Date;
 }
 
@@ -163,11 +164,18 @@ export async function decisionForm(
   const result = await context.source.decide(runbookId, decision);
   const what = `${user} ${decision.decision} ${runbookId} plan v${decision.planVersion}`;
   if (!result.ok) {
-    context.log(`[web] ${what}: refused (${result.status}): ${result.reason}`);
+    context.log(`[web] ${what}: refused (${result.status}): ${result.reason}`, {
+      runbookId,
+      user,
+      level: 'warn',
+    });
     throw new WebProblem(result.status, 'Decision not taken', result.reason);
   }
   const { ack } = result;
-  context.log(`[web] ${what}: accepted, gate ${ack.state} (${ack.approvals} of ${ack.required})`);
+  context.log(`[web] ${what}: accepted, gate ${ack.state} (${ack.approvals} of ${ack.required})`, {
+    runbookId,
+    user,
+  });
   const verb = decision.decision === 'approve' ? 'approved' : 'rejected';
   session.flash = `You ${verb} plan v${decision.planVersion} of ${runbookId}: the gate is ${ack.state} (${ack.approvals} of ${ack.required} approvals).`;
   const back = formField(form, 'return');
@@ -190,7 +198,7 @@ export function login(request: IncomingMessage, response: ServerResponse, contex
   }
   context.sessions.end(sessionCookieValue(request.headers.cookie));
   const { cookieValue } = context.sessions.create(user, 'token');
-  context.log(`[web] ${user} signed in with a token`);
+  context.log(`[web] ${user} signed in with a token`, { user });
   send(response, 200, renderSignedIn(user, '/approvals'), {
     ...noReferrer,
     'Set-Cookie': sessionCookie(cookieValue, context.secureCookies, SESSION_MAX_AGE_SECONDS),

@@ -8,6 +8,7 @@ import { hostProblem, siteFor } from './request-guards';
 import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } from './routes';
 import { SessionStore } from './sessions';
 import { handleTrigger, TRIGGER_PATH_PREFIX, type TriggerOptions } from '../triggers/trigger-route';
+import type { WebLog } from '../observability/web-log';
 
 /** The approvals web page: plain `node:http`, server-rendered HTML, no state but sessions in memory. */
 
@@ -22,7 +23,8 @@ export interface WebServerOptions {
   config: Config;
   /** User name → login token, for per-user token sign-in (the local default). */
   tokens?: Record<string, string>;
-  log?: (line: string) => void;
+  /** Decisions, sign-ins, trigger results and failures, with the runbook they concern (pinoWebLog). */
+  log?: WebLog;
   /** Timeouts and limits of the Temporal calls. */
   temporal?: ApprovalsSourceOptions;
   /** `POST /api/triggers/scale` (change triggers); absent: it answers 503. */
@@ -101,7 +103,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
     if (error instanceof SignInNeeded) return send(response, 401, error.page);
     if (error instanceof WebProblem) return sendProblem(response, error);
     // The path only: a /login query holds a token.
-    context.log(`[web] ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`);
+    context.log(`[web] ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`, {
+      level: 'error',
+    });
     sendProblem(response, new WebProblem(500, 'Server error', 'The page failed; the server log says why.'));
   }
 }
@@ -122,7 +126,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   const host = options.host ?? '127.0.0.1';
   const settings = webSettings(options.config);
   const sessions = new SessionStore({ tokens: options.tokens });
-  const log = options.log ?? (() => {});
+  const log: WebLog = options.log ?? (() => {});
   const context = {
     sessions,
     log,

@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { temporal } from '@temporalio/proto';
+import { LOCAL_DEFAULTS, parseConfigText, resolveApprovalPolicy } from '../../src/config';
+import type { ChangeResult } from '../../src/shared/change';
+import type { FleetInput, FleetSummary } from '../../src/shared/power';
 import { findFreePort } from '../../src/temporal/ports';
+import { submitChange } from '../../src/triggers/submit-change';
+import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import type { fleetRunbook } from '../../src/workflows/fleet';
 import {
   createE2eEnvironment,
   eventually,
+  FAST_WAIT,
   lifecycleInput,
+  TUTORIAL_CLUSTER,
   uniqueClusterName,
   type E2eEnvironment,
+  type Scenario,
 } from '../helpers/e2e';
 
 const TaskQueueType = temporal.api.enums.v1.TaskQueueType;
@@ -69,9 +79,13 @@ describe('worker observability', () => {
     const handle = await scenario.startRunbook(lifecycleInput(name));
     const result = await handle.result();
 
+    // The SDK counts the completion once the server took it, a moment after the runbook's own counter.
     const metrics = await eventually('the runbook counted on /metrics', async () => {
       const body = await text(`http://${metricsAddress}/metrics`);
-      return sample(body, 'imply_runbooks_completed_total', { kind: 'lifecycle' }) > 0 ? body : undefined;
+      const counted =
+        sample(body, 'imply_runbooks_completed_total', { kind: 'lifecycle' }) > 0 &&
+        sample(body, 'temporal_workflow_completed', { workflow_type: 'lifecycleRunbook' }) > 0;
+      return counted ? body : undefined;
     });
     assert.equal(sample(metrics, 'imply_runbooks_started_total', { kind: 'lifecycle' }), 1);
     assert.equal(
@@ -89,15 +103,15 @@ describe('worker observability', () => {
     assert.equal(sample(metrics, 'imply_runbooks_cloud_manager_throttled_total', { method: 'GET' }), 2);
     assert.ok(sample(metrics, 'temporal_workflow_completed', { workflow_type: 'lifecycleRunbook' }) >= 1);
 
-    const records = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
-    assert.ok(records.length > 0, 'the worker wrote JSON log lines');
-    const withIds = records.filter(
-      (record) => record.runbookId === handle.workflowId && record.clusterId === result.clusterId,
-    );
-    assert.ok(
-      withIds.some((record) => record.msg === 'Activity completed'),
-      'activity lines carry both ids',
-    );
+    const parsed = () => lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    // The worker's output arrives through a pipe: on a loaded machine, a little after the result.
+    const records = await eventually('activity lines carrying both ids', () => {
+      const all = parsed();
+      const withIds = all.filter(
+        (record) => record.runbookId === handle.workflowId && record.clusterId === result.clusterId,
+      );
+      return withIds.some((record) => record.msg === 'Activity completed') ? all : undefined;
+    });
     assert.ok(
       records.some((record) => record.msg === 'Cloud Manager API call' && record.status === '429'),
       'throttled calls are logged',
@@ -149,5 +163,151 @@ describe('worker observability', () => {
         `worker ${pid} took part (identities seen: ${[...identities].join(', ')})`,
       );
     }
+  });
+});
+
+describe('runbook outcome metrics and approval gauges (worker process, dev server, emulator)', () => {
+  let environment: E2eEnvironment;
+  let scenario: Scenario;
+  let metricsUrl: string;
+
+  before(async () => {
+    environment = await createE2eEnvironment();
+    scenario = await environment.scenario();
+    const metricsAddress = `127.0.0.1:${await findFreePort()}`;
+    metricsUrl = `http://${metricsAddress}/metrics`;
+    await scenario.startWorkerProcess({
+      env: {
+        IMPLY_RUNBOOKS_METRICS_ADDRESS: metricsAddress,
+        IMPLY_RUNBOOKS_APPROVAL_GAUGE_INTERVAL: '200ms',
+      },
+    });
+  });
+
+  after(async () => {
+    await environment?.close();
+  });
+
+  /** The gauge's value for this worker's task queue, once the metrics page shows it. */
+  const gauge = (body: string, name: string, kind: string) =>
+    sample(body, name, { kind, taskQueue: scenario.taskQueue });
+
+  async function running(name: string, tags: Record<string, string> = {}): Promise<string> {
+    const awsTags = Object.entries(tags).map(([tag, value]) => ({ name: tag, value }));
+    const created = await scenario.api.createCluster({
+      metadata: { name },
+      spec: { ...TUTORIAL_CLUSTER.spec, awsTags },
+    });
+    const uid = created.metadata.uid;
+    await eventually('the cluster RUNNING', async () =>
+      (await scenario.api.getCluster(uid)).status?.state === 'RUNNING' ? true : undefined,
+    );
+    return uid;
+  }
+
+  it('shows a lifecycle waiting at its gate as one pending approval with an age, and 0 once approved', async () => {
+    const name = uniqueClusterName('gauged');
+    const handle = await scenario.startRunbook(
+      lifecycleInput(name, {
+        scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
+        requester: 'bob',
+        approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
+      }),
+    );
+    const pending = await eventually('the gate open', () => handle.query(pendingApprovalQuery), {
+      timeoutMs: 30_000,
+    });
+    const waiting = await eventually('one pending approval on /metrics', async () => {
+      const body = await text(metricsUrl);
+      return gauge(body, 'imply_runbooks_approvals_pending', 'lifecycle') === 1 ? body : undefined;
+    });
+    const age = gauge(waiting, 'imply_runbooks_approval_oldest_age_seconds', 'lifecycle');
+    const waitedAtMost = (Date.now() - Date.parse(pending!.plan.createdAt)) / 1000 + 1;
+    assert.ok(age >= 0 && age <= waitedAtMost, `age ${age} s, the plan is ${waitedAtMost} s old`);
+    assert.equal(gauge(waiting, 'imply_runbooks_approvals_pending', 'change'), 0);
+
+    await handle.executeUpdate(approveChangeUpdate, {
+      args: [{ decider: 'alice', decision: 'approve', planVersion: pending!.plan.version }],
+    });
+    await handle.result();
+    const after = await eventually('no pending approval on /metrics', async () => {
+      const body = await text(metricsUrl);
+      return gauge(body, 'imply_runbooks_approvals_pending', 'lifecycle') === 0 ? body : undefined;
+    });
+    assert.equal(gauge(after, 'imply_runbooks_approval_oldest_age_seconds', 'lifecycle'), 0);
+  });
+
+  it('counts a change that was rolled back, by the kind of change', async () => {
+    const name = uniqueClusterName('rolled');
+    const uid = await running(name);
+    scenario.emulator.setFaults({ failNextUpdate: [uid] });
+    const config = parseConfigText(`
+approvals:
+  groups: { ops: [alice, bob] }
+  default: { approvers: [ops], required: 1, timeout: 1h }
+policies:
+  - name: e2e
+    match: { name: "${name}" }
+    bounds: { data.tier1: { minReplicas: 1, maxReplicas: 5 } }
+    autoApprove: [scale]
+    cooldown: 0
+`);
+    const request = {
+      kind: 'scale' as const,
+      changes: [{ path: 'spec.data.tier1.replicas', value: 3 }],
+      requester: 'dave',
+      source: 'cli',
+    };
+    const dependencies = {
+      api: scenario.api,
+      client: environment.client,
+      taskQueue: scenario.taskQueue,
+      config,
+    };
+    const { ack } = await submitChange(dependencies, name, request, FAST_WAIT);
+    const result: ChangeResult = await environment.client.workflow.getHandle(ack.runbookId).result();
+    assert.equal(result.outcome, 'rolled-back');
+    const body = await eventually('the rollback on /metrics', async () => {
+      const page = await text(metricsUrl);
+      return sample(page, 'imply_runbooks_rolled_back_total', { kind: 'change' }) > 0 ? page : undefined;
+    });
+    assert.equal(sample(body, 'imply_runbooks_rolled_back_total', { kind: 'change', change: 'scale' }), 1);
+    assert.equal(
+      sample(body, 'imply_runbooks_completed_total', { kind: 'change', outcome: 'rolled-back' }),
+      1,
+    );
+  });
+
+  it("counts a fleet run's clusters by result", async () => {
+    const team = `obs-${randomUUID().slice(0, 8)}`;
+    await running(uniqueClusterName('fleet-a'), { team });
+    await running(uniqueClusterName('fleet-b'), { team });
+    await running(uniqueClusterName('fleet-opted-out'), { team, 'imply-runbooks/schedule': 'off' });
+    const input: FleetInput = {
+      action: 'stop',
+      selector: { tags: { team } },
+      requester: 'e2e',
+      wait: FAST_WAIT,
+    };
+    const handle = await environment.client.workflow.start<typeof fleetRunbook>('fleetRunbook', {
+      taskQueue: scenario.taskQueue,
+      workflowId: `fleet-obs-${randomUUID()}`,
+      args: [input],
+    });
+    const summary: FleetSummary = await handle.result();
+    assert.deepEqual([summary.done.length, summary.skipped.length], [2, 1]);
+    const body = await eventually('the fleet run on /metrics', async () => {
+      const page = await text(metricsUrl);
+      return sample(page, 'imply_runbooks_fleet_runs_total', { action: 'stop' }) > 0 ? page : undefined;
+    });
+    const clusters = (result: string) =>
+      sample(body, 'imply_runbooks_fleet_clusters_total', { action: 'stop', result });
+    assert.deepEqual(
+      [clusters('done'), clusters('skipped'), clusters('failed'), clusters('not-started')],
+      [2, 1, 0, 0],
+    );
+    assert.equal(sample(body, 'imply_runbooks_fleet_runs_total', { action: 'stop', aborted: 'false' }), 1);
+    // Its power runbooks are counted as runbooks of their own.
+    assert.equal(sample(body, 'imply_runbooks_completed_total', { kind: 'power', outcome: 'done' }), 2);
   });
 });

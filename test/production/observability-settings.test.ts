@@ -11,6 +11,8 @@ describe('observability settings', () => {
       healthAddress: undefined,
       logLevel: 'WARN',
       logFormat: 'text',
+      approvalGaugeIntervalMs: 15_000,
+      tracing: undefined,
     });
   });
 
@@ -28,7 +30,53 @@ describe('observability settings', () => {
       healthAddress: '127.0.0.1:8081',
       logLevel: 'ERROR',
       logFormat: 'json',
+      approvalGaugeIntervalMs: 15_000,
+      tracing: undefined,
     });
+  });
+
+  it('reads the approval gauge interval as a duration, 0 or off turning the gauges off', () => {
+    const config = parseConfigText('observability:\n  approvalGaugeInterval: 1m\n', 'test.yaml');
+    assert.equal(observabilitySettings(config.observability, {}).approvalGaugeIntervalMs, 60_000);
+    const zero = parseConfigText('observability:\n  approvalGaugeInterval: 0\n', 'test.yaml');
+    assert.equal(observabilitySettings(zero.observability, {}).approvalGaugeIntervalMs, 0);
+    const env = { IMPLY_RUNBOOKS_APPROVAL_GAUGE_INTERVAL: 'off' };
+    assert.equal(observabilitySettings(config.observability, env).approvalGaugeIntervalMs, 0);
+    assert.throws(
+      () => observabilitySettings(undefined, { IMPLY_RUNBOOKS_APPROVAL_GAUGE_INTERVAL: 'often' }),
+      /IMPLY_RUNBOOKS_APPROVAL_GAUGE_INTERVAL: "often" is not an interval: write a duration such as 15s or 1m, or 0/,
+    );
+  });
+
+  it('turns tracing on from the file or the standard OTEL_ variables, which win', () => {
+    const config = parseConfigText(
+      'observability:\n  tracing:\n    otlpEndpoint: http://collector:4318/\n    serviceName: runbooks\n',
+      'test.yaml',
+    );
+    assert.deepEqual(observabilitySettings(config.observability, {}).tracing, {
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: 'runbooks',
+    });
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318', OTEL_SERVICE_NAME: 'worker-a' };
+    assert.deepEqual(observabilitySettings(undefined, env).tracing, {
+      tracesUrl: 'http://otel:4318/v1/traces',
+      serviceName: 'worker-a',
+    });
+    const full = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otel.example/traces' };
+    assert.deepEqual(observabilitySettings(config.observability, full).tracing, {
+      tracesUrl: 'https://otel.example/traces',
+      serviceName: 'runbooks',
+    });
+    const disabled = { ...env, OTEL_SDK_DISABLED: 'true' };
+    assert.equal(observabilitySettings(config.observability, disabled).tracing, undefined);
+    assert.throws(
+      () => observabilitySettings(undefined, { OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4318' }),
+      /OTEL_EXPORTER_OTLP_ENDPOINT: "otel:4318" must be an http\(s\) URL such as http:\/\/otel-collector:4318/,
+    );
+    assert.throws(
+      () => parseConfigText('observability:\n  tracing:\n    endpoint: http://x:4318\n', 'test.yaml'),
+      /observability\.tracing: unknown key "endpoint"/,
+    );
   });
 
   it('names every bad variable and how to fix it', () => {

@@ -25,11 +25,20 @@ describe('prebuilt workflow bundle', () => {
 
   after(() => rmSync(directory, { recursive: true, force: true }));
 
-  it('writes the plain bundle and its encrypted twin, with the runbook interceptors inside', () => {
-    assert.deepEqual(readdirSync(directory).sort(), ['workflow-bundle.encrypted.js', 'workflow-bundle.js']);
+  it('writes the plain bundle, its encrypted twin and their traced twins, with the runbook interceptors inside', () => {
+    assert.deepEqual(readdirSync(directory).sort(), [
+      'workflow-bundle.encrypted.js',
+      'workflow-bundle.encrypted.traced.js',
+      'workflow-bundle.js',
+      'workflow-bundle.traced.js',
+    ]);
     const code = readFileSync(file, 'utf8');
     assert.match(code, /lifecycleRunbook/);
     assert.match(code, /imply_runbooks_started_total/);
+    assert.doesNotMatch(code, /RunWorkflow/, 'no tracing in the plain bundle');
+    const traced = readFileSync(path.join(directory, 'workflow-bundle.traced.js'), 'utf8');
+    assert.match(traced, /imply_runbooks_started_total/);
+    assert.match(traced, /RunWorkflow/);
   });
 
   it('is what workers load when IMPLY_RUNBOOKS_WORKFLOW_BUNDLE names it', async () => {
@@ -37,6 +46,9 @@ describe('prebuilt workflow bundle', () => {
     assert.deepEqual(await getWorkflowBundle(undefined, env), { codePath: file });
     assert.deepEqual(await getWorkflowBundle(FAILURE_CONVERTER_PATH, env), {
       codePath: path.join(directory, 'workflow-bundle.encrypted.js'),
+    });
+    assert.deepEqual(await getWorkflowBundle(FAILURE_CONVERTER_PATH, env, { traced: true }), {
+      codePath: path.join(directory, 'workflow-bundle.encrypted.traced.js'),
     });
   });
 
@@ -56,11 +68,20 @@ describe('prebuilt workflow bundle', () => {
         history: historyFromJson(JSON.parse(readFileSync(path.join(HISTORIES, name), 'utf8'))),
       }));
     assert.ok(histories.length >= 3);
-    const results: ReplayResult[] = [];
-    const workflowBundle = { codePath: file };
-    for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) results.push(result);
-    assert.equal(results.length, histories.length);
-    for (const result of results)
-      assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+    // The traced twin too: turning tracing on must not break runbooks recorded without it.
+    for (const codePath of [file, path.join(directory, 'workflow-bundle.traced.js')]) {
+      const results: ReplayResult[] = [];
+      const workflowBundle = { codePath };
+      const sinks = { exporter: { export: { fn: () => undefined } } };
+      for await (const result of Worker.runReplayHistories({ workflowBundle, sinks }, histories))
+        results.push(result);
+      assert.equal(results.length, histories.length);
+      for (const result of results)
+        assert.equal(
+          result.error,
+          undefined,
+          `${path.basename(codePath)} ${result.workflowId}: ${result.error?.message}`,
+        );
+    }
   });
 });

@@ -52,9 +52,9 @@ describe('Temporal settings from the environment', () => {
   it('turns TLS on when an API key is set', () => {
     const settings = temporalSettingsFromEnv({ TEMPORAL_API_KEY: API_KEY });
     assert.deepEqual(settings.tls, {
-      clientCertPath: undefined,
-      clientKeyPath: undefined,
-      serverCaCertPath: undefined,
+      clientCert: undefined,
+      clientKey: undefined,
+      serverCaCert: undefined,
       serverName: undefined,
     });
     assert.equal(settings.apiKey?.reveal(), API_KEY);
@@ -74,7 +74,7 @@ describe('Temporal settings from the environment', () => {
       TEMPORAL_TLS_CLIENT_KEY_PATH: keyFile,
       TEMPORAL_TLS_SERVER_NAME: 'acme.internal',
     });
-    assert.equal(settings.tls?.clientCertPath, certFile);
+    assert.deepEqual(settings.tls?.clientCert, { path: certFile });
     assert.equal(settings.tls?.serverName, 'acme.internal');
   });
 
@@ -102,7 +102,9 @@ describe('Temporal settings from the environment', () => {
         /TEMPORAL_ADDRESS=http:\/\/localhost:7233 is not host:port/.test(error.message) &&
         /TEMPORAL_TLS=yes is not a boolean: use true or false/.test(error.message) &&
         /TEMPORAL_TLS_SERVER_CA_CERT_PATH=.*missing-ca\.pem is not a readable file/.test(error.message) &&
-        /CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together/.test(error.message),
+        /TEMPORAL_TLS_CLIENT_CERT_\* and TEMPORAL_TLS_CLIENT_KEY_\*\): set both or neither/.test(
+          error.message,
+        ),
     );
   });
 
@@ -128,6 +130,82 @@ describe('Temporal settings from the environment', () => {
       assert.ok(!text.includes(API_KEY), text);
     }
     assert.match(describeTemporalSettings(settings), /TLS, API key set/);
+  });
+});
+
+describe('Temporal settings from a config file profile (@temporalio/envconfig)', () => {
+  let dir: string;
+  let file: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'temporal-profile-'));
+    file = path.join(dir, 'temporal.toml');
+    fs.writeFileSync(
+      file,
+      [
+        '[profile.default]',
+        'address = "temporal.internal:7233"',
+        'namespace = "runbooks"',
+        '',
+        '[profile.cloud]',
+        'address = "acme.a1b2c.tmprl.cloud:7233"',
+        'namespace = "acme.a1b2c"',
+        `api_key = "${API_KEY}"`,
+        '',
+        '[profile.mtls]',
+        'address = "acme.a1b2c.tmprl.cloud:7233"',
+        '[profile.mtls.tls]',
+        'client_cert_data = "INLINE CERT"',
+        'client_key_data = "INLINE KEY"',
+        'server_name = "acme.internal"',
+        '',
+      ].join('\n'),
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads the default profile of TEMPORAL_CONFIG_FILE', () => {
+    const settings = temporalSettingsFromEnv({ TEMPORAL_CONFIG_FILE: file });
+    assert.equal(settings.address, 'temporal.internal:7233');
+    assert.equal(settings.namespace, 'runbooks');
+    assert.equal(settings.tls, undefined);
+  });
+
+  it('reads the profile TEMPORAL_PROFILE names, with TEMPORAL_* variables taking precedence', () => {
+    const settings = temporalSettingsFromEnv({
+      TEMPORAL_CONFIG_FILE: file,
+      TEMPORAL_PROFILE: 'cloud',
+      TEMPORAL_NAMESPACE: 'acme.override',
+    });
+    assert.equal(settings.address, 'acme.a1b2c.tmprl.cloud:7233');
+    assert.equal(settings.namespace, 'acme.override');
+    assert.equal(settings.apiKey?.reveal(), API_KEY);
+    assert.ok(settings.tls, 'an API key turns TLS on');
+    assert.ok(!inspect(settings).includes(API_KEY));
+  });
+
+  it('takes certificates given inline in the profile', async () => {
+    const settings = temporalSettingsFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'mtls' });
+    const tls = await tlsConfigFor(settings);
+    assert.equal(tls?.clientCertPair?.crt.toString(), 'INLINE CERT');
+    assert.equal(tls?.clientCertPair?.key.toString(), 'INLINE KEY');
+    assert.equal(tls?.serverNameOverride, 'acme.internal');
+  });
+
+  it('names the file and profile when the profile does not exist, or the file is missing or wrong', () => {
+    assert.throws(
+      () => temporalSettingsFromEnv({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'staging' }),
+      /cannot use .*temporal\.toml \(TEMPORAL_PROFILE=staging\): Profile 'staging' not found/,
+    );
+    assert.throws(
+      () => temporalSettingsFromEnv({ TEMPORAL_CONFIG_FILE: path.join(dir, 'missing.toml') }),
+      /TEMPORAL_CONFIG_FILE=.*missing\.toml is not a readable file/,
+    );
+    const typo = path.join(dir, 'typo.toml');
+    fs.writeFileSync(typo, '[profile.default]\nadress = "x:7233"\n');
+    assert.throws(
+      () => temporalSettingsFromEnv({ TEMPORAL_CONFIG_FILE: typo }),
+      /cannot use .*typo\.toml: .*unrecognized in profile\.default: adress/,
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { LOCAL_DEFAULTS, type Config } from '../../src/config';
+import type { WebLog } from '../../src/observability/web-log';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { FakeTemporal } from './fake-temporal';
 
@@ -72,7 +73,13 @@ export function csrfFrom(page: Answer): string {
 
 /** Starts the server; `close` it in `after`. */
 export async function startTestWeb(
-  options: { config?: Config; tokens?: Record<string, string>; updateTimeoutMs?: number } = {},
+  options: {
+    config?: Config;
+    tokens?: Record<string, string>;
+    updateTimeoutMs?: number;
+    /** Also gets every log line, with its fields. */
+    log?: WebLog;
+  } = {},
 ): Promise<TestWeb> {
   const temporal = new FakeTemporal();
   const logs: string[] = [];
@@ -82,7 +89,10 @@ export async function startTestWeb(
     namespace: 'default',
     config: options.config ?? LOCAL_DEFAULTS,
     tokens: options.tokens,
-    log: (line) => logs.push(line),
+    log: (line, fields) => {
+      logs.push(line);
+      options.log?.(line, fields);
+    },
     temporal: { updateTimeoutMs: options.updateTimeoutMs },
   });
   const request = (path: string, requestOptions: RequestOptions = {}) =>

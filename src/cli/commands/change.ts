@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createClientFromEnv } from '../../cloud-manager/client';
 import { loadConfig } from '../../config';
 import type { ChangeRequest, RollbackDecision } from '../../shared/change';
 import { parseSpecChange } from '../../shared/spec-changes';
@@ -8,6 +7,12 @@ import { pendingApprovalQuery } from '../../workflows/approval-messages';
 import { rollbackDecisionSignal } from '../../workflows/change-messages';
 import { deciderIdentity } from '../approvals-client';
 import { ackLines, reportChangeEnd } from '../change-output';
+import {
+  cliApiClient,
+  environmentFromFlags,
+  taskQueueOf,
+  withEnvironmentOption,
+} from '../environment-option';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson } from '../output';
 import { waitFromFlags, type ApiFlags, type WaitFlags } from '../power-input';
@@ -17,7 +22,6 @@ import { ensureSearchAttributes } from '../search-attributes-setup';
 interface ChangeFlags extends ApiFlags, WaitFlags {
   reason?: string;
   as?: string;
-  config?: string;
   wait?: boolean;
   json?: boolean;
 }
@@ -25,7 +29,7 @@ interface ChangeFlags extends ApiFlags, WaitFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function withChangeOptions(command: Command): Command {
-  return command
+  return withEnvironmentOption(command)
     .option('--reason <text>', 'why, shown to approvers')
     .option(
       '--as <user>',
@@ -109,10 +113,12 @@ async function runChange(
   const request: ChangeRequest = { ...change, requester, source: 'cli' };
   if (flags.reason?.trim()) request.reason = flags.reason.trim();
   const config = loadConfig({ path: flags.config });
-  const api = createClientFromEnv(process.env, { apiUrl: flags.apiUrl, vanityDomain: flags.vanityDomain });
+  const environment = environmentFromFlags(flags, process.env, config);
+  const api = cliApiClient(flags, process.env, config);
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
-    const dependencies = { api, client, taskQueue: settings.taskQueue, config };
+    const taskQueue = taskQueueOf(environment, settings.taskQueue);
+    const dependencies = { api, client, taskQueue, config, environment: environment.name };
     const { ack, input } = await submitChange(dependencies, idOrName, request, waitFromFlags(flags));
     const handle = client.workflow.getHandle(ack.runbookId);
     const pending = ack.needsApproval

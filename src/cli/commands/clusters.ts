@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
-import { type CloudManagerClient, createClientFromEnv } from '../../cloud-manager/client';
+import type { CloudManagerClient } from '../../cloud-manager/client';
 import { diffClusters, formatDiff } from '../../cloud-manager/diff';
 import { CloudManagerError, CloudManagerRejected } from '../../cloud-manager/errors';
 import { DATA_TIERS, type Cluster } from '../../cloud-manager/schemas/cluster';
+import { cliApiClient, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { action, printFields, printJson, printTable, type Column } from '../output';
 
 /** `imply-runbooks clusters …`: read-only views of the clusters behind the Cloud Manager API. */
 
-interface ConnectionOptions {
+interface ConnectionOptions extends EnvironmentFlags {
   json?: boolean;
   vanityDomain?: string;
   apiUrl?: string;
 }
 
 function withConnectionOptions(command: Command): Command {
-  return command
+  return withEnvironmentOption(command, { config: true })
     .option('--json', 'print JSON for scripts instead of a table')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
     .option(
@@ -24,7 +25,7 @@ function withConnectionOptions(command: Command): Command {
 }
 
 function clientFor(options: ConnectionOptions): CloudManagerClient {
-  return createClientFromEnv(process.env, { vanityDomain: options.vanityDomain, apiUrl: options.apiUrl });
+  return cliApiClient(options);
 }
 
 function describeTiers(cluster: Cluster): string {

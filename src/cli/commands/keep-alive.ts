@@ -3,6 +3,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { findKeepAlives, type KeepAliveRecord } from '../../activities/fleet';
 import { keepAliveStartOptions, keepAliveWorkflowId, type KeepAlive } from '../../shared/power';
 import type { keepAliveRunbook } from '../../workflows/keep-alive';
+import { withEnvironmentMemo } from '../../shared/environments';
+import { environmentFromFlags, taskQueueOf, withEnvironmentOption } from '../environment-option';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson, printTable } from '../output';
 import { parseUntil, resolveCluster, type ApiFlags } from '../power-input';
@@ -17,7 +19,7 @@ interface KeepAliveFlags extends ApiFlags {
 }
 
 const withApiOptions = (command: Command) =>
-  command
+  withEnvironmentOption(command, { config: true })
     .option('--api-url <url>', 'Cloud Manager API base URL, to look up names (default: IMPLY_API_URL)')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
     .option('--as <user>', 'who does it (default: IMPLY_RUNBOOKS_USER or the OS user)')
@@ -73,6 +75,7 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
     throw new Error('--until is required: a time (2026-12-01T07:00:00+01:00) or a duration (12h)');
   if (!flags.reason?.trim()) throw new Error('--reason is required: say why the cluster must stay up');
   const until = parseUntil(flags.until);
+  const environment = environmentFromFlags(flags);
   const cluster = await resolveCluster(idOrName, flags);
   const override: KeepAlive = {
     clusterId: cluster.id,
@@ -84,7 +87,10 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
   };
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
-    const options = keepAliveStartOptions(override, settings.taskQueue);
+    const options = withEnvironmentMemo(
+      keepAliveStartOptions(override, taskQueueOf(environment, settings.taskQueue)),
+      environment.name,
+    );
     try {
       await client.workflow.start<typeof keepAliveRunbook>('keepAliveRunbook', options);
     } catch (error) {
@@ -111,6 +117,7 @@ async function describeExisting(client: Client, clusterId: string): Promise<stri
 }
 
 async function cancelKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<void> {
+  environmentFromFlags(flags);
   const cluster = await resolveCluster(idOrName, flags);
   const by = requesterFrom(flags.as);
   await withTemporal(async (client) => {

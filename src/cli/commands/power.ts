@@ -15,6 +15,13 @@ import {
 import { parseSelector } from '../../shared/selector';
 import type { fleetRunbook } from '../../workflows/fleet';
 import type { powerRunbook } from '../../workflows/power';
+import { withEnvironmentMemo } from '../../shared/environments';
+import {
+  environmentFromFlags,
+  taskQueueOf,
+  withEnvironmentOption,
+  type EnvironmentFlags,
+} from '../environment-option';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson } from '../output';
 import {
@@ -39,7 +46,7 @@ interface PowerFlags extends ApiFlags, WaitFlags {
 }
 
 function withApiAndWaitOptions(command: Command): Command {
-  return command
+  return withEnvironmentOption(command, { config: true })
     .option('--api-url <url>', 'Cloud Manager API base URL, to look up names (default: IMPLY_API_URL)')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
     .option('--transition-timeout <duration>', 'how long the stop or start may take (default 1h)')
@@ -67,6 +74,7 @@ export function registerPowerCommands(program: Command): void {
 }
 
 async function runPower(powerAction: PowerAction, idOrName: string, flags: PowerFlags): Promise<void> {
+  const environment = environmentFromFlags(flags);
   const cluster = await resolveCluster(idOrName, flags);
   const input: PowerInput = {
     clusterId: cluster.id,
@@ -79,7 +87,10 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
   if (wait) input.wait = wait;
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
-    const options = powerStartOptions(input, settings.taskQueue, cluster.name);
+    const options = withEnvironmentMemo(
+      powerStartOptions(input, taskQueueOf(environment, settings.taskQueue), cluster.name),
+      environment.name,
+    );
     const handle = await client.workflow
       .start<typeof powerRunbook>('powerRunbook', options)
       .catch(async (error) => {
@@ -114,7 +125,7 @@ function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
   else console.log(`Done: ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
 }
 
-interface FleetFlags extends WaitFlags {
+interface FleetFlags extends WaitFlags, EnvironmentFlags {
   action: string;
   select?: string[];
   optOutTag?: string;
@@ -149,7 +160,7 @@ export function fleetInputFromFlags(flags: FleetFlags): FleetInput {
 }
 
 function registerFleetCommand(program: Command): void {
-  program
+  const fleetRun = program
     .command('fleet')
     .description('Act on many clusters at once')
     .command('run')
@@ -172,23 +183,27 @@ function registerFleetCommand(program: Command): void {
     .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
     .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
     .option('--wait', 'follow the run until it ends and print its summary')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (flags: FleetFlags) => {
-        const input = fleetInputFromFlags(flags);
-        await withTemporal(async (client, settings) => {
-          await ensureSearchAttributes(client.connection, settings.namespace);
-          const options = fleetStartOptions(input, settings.taskQueue, new Date());
-          const handle = await client.workflow.start<typeof fleetRunbook>('fleetRunbook', options);
-          if (flags.json && !flags.wait)
-            return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId });
-          if (!flags.json) console.log(`Started fleet run ${handle.workflowId}`);
-          if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
-          const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
-          if (end) reportFleetEnd(end, flags.json);
-        });
-      }),
-    );
+    .option('--json', 'print JSON');
+  withEnvironmentOption(fleetRun, { config: true }).action(
+    action(async (flags: FleetFlags) => {
+      const environment = environmentFromFlags(flags);
+      const input = fleetInputFromFlags(flags);
+      await withTemporal(async (client, settings) => {
+        await ensureSearchAttributes(client.connection, settings.namespace);
+        const options = withEnvironmentMemo(
+          fleetStartOptions(input, taskQueueOf(environment, settings.taskQueue), new Date()),
+          environment.name,
+        );
+        const handle = await client.workflow.start<typeof fleetRunbook>('fleetRunbook', options);
+        if (flags.json && !flags.wait)
+          return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId });
+        if (!flags.json) console.log(`Started fleet run ${handle.workflowId}`);
+        if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+        const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
+        if (end) reportFleetEnd(end, flags.json);
+      });
+    }),
+  );
 }
 
 function reportFleetEnd(end: RunbookEnd, json?: boolean): void {

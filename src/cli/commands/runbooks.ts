@@ -5,6 +5,8 @@ import { loadConfig, webSettings } from '../../config';
 import type { LifecycleInput } from '../../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { runbookProgressQuery } from '../../workflows';
+import { environmentOfRunbook } from '../../shared/environments';
+import { environmentFromFlags, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { lifecycleInputFromFlags, type LifecycleFlags } from '../lifecycle-input';
 import { action, printJson, printTable } from '../output';
 import { formatProgress } from '../progress-printer';
@@ -21,7 +23,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** `imply-runbooks run lifecycle | status | list | cancel`: start and watch runbooks. */
 export function registerRunbookCommands(program: Command): void {
   const run = program.command('run').description('Start a runbook');
-  run
+  const lifecycle = run
     .command('lifecycle')
     .description('Create a cluster, wait until RUNNING, scale, verify the version, stop on schedule, delete')
     .requiredOption('--spec <file>', 'cluster JSON as the API takes it (metadata + spec)')
@@ -55,27 +57,28 @@ export function registerRunbookCommands(program: Command): void {
     .option('--reason <text>', 'why the change is needed, shown to approvers')
     .option('--no-approval', 'apply the scale change without approval: only for test clusters')
     .option('--wait', 'follow the steps live until the runbook ends')
-    .option('--json', 'print the runbook id (and with --wait the result) as JSON')
-    .action(
-      action(async (flags: LifecycleFlags & { wait?: boolean; json?: boolean }) => {
-        const input = lifecycleInputFromFlags(flags);
-        await withTemporal(async (client, settings) => {
-          const handle = await startLifecycle(client, settings, input);
-          const link = runbookUiLink(settings, handle.workflowId);
-          if (flags.json && !flags.wait)
-            return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
-          console.log(`Started runbook ${handle.workflowId}`);
-          if (link) console.log(`Temporal UI: ${link}`);
-          for (const line of approvalAdvice(input, handle.workflowId, flags.config)) console.log(line);
-          if (!flags.wait) {
-            console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
-            return;
-          }
-          const end = await followRunbook(handle, (line) => console.log(line));
-          if (end) reportEnd(end, flags.json);
-        });
-      }),
-    );
+    .option('--json', 'print the runbook id (and with --wait the result) as JSON');
+  withEnvironmentOption(lifecycle).action(
+    action(async (flags: LifecycleFlags & EnvironmentFlags & { wait?: boolean; json?: boolean }) => {
+      const environment = environmentFromFlags(flags);
+      const input = lifecycleInputFromFlags(flags);
+      await withTemporal(async (client, settings) => {
+        const handle = await startLifecycle(client, settings, input, environment.name);
+        const link = runbookUiLink(settings, handle.workflowId);
+        if (flags.json && !flags.wait)
+          return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
+        console.log(`Started runbook ${handle.workflowId}`);
+        if (link) console.log(`Temporal UI: ${link}`);
+        for (const line of approvalAdvice(input, handle.workflowId, flags.config)) console.log(line);
+        if (!flags.wait) {
+          console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+          return;
+        }
+        const end = await followRunbook(handle, (line) => console.log(line));
+        if (end) reportEnd(end, flags.json);
+      });
+    }),
+  );
 
   program
     .command('status <runbook-id>')
@@ -84,7 +87,7 @@ export function registerRunbookCommands(program: Command): void {
     .option('--follow', 'keep printing steps until the runbook ends')
     .action(
       action(async (runbookId: string, flags: { json?: boolean; follow?: boolean }) => {
-        await withTemporal(async (client) => {
+        await withTemporal(async (client, settings) => {
           const handle = client.workflow.getHandle(runbookId);
           const description = await handle.describe();
           if (flags.follow) {
@@ -93,8 +96,11 @@ export function registerRunbookCommands(program: Command): void {
             return;
           }
           const progress = await handle.query(runbookProgressQuery);
-          if (flags.json) return printJson({ runbookId, status: description.status.name, progress });
+          const environment = environmentOfRunbook(description, settings.taskQueue);
+          if (flags.json)
+            return printJson({ runbookId, status: description.status.name, environment, progress });
           console.log(`status:    ${description.status.name}`);
+          if (environment) console.log(`env:       ${environment}`);
           for (const line of formatProgress(progress)) console.log(line);
         });
       }),
@@ -108,7 +114,7 @@ export function registerRunbookCommands(program: Command): void {
     .option('--limit <n>', 'at most this many', '50')
     .action(
       action(async (flags: { json?: boolean; query?: string; limit: string }) => {
-        await withTemporal(async (client) => {
+        await withTemporal(async (client, settings) => {
           const query = [`${SEARCH_ATTRIBUTES.kind.name} IS NOT NULL`, flags.query]
             .filter(Boolean)
             .join(' AND ');
@@ -120,6 +126,7 @@ export function registerRunbookCommands(program: Command): void {
           const view = rows.map((row) => ({
             runbookId: row.workflowId,
             status: row.status.name,
+            environment: environmentOfRunbook(row, settings.taskQueue),
             kind: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind),
             cluster: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterName),
             clusterId: row.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterId),
@@ -132,6 +139,7 @@ export function registerRunbookCommands(program: Command): void {
           printTable(view, [
             { header: 'RUNBOOK', value: (row) => row.runbookId },
             { header: 'STATUS', value: (row) => row.status },
+            { header: 'ENVIRONMENT', value: (row) => row.environment },
             { header: 'CLUSTER', value: (row) => row.cluster },
             { header: 'STEP', value: (row) => row.step },
             { header: 'STARTED', value: (row) => row.started },

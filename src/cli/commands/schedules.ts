@@ -11,6 +11,12 @@ import {
 } from '../../schedules/schedule-service';
 import { describePowerSchedule } from '../../schedules/schedule-views';
 import type { PowerAction } from '../../shared/power';
+import {
+  environmentFromFlags,
+  taskQueueOf,
+  withEnvironmentOption,
+  type EnvironmentFlags,
+} from '../environment-option';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson } from '../output';
 import { withTemporal } from '../runbook-client';
@@ -105,7 +111,7 @@ export function registerScheduleCommands(program: Command): void {
 }
 
 function registerCreate(schedule: Command): void {
-  schedule
+  const create = schedule
     .command('create <name>')
     .description('Create <name>-stop and <name>-start: stop and start the selected clusters on a timetable')
     .option(
@@ -144,22 +150,30 @@ function registerCreate(schedule: Command): void {
     .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
     .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
     .option('--as <user>', 'who creates it (default IMPLY_RUNBOOKS_USER or the OS user)')
-    .option('--json', 'print the created schedule as JSON')
-    .action(
-      action(async (name: string, flags: ScheduleCreateFlags & { as?: string; json?: boolean }) => {
-        const definition = definitionFromFlags(name, flags, requesterFrom(flags.as));
+    .option('--json', 'print the created schedule as JSON');
+  withEnvironmentOption(create, { config: true }).action(
+    action(
+      async (
+        name: string,
+        flags: ScheduleCreateFlags & EnvironmentFlags & { as?: string; json?: boolean },
+      ) => {
+        const environment = environmentFromFlags(flags);
+        const definition = {
+          ...definitionFromFlags(name, flags, requesterFrom(flags.as)),
+          environment: environment.name,
+        };
         await withTemporal(async (client, settings) => {
           await ensureSearchAttributes(client.connection, settings.namespace);
-          await createPowerSchedule(client, definition, settings.taskQueue);
+          const taskQueue = taskQueueOf(environment, settings.taskQueue);
+          await createPowerSchedule(client, definition, taskQueue);
           const view = await describePowerSchedule(client, name);
           if (flags.json) return printJson(view);
-          console.log(
-            `Created schedules ${name}-stop and ${name}-start on task queue "${settings.taskQueue}"`,
-          );
+          console.log(`Created schedules ${name}-stop and ${name}-start on task queue "${taskQueue}"`);
           process.stdout.write(formatScheduleView(view));
         });
-      }),
-    );
+      },
+    ),
+  );
 }
 
 function powerAction(text: string): PowerAction {

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, webSettings } from '../../config';
+import { startTracing, tracingClientInterceptors } from '../../observability/tracing';
+import { pinoWebLog, webObservability } from '../../observability/web-log';
 import { connectClient, describeTemporalSettings, temporalSettingsFromEnv } from '../../temporal/connection';
 import { startWebServer } from '../../web/server';
 import { tokensFromEnv } from '../../web/tokens';
@@ -31,13 +33,25 @@ function untilStopSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/** Serves the approvals page until a stop signal. Binds a port and connects to Temporal: not idempotent. */
+/**
+ * Serves the approvals page until a stop signal, logging through pino (IMPLY_RUNBOOKS_LOG_FORMAT,
+ * secrets redacted) and tracing its Temporal calls when configured. Binds a port and connects to
+ * Temporal: not idempotent.
+ */
 async function runWeb(options: WebOptions): Promise<void> {
   const config = loadConfig({ path: options.config });
   const settings = webSettings(config);
+  const observability = webObservability(config);
+  const log = observability.log;
+  // Start-up lines whatever the level, as the worker's `Worker ready`.
+  const announce = pinoWebLog(observability.logger.child({}, { level: 'info' }));
+  const tracing = observability.settings.tracing
+    ? startTracing(observability.settings.tracing, 'web', observability.logger)
+    : undefined;
   const { tokens, missing } = tokensFromEnv(settings);
   const temporal = temporalSettingsFromEnv();
-  const { client, connection } = await connectClient(temporal);
+  const interceptors = tracing ? tracingClientInterceptors(tracing) : undefined;
+  const { client, connection } = await connectClient(temporal, { interceptors });
   try {
     const server = await startWebServer({
       host: options.host,
@@ -46,28 +60,28 @@ async function runWeb(options: WebOptions): Promise<void> {
       namespace: temporal.namespace,
       config,
       tokens,
-      log: (line) => console.log(line),
-      triggers: triggerOptionsFromEnv(client, temporal.taskQueue, (line) => console.log(line)),
+      log,
+      triggers: triggerOptionsFromEnv(client, temporal.taskQueue, announce),
     });
-    console.log(`[web] approvals page at ${server.publicUrl}/approvals`);
-    console.log(`[web] Temporal: ${describeTemporalSettings(temporal)}`);
-    console.log(
+    announce(`[web] approvals page at ${server.publicUrl}/approvals`);
+    announce(`[web] Temporal: ${describeTemporalSettings(temporal)}`);
+    announce(
       `[web] sign-in: the ${settings.identityHeader} header from an auth proxy, or a user's token link`,
     );
     for (const { user, variable } of missing) {
-      console.log(`[web] ${user} cannot sign in by token: ${variable} is not set`);
+      announce(`[web] ${user} cannot sign in by token: ${variable} is not set`, { user, level: 'warn' });
     }
     if (!LOOPBACK.has(options.host)) {
-      console.log(
-        `[web] listening beyond this machine: only an auth proxy may set ${settings.identityHeader}`,
-      );
+      announce(`[web] listening beyond this machine: only an auth proxy may set ${settings.identityHeader}`);
     }
-    console.log('[web] Ctrl-C stops it.');
+    if (tracing) announce(`[web] OpenTelemetry tracing to ${observability.settings.tracing?.tracesUrl}`);
+    announce('[web] Ctrl-C stops it.');
     await untilStopSignal();
     await server.close();
-    console.log('[web] stopped');
+    announce('[web] stopped');
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 
