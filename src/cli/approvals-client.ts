@@ -5,6 +5,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../shared/approval';
+import { DEFAULT_TASK_QUEUE } from '../shared/constants';
+import { DEFAULT_ENVIRONMENT, environmentOfRunbook } from '../shared/environments';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import {
   approvalAuditQuery,
@@ -27,6 +29,8 @@ export interface PendingApprovalRow {
   runId: string;
   /** The runbook's workflow type: `lifecycleRunbook`, `changeRunbook`. */
   workflowType: string;
+  /** The Imply environment of a runbook outside the default one. */
+  environment?: string;
   /** Absent when the runbook did not answer (no worker running, for instance): see `problem`. */
   pending?: PendingApproval;
   problem?: string;
@@ -77,31 +81,36 @@ export function pendingApprovalsQuery(taskQueue?: string): string {
  */
 export async function listPendingApprovals(
   client: Client,
-  options: { taskQueue?: string } = {},
+  options: { taskQueue?: string; baseTaskQueue?: string } = {},
 ): Promise<PendingApprovalRow[]> {
-  const executions: Array<{ workflowId: string; runId: string; workflowType: string }> = [];
+  const executions: Array<{ workflowId: string; runId: string; workflowType: string; environment?: string }> =
+    [];
   for await (const execution of client.workflow.list({ query: pendingApprovalsQuery(options.taskQueue) })) {
+    const environment = environmentOfRunbook(execution, options.baseTaskQueue ?? DEFAULT_TASK_QUEUE);
     executions.push({
       workflowId: execution.workflowId,
       runId: execution.runId,
       workflowType: execution.type,
+      ...(environment && environment !== DEFAULT_ENVIRONMENT ? { environment } : {}),
     });
   }
   const rows = await Promise.all(
-    executions.map(async ({ workflowId, runId, workflowType }): Promise<PendingApprovalRow | undefined> => {
-      const row = { runbookId: workflowId, runId, workflowType };
-      try {
-        const pending = await withTimeout(
-          client.workflow.getHandle(workflowId, runId).query(pendingApprovalQuery),
-          QUERY_TIMEOUT_MS,
-        );
-        // Visibility lags a little: a gate that closed a moment ago answers undefined.
-        return pending ? { ...row, pending } : undefined;
-      } catch (error) {
-        const problem = error instanceof Error ? error.message : String(error);
-        return { ...row, problem: `the runbook did not answer: ${problem}` };
-      }
-    }),
+    executions.map(
+      async ({ workflowId, runId, workflowType, environment }): Promise<PendingApprovalRow | undefined> => {
+        const row = { runbookId: workflowId, runId, workflowType, ...(environment ? { environment } : {}) };
+        try {
+          const pending = await withTimeout(
+            client.workflow.getHandle(workflowId, runId).query(pendingApprovalQuery),
+            QUERY_TIMEOUT_MS,
+          );
+          // Visibility lags a little: a gate that closed a moment ago answers undefined.
+          return pending ? { ...row, pending } : undefined;
+        } catch (error) {
+          const problem = error instanceof Error ? error.message : String(error);
+          return { ...row, problem: `the runbook did not answer: ${problem}` };
+        }
+      },
+    ),
   );
   return rows.filter((row): row is PendingApprovalRow => row !== undefined);
 }

@@ -85,12 +85,19 @@ export function renderPendingCard(
   pending: PendingApproval,
   viewer: Viewer,
   returnTo: string,
+  environment?: string,
 ) {
   const { plan } = pending;
   const approvals = pending.approvals.length > 0 ? pending.approvals.join(', ') : 'none yet';
   return html`<article class="card" data-runbook="${runbookId}">
     <h3>Cluster ${plan.clusterName} <span class="muted">${plan.clusterId}</span></h3>
     <dl>
+      ${
+        environment
+          ? html`<dt>Environment</dt>
+              <dd data-environment="${environment}"><strong>${environment}</strong></dd>`
+          : ''
+      }
       <dt>Runbook</dt>
       <dd><a href="${approvalPath(runbookId)}">${runbookId}</a></dd>
       <dt>Asked by</dt>

@@ -1,6 +1,8 @@
 import { WorkflowUpdateFailedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../shared/approval';
+import { DEFAULT_TASK_QUEUE } from '../shared/constants';
+import { DEFAULT_ENVIRONMENT, environmentOfRunbook } from '../shared/environments';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import {
   approvalAuditQuery,
@@ -17,7 +19,8 @@ import {
 export type RunbookListEntry = Pick<
   WorkflowExecutionInfo,
   'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'
->;
+> &
+  Partial<Pick<WorkflowExecutionInfo, 'taskQueue' | 'memo'>>;
 
 /** The calls of a Temporal `Client` the page makes; a real Client fits, and so does a test's fake. */
 export interface WebTemporalClient {
@@ -25,6 +28,8 @@ export interface WebTemporalClient {
     list(options: { query: string; pageSize?: number }): AsyncIterable<RunbookListEntry>;
     getHandle(workflowId: string): {
       query<Ret>(definition: QueryDefinition<Ret, []>): Promise<Ret>;
+      /** Where the runbook runs (its task queue and memo say its environment); a fake may leave it out. */
+      describe?(): Promise<Partial<Pick<WorkflowExecutionInfo, 'taskQueue' | 'memo'>>>;
       executeUpdate<Ret, Args extends [DecisionRequest]>(
         definition: UpdateDefinition<Ret, Args>,
         options: { args: Args; updateId?: string },
@@ -40,6 +45,8 @@ export const DECIDED_VISIBILITY_QUERY = `${STATE} IN ('approved', 'rejected', 't
 
 export interface PendingRow {
   runbookId: string;
+  /** The Imply environment of a runbook outside the default one (approvers must see which). */
+  environment?: string;
   pending?: PendingApproval;
   /** Why the details could not be read (no worker, for instance); the row still shows. */
   problem?: string;
@@ -64,6 +71,8 @@ export interface ApprovalsSourceOptions {
   updateTimeoutMs?: number;
   pendingLimit?: number;
   recentLimit?: number;
+  /** The base task queue: a runbook on `<base>-env-<name>` belongs to environment `<name>`. */
+  baseTaskQueue?: string;
 }
 
 class TimedOut extends Error {}
@@ -112,15 +121,39 @@ export class ApprovalsSource {
     const entries = await firstEntries(this.client.workflow.list(query), query.pageSize);
     const rows = await Promise.all(
       entries.map(async (entry): Promise<PendingRow | undefined> => {
+        const row: PendingRow = { runbookId: entry.workflowId, ...this.environmentOf(entry) };
         try {
           const pending = await this.pending(entry.workflowId);
-          return pending ? { runbookId: entry.workflowId, pending } : undefined;
+          return pending ? { ...row, pending } : undefined;
         } catch (error) {
-          return { runbookId: entry.workflowId, problem: `details unavailable: ${messageOf(error)}` };
+          return { ...row, problem: `details unavailable: ${messageOf(error)}` };
         }
       }),
     );
     return rows.filter((row): row is PendingRow => row !== undefined);
+  }
+
+  /** `{ environment }` for a runbook of a named environment; `{}` for the default one. Pure. */
+  private environmentOf(entry: RunbookListEntry): { environment?: string } {
+    const base = this.options.baseTaskQueue ?? DEFAULT_TASK_QUEUE;
+    const environment = environmentOfRunbook({ memo: entry.memo, taskQueue: entry.taskQueue }, base);
+    return environment && environment !== DEFAULT_ENVIRONMENT ? { environment } : {};
+  }
+
+  /** The environment of one runbook outside the default one, from its description. Read-only. */
+  async environment(runbookId: string): Promise<string | undefined> {
+    const describe = this.client.workflow.getHandle(runbookId).describe;
+    if (!describe) return undefined;
+    try {
+      const info = await withTimeout(
+        describe.call(this.client.workflow.getHandle(runbookId)),
+        this.queryTimeoutMs,
+        'describing the runbook',
+      );
+      return this.environmentOf({ ...info } as RunbookListEntry).environment;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The open gate of one runbook, or undefined when nothing waits. Throws WorkflowNotFoundError. Read-only. */

@@ -62,7 +62,7 @@ export async function approvalsPage(
   if (pending.status === 'rejected') throw unreachable(pending.reason, context.namespace);
   const cards = pending.value.map((row) =>
     row.pending
-      ? renderPendingCard(row.runbookId, row.pending, viewer, '/approvals')
+      ? renderPendingCard(row.runbookId, row.pending, viewer, '/approvals', row.environment)
       : renderUnreadableCard(row),
   );
   const recent =
@@ -90,8 +90,9 @@ export async function approvalPage(
   try {
     const pending = await context.source.pending(runbookId);
     if (pending) {
+      const environment = await context.source.environment(runbookId);
       body = html`<h1>Approval for ${runbookId}</h1>
-        ${renderPendingCard(runbookId, pending, viewer, returnTo)}`;
+        ${renderPendingCard(runbookId, pending, viewer, returnTo, environment)}`;
     } else {
       const audit = await context.source.audit(runbookId);
       body = html`<h1>${runbookId}</h1>

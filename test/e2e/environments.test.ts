@@ -12,6 +12,8 @@ import { powerStartOptions } from '../../src/shared/power';
 import type { LifecycleResult } from '../../src/shared/runbook';
 import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/temporal/supervisor';
 import type { powerRunbook } from '../../src/workflows/power';
+import { renderPendingCard } from '../../src/web/approval-views';
+import { ApprovalsSource } from '../../src/web/approvals-source';
 import { BIN, runCli } from '../helpers/cli';
 import { createE2eEnvironment, eventually, TUTORIAL_CLUSTER, type E2eEnvironment } from '../helpers/e2e';
 
@@ -208,6 +210,46 @@ describe('several Imply environments in one deployment (dev server, three emulat
     assert.equal(environments[`change:${prodCluster}`], 'prod');
     const status = await runCli(['status', `lifecycle:prod:${name}`], common());
     assert.match(status.stdout, /env:\s+prod/);
+  });
+
+  it('shows approvers which environment a change waits in (CLI list, page source, page card)', async () => {
+    const name = `env-gate-${randomUUID().slice(0, 8)}`;
+    const started = await runCli(
+      [
+        'run',
+        'lifecycle',
+        '--spec',
+        specFor(name),
+        '--scale',
+        'data.tier1.replicas=2',
+        '--environment',
+        'prod',
+        '--poll-initial',
+        '100ms',
+      ],
+      common(),
+    );
+    assert.equal(started.code, 0, started.stderr);
+    const runbookId = `lifecycle:prod:${name}`;
+    try {
+      const listed = await eventually('the gate in `approvals`', async () => {
+        const run = await runCli(['approvals'], common());
+        return run.stdout.includes(runbookId) ? run.stdout : undefined;
+      });
+      const block = listed.slice(listed.indexOf(`${runbookId}:`));
+      assert.match(block, new RegExp(`^${runbookId}: change to ${name} .*\\n  environment: prod\\n`));
+
+      const source = new ApprovalsSource(environment.client, { baseTaskQueue });
+      const row = (await source.listPending()).find((entry) => entry.runbookId === runbookId);
+      assert.equal(row?.environment, 'prod');
+      assert.equal(await source.environment(runbookId), 'prod');
+      assert.ok(row?.pending);
+      const viewer = { user: 'carol', csrfToken: 'test', now: new Date() };
+      const card = String(renderPendingCard(runbookId, row.pending, viewer, '/approvals', row.environment));
+      assert.match(card, /<dt>Environment<\/dt>\s*<dd data-environment="prod"><strong>prod<\/strong><\/dd>/);
+    } finally {
+      await environment.client.workflow.getHandle(runbookId).cancel();
+    }
   });
 
   it("refuses to start a worker when an environment's token variable is unset, naming both", async () => {

@@ -33,6 +33,7 @@ function describePending(row: PendingApprovalRow, publicUrl: string): string[] {
   const escalated = pending.stage === 'escalated' ? ', escalated' : '';
   return [
     `${runbookId}: change to ${plan.clusterName} (${plan.clusterId})`,
+    ...(row.environment ? [`  environment: ${row.environment}`] : []),
     `  asked by:   ${plan.requester} at ${plan.createdAt}${plan.reason ? ` (${plan.reason})` : ''}`,
     `  approvals:  ${approvalsSoFar(pending)}, policy ${pending.policy}${escalated}`,
     `  approvers:  ${pending.approvers.join(', ')} (${pending.groups.join(', ')})`,
@@ -119,7 +120,9 @@ export function registerApprovalCommands(program: Command): void {
     .action(
       action(async (flags: { json?: boolean; config?: string }) => {
         const { publicUrl } = webSettings(loadConfig({ path: flags.config }));
-        const rows = await withTemporal((client) => listPendingApprovals(client));
+        const rows = await withTemporal((client, settings) =>
+          listPendingApprovals(client, { baseTaskQueue: settings.taskQueue }),
+        );
         if (flags.json) {
           return printJson(rows.map((row) => ({ ...row, link: approvalLink(publicUrl, row.runbookId) })));
         }

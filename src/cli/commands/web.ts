@@ -58,6 +58,7 @@ async function runWeb(options: WebOptions): Promise<void> {
       port: options.port,
       client,
       namespace: temporal.namespace,
+      temporal: { baseTaskQueue: temporal.taskQueue },
       config,
       tokens,
       log,
