@@ -1,20 +1,28 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  constantTimeEqual,
+  SIGNATURE_HEADER,
+  signatureToleranceFromEnv,
+  TIMESTAMP_HEADER,
+  TRIGGER_SECRET_VARIABLE,
+  type AuthProblem,
+  type SignatureVerifier,
+} from './trigger-signature';
 
 /**
- * Who may trigger a change over HTTP: a caller holding the bearer token, or one that signs the body
- * with the shared secret (HMAC-SHA256, as webhooks from GitHub and others do). Both come from the
- * environment only, and neither is ever logged or echoed.
+ * Who may trigger a change over HTTP: a caller holding the bearer token, or one that signs the
+ * timestamp and body with the shared secret (HMAC-SHA256, replay-proof: `trigger-signature.ts`).
+ * Both come from the environment only, and neither is ever logged or echoed.
  */
 
 export const TRIGGER_TOKEN_VARIABLE = 'IMPLY_RUNBOOKS_TRIGGER_TOKEN';
-export const TRIGGER_SECRET_VARIABLE = 'IMPLY_RUNBOOKS_TRIGGER_SECRET';
-/** `X-Imply-Runbooks-Signature: sha256=<hex of HMAC-SHA256(secret, body)>`. */
-export const SIGNATURE_HEADER = 'x-imply-runbooks-signature';
+export { SIGNATURE_HEADER, TIMESTAMP_HEADER, TRIGGER_SECRET_VARIABLE, type AuthProblem };
 
 export interface TriggerSecrets {
   token?: string;
   hmacSecret?: string;
+  /** How far a signed request's timestamp may be from the server's clock; default 5 minutes. */
+  signatureToleranceMs?: number;
 }
 
 const MIN_SECRET_LENGTH = 16;
@@ -33,6 +41,7 @@ export function triggerSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): Tri
     }
     secrets[key] = value;
   }
+  if (secrets.hmacSecret) secrets.signatureToleranceMs = signatureToleranceFromEnv(env);
   return secrets;
 }
 
@@ -41,39 +50,40 @@ export function triggersEnabled(secrets: TriggerSecrets): boolean {
   return Boolean(secrets.token || secrets.hmacSecret);
 }
 
-/** Equal in constant time whatever the lengths: both sides are hashed first. */
-function sameSecret(given: string | Buffer, expected: string | Buffer): boolean {
-  const digest = (value: string | Buffer) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The signature a sender computes over `body` with the shared secret: `sha256=<hex>`. Pure. */
-export function signBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-/** Why the request is not authenticated, or undefined when its token or its body's signature is right. Pure. */
+/**
+ * Why the request is not authenticated, or undefined when its bearer token is right or `signatures`
+ * accepts its signature. Not idempotent for signed requests: an accepted signature is remembered.
+ */
 export function authProblem(
   headers: IncomingHttpHeaders,
   body: Buffer,
   secrets: TriggerSecrets,
-): string | undefined {
+  signatures?: SignatureVerifier,
+): AuthProblem | undefined {
   const authorization = single(headers.authorization)?.trim() || undefined;
   const signature = single(headers[SIGNATURE_HEADER])?.trim() || undefined;
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match && secrets.token && sameSecret(match[1]!, secrets.token)) return undefined;
-    if (signature === undefined) return 'the bearer token is not valid';
+    if (match && secrets.token && constantTimeEqual(match[1]!, secrets.token)) return undefined;
+    if (signature === undefined) return { status: 401, message: 'the bearer token is not valid' };
   }
   if (signature !== undefined) {
-    if (secrets.hmacSecret && sameSecret(signature.toLowerCase(), signBody(body, secrets.hmacSecret))) {
-      return undefined;
+    if (!secrets.hmacSecret || !signatures) {
+      return {
+        status: 401,
+        message: `this server takes no signed triggers (${TRIGGER_SECRET_VARIABLE} is not set): use Authorization: Bearer`,
+      };
     }
-    return `the ${SIGNATURE_HEADER} signature does not match the body`;
+    return signatures.check(signature, single(headers[TIMESTAMP_HEADER]), body);
   }
-  return `authenticate with Authorization: Bearer <${TRIGGER_TOKEN_VARIABLE}> or an ${SIGNATURE_HEADER} HMAC-SHA256 signature of the body`;
+  return {
+    status: 401,
+    message:
+      `authenticate with Authorization: Bearer <${TRIGGER_TOKEN_VARIABLE}>, or sign the request: ` +
+      `X-Imply-Runbooks-Timestamp and an X-Imply-Runbooks-Signature HMAC-SHA256 of "v1:<timestamp>:<body>"`,
+  };
 }

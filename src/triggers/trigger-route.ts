@@ -8,6 +8,7 @@ import { authProblem, triggersEnabled, type TriggerSecrets } from './trigger-aut
 import { parseTriggerPayload, PayloadProblem, type ScaleTrigger } from './trigger-payload';
 import { submitChange, TriggerRefused } from './submit-change';
 import { triggerTarget, type EnvironmentApi } from './trigger-environments';
+import { SignatureVerifier } from './trigger-signature';
 
 /** `POST /api/triggers/scale` on the web server: JSON in, JSON out, a status for every refusal. */
 
@@ -97,6 +98,35 @@ function checkRequest(request: IncomingMessage, context: TriggerContext): void {
     throw new HttpProblem(415, 'send JSON (Content-Type: application/json)');
 }
 
+/** One verifier, so one cache of accepted signatures, per server (its context lives as long as it). */
+const verifiers = new WeakMap<TriggerContext, SignatureVerifier>();
+
+function verifierFor(context: TriggerContext): SignatureVerifier | undefined {
+  const secret = context.secrets?.hmacSecret;
+  if (!secret) return undefined;
+  let verifier = verifiers.get(context);
+  if (!verifier) {
+    verifier = new SignatureVerifier({ secret, toleranceMs: context.secrets?.signatureToleranceMs });
+    verifiers.set(context, verifier);
+  }
+  return verifier;
+}
+
+function authenticate(request: IncomingMessage, body: Buffer, context: TriggerContext): void {
+  const problem = authProblem(request.headers, body, context.secrets!, verifierFor(context));
+  if (!problem) return;
+  if (problem.status === 409) {
+    context.log(`[web] POST ${SCALE_TRIGGER_PATH} refused (409): ${problem.message}`, { level: 'warn' });
+  }
+  const headers: Record<string, string> =
+    problem.status === 401
+      ? { 'WWW-Authenticate': 'Bearer' }
+      : problem.retryAfterSeconds !== undefined
+        ? { 'Retry-After': String(problem.retryAfterSeconds) }
+        : {};
+  throw new HttpProblem(problem.status, problem.message, headers);
+}
+
 async function submitOne(trigger: ScaleTrigger, context: TriggerContext) {
   try {
     const defaults = { api: context.api!, taskQueue: context.taskQueue! };
@@ -129,8 +159,7 @@ async function submitOne(trigger: ScaleTrigger, context: TriggerContext) {
 async function answer(request: IncomingMessage, response: ServerResponse, context: TriggerContext) {
   checkRequest(request, context);
   const body = await readBody(request);
-  const unauthenticated = authProblem(request.headers, body, context.secrets!);
-  if (unauthenticated) throw new HttpProblem(401, unauthenticated, { 'WWW-Authenticate': 'Bearer' });
+  authenticate(request, body, context);
   let parsed;
   try {
     parsed = parseTriggerPayload(JSON.parse(body.toString('utf8')));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { authProblem, signBody, triggerSecretsFromEnv } from '../../src/triggers/trigger-auth';
+import { authProblem, triggerSecretsFromEnv } from '../../src/triggers/trigger-auth';
+import { signatureHeaders, SignatureVerifier } from '../../src/triggers/trigger-signature';
 import { parseTriggerPayload, PayloadProblem } from '../../src/triggers/trigger-payload';
 
 const ALERTMANAGER = {
@@ -98,32 +99,40 @@ describe('trigger bodies and their authentication', () => {
     );
   });
 
-  it('accepts the right bearer token or an HMAC-SHA256 signature of the exact body, and nothing else', () => {
+  it('accepts the right bearer token or a fresh HMAC-SHA256 signature of timestamp and body, and nothing else', () => {
     const secrets = triggerSecretsFromEnv({
       IMPLY_RUNBOOKS_TRIGGER_TOKEN: 'token-0123456789abcdef',
       IMPLY_RUNBOOKS_TRIGGER_SECRET: 'secret-0123456789abcdef',
     });
+    assert.equal(secrets.signatureToleranceMs, 5 * 60_000);
+    const verifier = new SignatureVerifier({ secret: secrets.hmacSecret! });
     const body = Buffer.from('{"cluster":"orders"}');
-    assert.equal(authProblem({ authorization: 'Bearer token-0123456789abcdef' }, body, secrets), undefined);
-    assert.equal(
-      authProblem({ authorization: 'Bearer token-0123456789abcdeX' }, body, secrets),
-      'the bearer token is not valid',
-    );
-    const signature = signBody(body, 'secret-0123456789abcdef');
-    assert.match(signature, /^sha256=[0-9a-f]{64}$/);
-    assert.equal(authProblem({ 'x-imply-runbooks-signature': signature }, body, secrets), undefined);
+    const check = (headers: Record<string, string>, sent = body) =>
+      authProblem(headers, sent, secrets, verifier);
+    assert.equal(check({ authorization: 'Bearer token-0123456789abcdef' }), undefined);
+    assert.deepEqual(check({ authorization: 'Bearer token-0123456789abcdeX' }), {
+      status: 401,
+      message: 'the bearer token is not valid',
+    });
+    const signed = signatureHeaders(body, 'secret-0123456789abcdef');
+    assert.match(signed['x-imply-runbooks-signature'], /^sha256=[0-9a-f]{64}$/);
     assert.match(
-      authProblem(
-        { 'x-imply-runbooks-signature': signature },
-        Buffer.from('{"cluster":"billing"}'),
-        secrets,
-      ) ?? '',
-      /signature does not match the body/,
+      check(signed, Buffer.from('{"cluster":"billing"}'))?.message ?? '',
+      /signature does not match the timestamp and body/,
     );
-    assert.match(authProblem({}, body, secrets) ?? '', /^authenticate with Authorization: Bearer/);
+    // A wrong bearer token beside a good signature: the signature decides.
+    assert.equal(check({ ...signed, authorization: 'Bearer wrong-token-wrong-token' }), undefined);
+    assert.equal(check(signed)?.status, 409);
+    assert.match(check({})?.message ?? '', /^authenticate with Authorization: Bearer/);
     assert.match(
-      authProblem({ authorization: 'Bearer token-0123456789abcdef' }, body, {}) ?? '',
+      authProblem({ authorization: 'Bearer token-0123456789abcdef' }, body, {})?.message ?? '',
       /not valid/,
+    );
+    assert.match(
+      authProblem(signatureHeaders(body, 'secret-0123456789abcdef'), body, {
+        token: 'token-0123456789abcdef',
+      })?.message ?? '',
+      /this server takes no signed triggers \(IMPLY_RUNBOOKS_TRIGGER_SECRET is not set\)/,
     );
     assert.throws(
       () => triggerSecretsFromEnv({ IMPLY_RUNBOOKS_TRIGGER_TOKEN: 'short' }),

@@ -5,7 +5,7 @@ import { StaticTokenProvider } from '../../src/cloud-manager/auth';
 import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { LOCAL_DEFAULTS, parseConfigText } from '../../src/config';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
-import { signBody } from '../../src/triggers/trigger-auth';
+import { signatureHeaders } from '../../src/triggers/trigger-signature';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { FakeTemporal } from '../web/fake-temporal';
 import { rawRequest, type Answer } from '../web/web-harness';
@@ -112,19 +112,38 @@ describe('the trigger endpoint over HTTP (real web server and emulator; refusals
     assert.deepEqual([body.rule, body.format], ['bounds', 'json']);
   });
 
-  it('accepts an HMAC signature in place of the token, and never echoes a secret', async () => {
+  it('accepts a fresh HMAC signature in place of the token, refuses its replay, and never echoes a secret', async () => {
     const body = '{"cluster": "nope", "set": ["data.tier1.replicas=2"]}';
-    const signed = await post(body, {
-      authorization: '',
-      'x-imply-runbooks-signature': signBody(body, SECRET),
-    });
+    const headers = { authorization: '', ...signatureHeaders(body, SECRET) };
+    const signed = await post(body, headers);
     assert.equal(signed.status, 404);
-    const forged = await post(body, {
+    assert.match(errorOf(signed).refused ?? '', /no cluster has the uid or name "nope"/);
+    const replayed = await post(body, headers);
+    assert.equal(replayed.status, 409);
+    assert.match(
+      errorOf(replayed).error ?? '',
+      /^replayed: this X-Imply-Runbooks-Signature was accepted already/,
+    );
+    assert.ok(logs.some((line) => /refused \(409\): replayed/.test(line)));
+    const forged = await post(body, { authorization: '', ...signatureHeaders(body, 'another-secret-value') });
+    assert.deepEqual([forged.status, forged.headers['www-authenticate']], [401, 'Bearer']);
+    const stale = await post(body, {
       authorization: '',
-      'x-imply-runbooks-signature': signBody(body, 'another-secret-value'),
+      ...signatureHeaders(body, SECRET, Date.now() - 10 * 60_000),
     });
-    assert.equal(forged.status, 401);
-    for (const text of [signed.body, forged.body, logs.join('\n')]) {
+    assert.equal(stale.status, 401);
+    assert.match(
+      errorOf(stale).error ?? '',
+      /X-Imply-Runbooks-Timestamp \d+ is \d+ s behind the server's clock \(server time \d+, .*\); it must be within 5m/,
+    );
+    const { 'x-imply-runbooks-signature': unstamped } = signatureHeaders(body, SECRET);
+    const missing = await post(body, { authorization: '', 'x-imply-runbooks-signature': unstamped });
+    assert.equal(missing.status, 401);
+    assert.match(
+      errorOf(missing).error ?? '',
+      /needs X-Imply-Runbooks-Timestamp: send X-Imply-Runbooks-Timestamp/,
+    );
+    for (const text of [signed.body, replayed.body, forged.body, stale.body, missing.body, logs.join('\n')]) {
       assert.ok(!text.includes(TOKEN) && !text.includes(SECRET));
     }
   });
