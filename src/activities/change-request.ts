@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { CloudManagerError } from '../cloud-manager/errors';
 import { parseClusterRequest } from '../cloud-manager/validation';
 import { clusterRequestSchema, type ClusterRequest } from '../cloud-manager/schemas/cluster';
 import { applySpecChanges, type SpecChange } from '../shared/spec-changes';
+import { FailureType, permanentFailure } from './failures';
 
 /**
  * The body of a change's PUT, built from the cluster as the API returns it. The real API returns
@@ -44,4 +46,17 @@ export function requestFromCluster(cluster: unknown, changes: readonly SpecChang
   const spec = known.spec;
   if (isPlainObject(spec)) delete spec.desiredState;
   return parseClusterRequest(applySpecChanges(known, changes));
+}
+
+/**
+ * `requestFromCluster` for an activity: a request that is not valid (a misspelt path, replicas 0)
+ * becomes a non-retried CloudManagerRejected failure naming the field.
+ */
+export function liveRequest(cluster: unknown, changes: readonly SpecChange[]): ClusterRequest {
+  try {
+    return requestFromCluster(cluster, changes);
+  } catch (error) {
+    if (error instanceof CloudManagerError) throw permanentFailure(FailureType.Rejected, error.message);
+    throw error;
+  }
 }

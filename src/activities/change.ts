@@ -1,5 +1,4 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
-import { CloudManagerError } from '../cloud-manager/errors';
 import { diffClusters, formatDiff } from '../cloud-manager/diff';
 import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ChangePlan } from '../shared/approval';
@@ -8,7 +7,7 @@ import { describeRequest } from '../shared/change-policy';
 import { changeWorkflowId } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { ClusterConfig } from './clusters';
-import { requestFromCluster } from './change-request';
+import { liveRequest } from './change-request';
 import { callApi, FailureType, permanentFailure } from './failures';
 import type { TemporalAccess } from './fleet';
 
@@ -54,12 +53,7 @@ async function targetRequest(
     request.kind === 'restore'
       ? await callApi(() => api.getClusterVersion(current.metadata.uid, request.toVersion ?? -1))
       : current;
-  try {
-    return requestFromCluster(configOf(source), request.kind === 'restore' ? [] : (request.changes ?? []));
-  } catch (error) {
-    if (error instanceof CloudManagerError) throw permanentFailure(FailureType.Rejected, error.message);
-    throw error;
-  }
+  return liveRequest(configOf(source), request.kind === 'restore' ? [] : (request.changes ?? []));
 }
 
 /** Change plans, read-only: the cluster, a dryRun PUT of the change, and the diff between them. */

@@ -1,7 +1,8 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import type { Cluster, ClusterRequest, DesiredState } from '../cloud-manager/schemas/cluster';
-import { containsAll } from '../shared/spec-changes';
+import { containsAll, type SpecChange } from '../shared/spec-changes';
+import { liveRequest } from './change-request';
 import { callApi, FailureType, permanentFailure, toApplicationFailure } from './failures';
 
 /** The small view of a cluster that polling needs: kept small because every poll lands in history. */
@@ -84,28 +85,38 @@ export const clusterActivities = ({ api }: { api: CloudManagerClient }) => ({
   },
 
   /**
-   * Replaces the configuration (PUT) if the cluster is still at `expectedResourceVersion`. Safe to
-   * retry: when an earlier attempt's change already landed, it returns that instead of applying twice;
-   * a change by someone else since the plan fails without writing.
+   * Replaces the configuration (PUT) if the cluster is still at `expectedResourceVersion`. With
+   * `changes`, the body is the configuration at that version with those changes applied (so a scale
+   * moves only what it names); without, `request` as given. Safe to retry: when an earlier attempt's
+   * change already landed, it returns that instead of applying twice; a change by someone else since
+   * the plan fails without writing.
    */
   async replaceCluster(
     clusterId: string,
     request: ClusterRequest,
-    options: { expectedResourceVersion: number; force?: boolean },
+    options: { expectedResourceVersion: number; force?: boolean; changes?: SpecChange[] },
   ): Promise<ClusterSummary> {
     const current = await callApi(() => api.getCluster(clusterId));
     const version = current.status?.resourceVersion ?? 0;
-    if (version !== options.expectedResourceVersion) {
-      if (version > options.expectedResourceVersion && containsAll(configOf(current), comparable(request))) {
+    const expected = options.expectedResourceVersion;
+    const target = async () => {
+      if (!options.changes) return request;
+      const base =
+        version === expected ? current : await callApi(() => api.getClusterVersion(clusterId, expected));
+      return liveRequest(configOf(base), options.changes);
+    };
+    if (version !== expected) {
+      if (version > expected && containsAll(configOf(current), comparable(await target()))) {
         return summarize(current);
       }
       throw permanentFailure(
         FailureType.Rejected,
-        `cluster ${clusterId} changed since the plan (resource version ${options.expectedResourceVersion} → ${version}); ` +
+        `cluster ${clusterId} changed since the plan (resource version ${expected} → ${version}); ` +
           'nothing was applied: review the cluster and run the change again',
       );
     }
-    const body: ClusterRequest = { ...request, metadata: { ...request.metadata, uid: clusterId } };
+    const wanted = await target();
+    const body: ClusterRequest = { ...wanted, metadata: { ...wanted.metadata, uid: clusterId } };
     return summarize(await callApi(() => api.replaceCluster(clusterId, body, { force: options.force })));
   },
 

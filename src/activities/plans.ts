@@ -2,6 +2,8 @@ import type { CloudManagerClient } from '../cloud-manager/client';
 import { diffClusters, formatDiff } from '../cloud-manager/diff';
 import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ChangePlan } from '../shared/approval';
+import type { SpecChange } from '../shared/spec-changes';
+import { liveRequest } from './change-request';
 import { callApi } from './failures';
 
 /** The part of a cluster a change can alter: its configuration without the status. */
@@ -12,17 +14,21 @@ function configOf(cluster: Cluster): { metadata: Cluster['metadata']; spec: Clus
 /** Plans of changes for the approval gate; they read and validate, never write. */
 export const planActivities = ({ api }: { api: CloudManagerClient }) => ({
   /**
-   * Reads the cluster, validates replacing its configuration with `request` by a dryRun PUT, and
-   * lists field by field what would change. Read-only; safe to retry. The gate numbers the plan.
+   * Reads the cluster, validates replacing its configuration by a dryRun PUT, and lists field by
+   * field what would change. With `changes`, the PUT body is the cluster's live configuration with
+   * those changes (what the apply will send, so nothing else moves); without (runbooks started
+   * before that), `request` itself. Read-only; safe to retry. The gate numbers the plan.
    */
   async planChange(
     clusterId: string,
     request: ClusterRequest,
     requester: string,
     reason?: string,
+    changes?: SpecChange[],
   ): Promise<Omit<ChangePlan, 'version'>> {
     const current = await callApi(() => api.getCluster(clusterId));
-    const body: ClusterRequest = { ...request, metadata: { ...request.metadata, uid: clusterId } };
+    const target = changes ? liveRequest(configOf(current), changes) : request;
+    const body: ClusterRequest = { ...target, metadata: { ...target.metadata, uid: clusterId } };
     // Diff the dryRun answer, not the request: both sides then carry the defaults the API fills in,
     // so only the fields the change really moves show up.
     const wouldBe = await callApi(() => api.replaceCluster(clusterId, body, { dryRun: true }));

@@ -32,15 +32,24 @@ export interface GatedChangeOptions {
   tracker: RunbookTracker;
 }
 
-/** Replaces the cluster's configuration if it is still at `expectedVersion` (checked again by the activity). */
+/**
+ * Replaces the cluster's configuration if it is still at `expectedVersion` (checked again by the
+ * activity): its configuration at that version with `specChanges`, so nothing else moves (a PUT of
+ * the input spec would drop what the API filled in, such as `deepStorage.encrypt`).
+ */
 async function replaceAt(
   clusterId: string,
   request: ClusterRequest,
+  specChanges: SpecChange[],
   before: ClusterConfig,
   expectedVersion: number,
   force: boolean,
 ): Promise<AppliedChange> {
-  await changes.replaceCluster(clusterId, request, { expectedResourceVersion: expectedVersion, force });
+  await changes.replaceCluster(clusterId, request, {
+    expectedResourceVersion: expectedVersion,
+    force,
+    changes: specChanges,
+  });
   return { before, beforeVersion: expectedVersion, request };
 }
 
@@ -48,10 +57,11 @@ async function replaceAt(
 export async function applyChange(
   clusterId: string,
   request: ClusterRequest,
+  specChanges: SpecChange[],
   force: boolean,
 ): Promise<AppliedChange> {
   const { config, summary } = await reads.getClusterConfig(clusterId);
-  return replaceAt(clusterId, request, config, summary.resourceVersion, force);
+  return replaceAt(clusterId, request, specChanges, config, summary.resourceVersion, force);
 }
 
 function describePlan(plan: ChangePlan): string {
@@ -81,7 +91,13 @@ export async function approveAndApply(options: GatedChangeOptions): Promise<Gate
     const plan = await tracker.step(
       'plan',
       async () => ({
-        ...(await reads.planChange(clusterId, request, options.requester, options.reason)),
+        ...(await reads.planChange(
+          clusterId,
+          request,
+          options.requester,
+          options.reason,
+          options.specChanges,
+        )),
         version,
       }),
       describePlan,
@@ -98,7 +114,7 @@ export async function approveAndApply(options: GatedChangeOptions): Promise<Gate
     if (summary.resourceVersion === plan.resourceVersion) {
       const applied = await tracker.step(
         'scale',
-        () => replaceAt(clusterId, request, config, plan.resourceVersion, options.force),
+        () => replaceAt(clusterId, request, options.specChanges, config, plan.resourceVersion, options.force),
         () => `${describeSpecChanges(options.specChanges)} (from resource version ${plan.resourceVersion})`,
       );
       return { applied };
@@ -134,7 +150,7 @@ export async function scaleStep(
   if (!input.approval) {
     const applied = await tracker.step(
       'scale',
-      () => applyChange(clusterId, request, force),
+      () => applyChange(clusterId, request, input.scale, force),
       (change) => `${describeSpecChanges(input.scale)} (from resource version ${change.beforeVersion})`,
     );
     return { applied };

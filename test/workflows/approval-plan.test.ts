@@ -60,6 +60,31 @@ describe('planChange activity (against the emulator over HTTP)', () => {
     assert.ok(!Number.isNaN(Date.parse(plan.createdAt)));
   });
 
+  it('with the spec changes, plans the live configuration with them: only the named fields move', async () => {
+    const changes = [
+      { path: 'spec.data.tier1.replicas', value: 2 },
+      { path: 'metadata.name', value: 'clusters-example-scaled' },
+    ];
+    const request = applySpecChanges(tutorialCluster, changes);
+    const plan = await planActivities({ api }).planChange(clusterId, request, 'dave', undefined, changes);
+    assert.deepEqual(plan.diffLines, [
+      'metadata.name: "clusters-example" → "clusters-example-scaled"',
+      'spec.data.tier1.replicas: 1 → 2',
+    ]);
+  });
+
+  it('refuses spec changes that make no valid request, naming the field, without writing', async () => {
+    const before = await api.getCluster(clusterId);
+    const request = applySpecChanges(tutorialCluster, []);
+    await assert.rejects(
+      planActivities({ api }).planChange(clusterId, request, 'dave', undefined, [
+        { path: 'spec.data.tier1.replicas', value: 'two' },
+      ]),
+      (error: Error) => /spec\.data\.tier1\.replicas/.test(error.message),
+    );
+    assert.equal((await api.getCluster(clusterId)).status?.resourceVersion, before.status?.resourceVersion);
+  });
+
   it('changes nothing: the cluster keeps its resource version and its spec', async () => {
     const before = await api.getCluster(clusterId);
     const request = applySpecChanges(tutorialCluster, [{ path: 'spec.query.replicas', value: 5 }]);
