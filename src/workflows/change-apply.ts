@@ -1,21 +1,26 @@
-import { ApplicationFailure, isCancellation, proxyActivities, upsertMemo } from '@temporalio/workflow';
-import type { Activities, PlannedChange } from '../activities';
 import {
-  ROLLBACK_ABANDONED,
-  type ChangeEvent,
-  type ChangeInput,
-  type ChangeRequest,
-  type RollbackRecord,
-} from '../shared/change';
-import { FailureType } from '../shared/failure-types';
-import { describeRequest } from '../shared/change-policy';
+  ActivityCancellationType,
+  CancellationScope,
+  CancelledFailure,
+  isCancellation,
+  patched,
+  proxyActivities,
+  upsertMemo,
+} from '@temporalio/workflow';
+import type { Activities, PlannedChange } from '../activities';
+import type { ChangeInput, ChangeRequest, RollbackRecord } from '../shared/change';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../shared/failure-types';
 import { changes, reads } from './activities';
 import { waitForState, waitUntilGone } from './cluster-steps';
+import { rollBack, skipPending, undoCancelledChange } from './change-rollback';
 import type { ChangeState } from './change-state';
 import { failureText, failureType, VERIFICATION_FAILED, verifyChange } from './change-verify';
 import type { RunbookTracker } from './progress';
 
-/** Apply → wait → verify, and the rollback when any of them shows the change did not land as approved. */
+/**
+ * Apply → wait → verify, and the rollback (change-rollback.ts) when any of them shows the change
+ * did not land as approved, or a cancel comes once the PUT may have been sent.
+ */
 
 export interface ChangeContext {
   input: ChangeInput;
@@ -29,27 +34,30 @@ const ROLLBACK_REASONS: string[] = [
   FailureType.DeadlineExceeded,
   VERIFICATION_FAILED,
 ];
-const DEFAULT_REMINDER_MS = 4 * 3_600_000;
 /** The memo key the cooldown reads back (LAST_CHANGE_MEMO in activities/change.ts). */
 const LAST_CHANGE_MEMO = 'lastChange';
 
-/** Paging is bounded: a webhook that is down must not hold the runbook long. */
-const notifications = proxyActivities<Pick<Activities, 'notifyChange'>>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '2m',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '30s' },
-});
+/**
+ * Marks runs in which a cancel after the PUT rolls the change back; histories recorded before it
+ * replay as they ran (the cancel ended the run with the change in place).
+ */
+export const ROLLBACK_ON_CANCEL_PATCH = 'change-rollback-on-cancel';
 
-export async function notify(
-  context: ChangeContext,
-  kind: ChangeEvent['kind'],
-  message: string,
-): Promise<void> {
-  const { input, runbookId, tracker } = context;
-  const clusterName = tracker.snapshot().clusterName;
-  const event: ChangeEvent = { kind, runbookId, clusterId: input.clusterId, clusterName, message };
-  await notifications.notifyChange(event).catch(() => undefined);
-}
+/**
+ * The PUT of a run that rolls back on cancel. A cancel waits for the attempt in flight to end (and
+ * stops its retries), so the read that decides whether anything landed sees the truth.
+ */
+const applying = proxyActivities<Pick<Activities, 'replaceCluster'>>({
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '20m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '30s',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
 
 /** Records when the change went out, before the PUT: a PUT whose answer was lost counts for the cooldown too. */
 function recordApplied(context: ChangeContext): void {
@@ -79,25 +87,58 @@ export async function applyDelete(context: ChangeContext, planned: PlannedChange
   tracker.skip('rollback', 'a delete cannot be rolled back');
 }
 
-/** PUT → wait until RUNNING → verify; on FAILED, a timeout or a mismatch: roll back. */
+/**
+ * PUT → wait until RUNNING → verify; on FAILED, a timeout or a mismatch: roll back. A cancel that
+ * comes once the PUT may have been sent (a lost answer can still commit) rolls the change back
+ * too, then ends the run cancelled; a rollback under way finishes before the run ends.
+ */
 export async function applyAndVerify(
   context: ChangeContext,
   planned: PlannedChange,
   kind: ChangeRequest['kind'],
 ): Promise<{ verified?: { before: number; after: number }; rollback?: RollbackRecord }> {
+  const { input, tracker, state } = context;
+  const id = input.clusterId;
+  const before = planned.plan.resourceVersion;
+  const watched = patched(ROLLBACK_ON_CANCEL_PATCH);
+  if (watched) {
+    const during = () => (state.cancelledDuring ??= tracker.snapshot().currentStep);
+    void CancellationScope.current().cancelRequested.catch(during);
+  }
+  recordApplied(context);
+  let checked: { verified: { before: number; after: number } } | { failed: string };
+  try {
+    await tracker.step(
+      'apply',
+      () =>
+        (watched ? applying : changes).replaceCluster(id, planned.request!, {
+          expectedResourceVersion: before,
+          force: input.policy.force,
+        }),
+      () => `PUT accepted at resource version ${before}${input.policy.force ? ' (force)' : ''}`,
+    );
+    checked = await waitAndVerify(context, planned, kind);
+  } catch (error) {
+    if (!watched || !isCancellation(error)) throw error;
+    await CancellationScope.nonCancellable(() => undoCancelledChange(context, before));
+    throw error;
+  }
+  if ('verified' in checked) return checked;
+  if (!watched) return { rollback: await rollBack(context, before, checked.failed) };
+  const rollback = await CancellationScope.nonCancellable(() => rollBack(context, before, checked.failed));
+  if (CancellationScope.current().consideredCancelled) throw cancelledAfterRollback(context);
+  return { rollback };
+}
+
+/** Wait until RUNNING, then verify; a failure that calls for a rollback comes back as its reason. */
+async function waitAndVerify(
+  context: ChangeContext,
+  planned: PlannedChange,
+  kind: ChangeRequest['kind'],
+): Promise<{ verified: { before: number; after: number } } | { failed: string }> {
   const { input, tracker } = context;
   const id = input.clusterId;
   const before = planned.plan.resourceVersion;
-  recordApplied(context);
-  await tracker.step(
-    'apply',
-    () =>
-      changes.replaceCluster(id, planned.request!, {
-        expectedResourceVersion: before,
-        force: input.policy.force,
-      }),
-    () => `PUT accepted at resource version ${before}${input.policy.force ? ' (force)' : ''}`,
-  );
   try {
     await tracker.step(
       'wait',
@@ -113,68 +154,16 @@ export async function applyAndVerify(
     return { verified };
   } catch (error) {
     if (isCancellation(error) || !ROLLBACK_REASONS.includes(failureType(error) ?? '')) throw error;
-    return { rollback: await rollBack(context, before, failureText(error)) };
+    return { failed: failureText(error) };
   }
 }
 
-/** Requests queued behind a change whose rollback was abandoned do not run: say so, never drop them silently. */
-function droppedQueue(state: ChangeState): string {
-  if (state.queued.length === 0) return '';
-  return `; not run, trigger again once the cluster is sound: ${state.queued.map(describeRequest).join(', ')}`;
-}
-
-/** Puts the configuration of `version` back, waits and verifies; a failure waits for a person. */
-async function rollBack(context: ChangeContext, version: number, reason: string): Promise<RollbackRecord> {
-  const { state, tracker, input } = context;
-  state.phase = 'rollback';
-  for (let attempts = 1; ; attempts++) {
-    try {
-      const verified = await tracker.step(
-        'rollback',
-        () => restoreVersion(context, version, reason),
-        (result) =>
-          `put back version ${version} (${reason}); resource version ${result.before} → ${result.after}`,
-      );
-      await notify(context, 'rolled-back', `Rolled back to version ${version} because ${reason}.`);
-      return { reason, restoredVersion: version, attempts, verified, decisions: state.rollbackDecisions };
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      const problem = `rolling back to version ${version} (because ${reason}) failed: ${failureText(error)}`;
-      tracker.detail(`${problem}; waiting for a person (signal rollbackDecision: retry or abandon)`);
-      await notify(context, 'rollback-failed', problem);
-      const reminderMs = input.rollbackReminderMs ?? DEFAULT_REMINDER_MS;
-      const decision = await state.waitForPerson(problem, reminderMs, () => {
-        void notify(context, 'rollback-reminder', `still waiting for a person: ${problem}`);
-      });
-      if (decision.decision === 'abandon') {
-        const record = { reason, restoredVersion: version, attempts, decisions: state.rollbackDecisions };
-        throw ApplicationFailure.create({
-          type: ROLLBACK_ABANDONED,
-          nonRetryable: true,
-          message: `${decision.decider} abandoned the rollback: ${problem}${droppedQueue(state)}`,
-          details: [record],
-        });
-      }
-    }
-  }
-}
-
-async function restoreVersion(context: ChangeContext, version: number, reason: string) {
-  const { input, tracker } = context;
-  const id = input.clusterId;
-  const request: ChangeRequest = {
-    kind: 'restore',
-    toVersion: version,
-    requester: 'imply-runbooks',
-    reason: `rollback: ${reason}`,
-    source: 'rollback',
-  };
-  const planned = await changes.planClusterChange(id, request);
-  const from = planned.plan.resourceVersion;
-  await changes.replaceCluster(id, planned.request!, {
-    expectedResourceVersion: from,
-    force: input.policy.force,
-  });
-  await waitForState(id, ['RUNNING'], tracker, { ...input.wait, minResourceVersion: from + 1 });
-  return verifyChange(id, planned, 'restore');
+/** A cancel that came during a rollback waited for it: the run ends cancelled, saying so. */
+function cancelledAfterRollback(context: ChangeContext): CancelledFailure {
+  const { state, tracker } = context;
+  const reason = state.cancelReason('rollback');
+  const done = tracker.steps.find((step) => step.name === 'rollback')?.detail;
+  tracker.detail(`${done}; ${reason}: the rollback was finished first`);
+  skipPending(context, reason);
+  return new CancelledFailure(`${reason}: the rollback was finished first`);
 }

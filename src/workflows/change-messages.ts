@@ -13,3 +13,9 @@ export const rollbackDecisionSignal = defineSignal<[RollbackDecision]>('rollback
 
 /** Where the change is: its phase, the requests in its plan, those queued, a rollback problem. */
 export const changeStateQuery = defineQuery<ChangeStateView>('changeState');
+
+/**
+ * Who is about to cancel the runbook (`imply-runbooks cancel --as`, sent just before the cancel):
+ * Temporal's cancel request does not reach workflow code with a name, and the rollback's reason should.
+ */
+export const cancelledBySignal = defineSignal<[{ by: string }]>('cancelledBy');

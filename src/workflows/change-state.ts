@@ -16,7 +16,12 @@ import {
   type Refusal,
 } from '../shared/change-policy';
 import { cloneJson } from '../shared/spec-changes';
-import { changeStateQuery, mergeChangeUpdate, rollbackDecisionSignal } from './change-messages';
+import {
+  cancelledBySignal,
+  changeStateQuery,
+  mergeChangeUpdate,
+  rollbackDecisionSignal,
+} from './change-messages';
 
 type Verdict = { refusal?: Refusal; message: string; needsApproval: boolean };
 
@@ -38,6 +43,9 @@ export class ChangeState {
   lastApplied?: { appliedAt: string; runbookId: string };
   rollbackProblem?: string;
   readonly rollbackDecisions: RollbackDecision[] = [];
+  /** Who said they cancel the runbook (`cancelledBy`), and the step it was at when the cancel came. */
+  cancelledBy?: string;
+  cancelledDuring?: string;
   private accepted?: { current: ChangeRequest; requests: ChangeRequest[] };
   private readonly verdicts = new Map<number, Verdict>();
   private ended?: string;
@@ -57,6 +65,9 @@ export class ChangeState {
       validator: (request) => this.validate(request),
     });
     setHandler(rollbackDecisionSignal, (decision) => this.acceptDecision(decision));
+    setHandler(cancelledBySignal, (note) => {
+      if (typeof note?.by === 'string' && note.by.trim() !== '') this.cancelledBy = note.by.trim();
+    });
     setHandler(changeStateQuery, () => this.view());
   }
 
@@ -99,6 +110,12 @@ export class ChangeState {
   end(reason: string): void {
     this.ended = reason;
     this.phase = 'done';
+  }
+
+  /** `cancelled by <who> during <step>`: the reason a cancel gives the rollback it causes. */
+  cancelReason(step: string | undefined): string {
+    const by = this.cancelledBy ? ` by ${this.cancelledBy}` : '';
+    return `cancelled${by} during ${this.cancelledDuring ?? step ?? 'the change'}`;
   }
 
   /** Waits for `rollbackDecision`, calling `remind` each `reminderMs` without one. */

@@ -24,7 +24,7 @@ export const CHANGE_STEPS = [
   { name: 'apply', title: 'Apply the change (PUT, or DELETE)' },
   { name: 'wait', title: 'Wait until RUNNING (or gone)' },
   { name: 'verify', title: 'Verify the change' },
-  { name: 'rollback', title: 'Roll back if verification fails' },
+  { name: 'rollback', title: 'Roll back if verification fails or the change is cancelled' },
 ];
 
 /** Started by update-with-start, the request follows at once; without one the run ends quietly. */

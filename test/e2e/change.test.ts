@@ -4,11 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import { parseConfigText, type Config } from '../../src/config';
 import type { ChangeResult } from '../../src/shared/change';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { powerStartOptions } from '../../src/shared/power';
 import { submitChange, TriggerRefused } from '../../src/triggers/submit-change';
+import { runbookProgressQuery } from '../../src/workflows';
 import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { runCli } from '../helpers/cli';
 import {
@@ -96,6 +99,60 @@ describe('change runbooks end to end (dev server, emulator, worker, web server, 
     );
     const cluster = await scenario.api.getCluster(uid);
     assert.deepEqual([cluster.status?.state, cluster.status?.resourceVersion], ['RUNNING', 2]);
+  });
+
+  it('rolls a change back when cancelled from the CLI while the cluster is UPDATING, as the emulator history shows', async () => {
+    const slow = await environment.scenario({ transitionMs: 3000 });
+    await slow.startWorker();
+    const name = uniqueClusterName('change-cancel');
+    const uid = (await slow.api.createCluster({ ...TUTORIAL_CLUSTER, metadata: { name } })).metadata.uid;
+    await eventually(
+      'the cluster RUNNING',
+      async () => ((await slow.api.getCluster(uid)).status?.state === 'RUNNING' ? true : undefined),
+      { timeoutMs: 20_000 },
+    );
+    const dependencies = {
+      api: slow.api,
+      client: environment.client,
+      taskQueue: slow.taskQueue,
+      config: parseConfigText(configFor(name, ['scale'])),
+    };
+    const request = {
+      kind: 'scale' as const,
+      changes: [{ path: 'spec.data.tier1.replicas', value: 2 }],
+      requester: 'dave',
+      source: 'cli',
+    };
+    const { ack } = await submitChange(dependencies, name, request, FAST_WAIT);
+    await eventually('the update in flight', async () =>
+      (await slow.api.getCluster(uid)).status?.state === 'UPDATING' ? true : undefined,
+    );
+    const cancel = await runCli(['cancel', ack.runbookId, '--as', 'carol'], {
+      TEMPORAL_ADDRESS: environment.address,
+    });
+    assert.equal(cancel.code, 0, cancel.stderr);
+    assert.match(cancel.stdout, new RegExp(`Cancellation requested for change:${uid}`));
+
+    const handle = environment.client.workflow.getHandle(ack.runbookId);
+    const ended = await handle.result().then(
+      () => assert.fail('the runbook should end cancelled'),
+      (error: unknown) => error,
+    );
+    assert.ok(ended instanceof WorkflowFailedError && ended.cause instanceof CancelledFailure, String(ended));
+    const history = await Promise.all(
+      [0, 1, 2].map(
+        async (version) => (await slow.api.getClusterVersion(uid, version)).spec.data?.tier1?.replicas,
+      ),
+    );
+    assert.deepEqual(history, [1, 2, 1]);
+    const cluster = await slow.api.getCluster(uid);
+    assert.deepEqual([cluster.status?.state, cluster.status?.resourceVersion], ['RUNNING', 2]);
+    const progress = await handle.query(runbookProgressQuery);
+    assert.equal(progress.outcome, 'cancelled');
+    assert.match(
+      progress.steps.find((step) => step.name === 'rollback')?.detail ?? '',
+      /^put back version 0 \(cancelled by carol during (apply|wait)\); resource version 1 → 2$/,
+    );
   });
 
   it('tells a trigger the cluster is busy while a stop holds change:<uid>, and when no worker answers', async () => {

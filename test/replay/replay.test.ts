@@ -8,8 +8,9 @@ import { getWorkflowBundle } from '../../src/workflow-bundle';
 import { historyFromJson } from './history-json';
 
 /**
- * Replays recorded lifecycle and power histories (scripts/record-histories.ts) against today's workflow code:
- * a change that would break runbooks already running fails here, before it reaches a worker.
+ * Replays recorded lifecycle, power and change histories (scripts/record-histories.ts; those named
+ * `*-before-…-patch` were recorded once, by the code before that `patched()` id) against today's workflow
+ * code: a change that would break runbooks already running fails here, before it reaches a worker.
  */
 
 const HISTORIES = path.resolve(__dirname, '../fixtures/histories');
@@ -45,6 +46,10 @@ describe('replay of recorded runbook histories', () => {
     assert.deepEqual(
       histories.map((entry) => entry.workflowId),
       [
+        // Recorded before a cancel after the PUT rolled the change back (patch change-rollback-on-cancel).
+        'change-cancelled-before-cancel-patch',
+        'change-completed-before-cancel-patch',
+        'change-rolled-back-before-cancel-patch',
         'lifecycle-cancelled',
         'lifecycle-completed',
         'lifecycle-failed',

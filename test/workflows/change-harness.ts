@@ -55,14 +55,33 @@ export function fakeChangeApi(options: FakeOptions = {}) {
   const settings: FakeOptions = { transitionPolls: 0, ...options };
   const fake = fakeClusterApi(settings);
   const events: ChangeEvent[] = [];
-  const faults = { failUpdates: 0, dropNextChange: false, lastChange: undefined as LastChange | undefined };
+  const faults = {
+    failUpdates: 0,
+    dropNextChange: false,
+    lastChange: undefined as LastChange | undefined,
+    /** PUTs answered 409 (retried) without changing anything. */
+    busyUpdates: 0,
+    /** PUTs made at this resource version land once, but every answer is lost (a retryable failure). */
+    lostAnswersAt: undefined as number | undefined,
+  };
   const base = fake.activities;
   const activities: Partial<Activities> = {
     ...base,
     async replaceCluster(uid, request, replaceOptions) {
+      const cluster = fake.clusters.get(uid);
+      if (!cluster || cluster.gone) return base.replaceCluster(uid, request, replaceOptions);
+      // As the API: a PUT needs RUNNING or FAILED (409 otherwise, which the activity retries).
+      if (faults.busyUpdates-- > 0 || !['RUNNING', 'FAILED'].includes(cluster.state)) {
+        fake.calls.push('replaceCluster:409');
+        throw retryable(FailureType.ClusterBusy, `${uid} is ${cluster.state}`);
+      }
+      const expected = replaceOptions?.expectedResourceVersion;
+      if (expected !== undefined && expected === faults.lostAnswersAt) {
+        if (cluster.history.length - 1 === expected) await base.replaceCluster(uid, request, replaceOptions);
+        throw retryable(FailureType.Unavailable, 'connection reset before the answer');
+      }
       const summary = await base.replaceCluster(uid, request, replaceOptions);
       settings.failTransitionTo = faults.failUpdates-- > 0 ? 'RUNNING' : undefined;
-      const cluster = fake.clusters.get(uid)!;
       if (faults.dropNextChange) {
         // The API accepts the PUT but keeps the old replicas: what verification exists for.
         faults.dropNextChange = false;
@@ -130,6 +149,10 @@ function build(source: unknown, changes: ChangeRequest['changes'] & object): Clu
     if (error instanceof CloudManagerError) throw rejected(error.message);
     throw error;
   }
+}
+
+function retryable(type: string, message: string) {
+  return ApplicationFailure.create({ type, message });
 }
 
 function rejected(message: string) {

@@ -5,9 +5,10 @@ import { loadConfig, webSettings } from '../../config';
 import type { LifecycleInput } from '../../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
 import { runbookProgressQuery } from '../../workflows';
+import { cancelledBySignal } from '../../workflows/change-messages';
 import { environmentOfRunbook } from '../../shared/environments';
 import { environmentFromFlags, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
-import { lifecycleInputFromFlags, type LifecycleFlags } from '../lifecycle-input';
+import { lifecycleInputFromFlags, requesterFrom, type LifecycleFlags } from '../lifecycle-input';
 import { action, printJson, printTable } from '../output';
 import { formatProgress } from '../progress-printer';
 import {
@@ -150,11 +151,23 @@ export function registerRunbookCommands(program: Command): void {
 
   program
     .command('cancel <runbook-id>')
-    .description('Cancel a runbook; it applies its cleanup policy (--on-cancel) to the cluster it created')
+    .description(
+      'Cancel a runbook; a lifecycle runbook applies its cleanup policy (--on-cancel) to the cluster it ' +
+        'created, a change runbook past its PUT rolls the change back',
+    )
+    .option(
+      '--as <user>',
+      "who cancels, named in a change runbook's rollback (default: IMPLY_RUNBOOKS_USER, else the OS user)",
+    )
     .action(
-      action(async (runbookId: string) => {
+      action(async (runbookId: string, flags: { as?: string }) => {
         await withTemporal(async (client) => {
-          await client.workflow.getHandle(runbookId).cancel();
+          const handle = client.workflow.getHandle(runbookId);
+          const description = await handle.describe();
+          if (description.type === 'changeRunbook' && description.status.name === 'RUNNING') {
+            await handle.signal(cancelledBySignal, { by: requesterFrom(flags.as) });
+          }
+          await handle.cancel();
           console.log(
             `Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${runbookId}`,
           );
