@@ -1,0 +1,157 @@
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { ClusterSummary } from '../activities';
+import { FailureType } from '../shared/failure-types';
+import type { NodeGroup, PowerAction, PowerInput } from '../shared/power';
+import { changes, changesUnlessBusy, reads } from './activities';
+import { waitForState } from './cluster-steps';
+import type { Pacer } from './pacer';
+import type { RunbookTracker } from './progress';
+
+/**
+ * The steps of one power runbook (`power.ts`): the read (or the fleet's listing standing in for it),
+ * the PATCH, and the confirmation. Deterministic workflow code.
+ */
+
+/** Where each action takes a cluster: its state, and the desiredState that asks for it. */
+export const TARGETS = {
+  stop: { state: 'STOPPED', desiredState: 'STOPPED' },
+  start: { state: 'RUNNING', desiredState: 'STARTED' },
+} as const;
+/** A transition is in flight: wait for it to settle before asking for anything. */
+const BUSY_STATES = ['CREATING', 'UPDATING', 'STOPPING', 'STARTING'];
+const SETTLED_STATES = ['RUNNING', 'STOPPED', 'FAILED'];
+
+/** What the runbook has seen of the cluster: its result reports it. */
+export interface Observed {
+  clusterName: string;
+  state: string;
+  nodes: NodeGroup[];
+}
+
+/** A listed cluster the action would change: settled, and not yet where the action takes it. */
+export function needsChange(state: string, action: PowerAction): boolean {
+  return SETTLED_STATES.includes(state) && state !== TARGETS[action].state;
+}
+
+/** The fleet's list read stands in for this runbook's own read: no request. */
+export async function fromListing(
+  listed: NonNullable<PowerInput['listed']>,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<Pick<ClusterSummary, 'name' | 'state' | 'resourceVersion'>> {
+  Object.assign(observed, { clusterName: listed.clusterName, state: listed.state, nodes: listed.nodes });
+  const { clusterName, state, resourceVersion } = listed;
+  tracker.cluster({ clusterName, state, resourceVersion });
+  return { name: clusterName, state, resourceVersion };
+}
+
+/**
+ * PATCHes desiredState. Acting on a listing (`listedVersion` given), a 409 (the cluster started
+ * another transition since it was listed) is not retried blindly: the runbook reads, waits for the
+ * cluster to settle, and PATCHes again only if it still needs to. `changed` is false when the
+ * cluster was already there: the answer is in the target state with no new resource version (the
+ * API's no-op), or the settled read found it there.
+ */
+export async function act(
+  input: PowerInput,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+  listedVersion: number | undefined,
+): Promise<{ changed: boolean; summary: ClusterSummary }> {
+  const target = TARGETS[input.action];
+  const patch = async (proxy: typeof changes, baseline: number | undefined) => {
+    const summary = await pacer.call(() => proxy.setDesiredState(input.clusterId, target.desiredState));
+    observed.state = summary.state;
+    tracker.cluster({ state: summary.state, resourceVersion: summary.resourceVersion });
+    const changed = !(summary.state === target.state && summary.resourceVersion === baseline);
+    return { changed, summary };
+  };
+  if (listedVersion === undefined) return patch(changes, undefined);
+  try {
+    return await patch(changesUnlessBusy, listedVersion);
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    tracker.detail(`${observed.clusterName} is busy with another transition since it was listed: reading it`);
+    const settled = await readSettled(input, tracker, pacer, observed);
+    if (settled.state === target.state) return { changed: false, summary: settled };
+    return patch(changes, settled.resourceVersion);
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === FailureType.ClusterBusy
+  );
+}
+
+async function read(
+  clusterId: string,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<ClusterSummary> {
+  const { summary, nodes } = await pacer.call(() => reads.readClusterPower(clusterId));
+  Object.assign(observed, { clusterName: summary.name, state: summary.state, nodes });
+  tracker.cluster({
+    clusterName: summary.name,
+    state: summary.state,
+    resourceVersion: summary.resourceVersion,
+  });
+  return summary;
+}
+
+/** Reads the cluster; when a transition is in flight, waits for it to settle and reads again. */
+export async function readSettled(
+  input: PowerInput,
+  tracker: RunbookTracker,
+  pacer: Pacer,
+  observed: Observed,
+): Promise<ClusterSummary> {
+  let summary = await read(input.clusterId, pacer, observed, tracker);
+  if (BUSY_STATES.includes(summary.state)) {
+    tracker.detail(`${summary.name} is ${summary.state}: waiting for that change to settle first`);
+    await pacer.next();
+    await waitForState(input.clusterId, SETTLED_STATES, tracker, pacer.waitOptions(input.wait));
+    pacer.touch();
+    summary = await read(input.clusterId, pacer, observed, tracker);
+  }
+  if (!SETTLED_STATES.includes(summary.state)) {
+    throw ApplicationFailure.create({
+      type: 'ClusterNotPowerable',
+      nonRetryable: true,
+      message: `cluster ${summary.name} is ${summary.state}: it can be neither stopped nor started`,
+    });
+  }
+  return summary;
+}
+
+/** The cluster must be in the target state and still want it ("did nothing" is a failure). */
+export function confirmed(input: PowerInput, summary: ClusterSummary): ClusterSummary {
+  const target = TARGETS[input.action];
+  if (
+    summary.state !== target.state ||
+    (summary.desiredState && summary.desiredState !== target.desiredState)
+  ) {
+    throw ApplicationFailure.create({
+      type: 'PowerNotConfirmed',
+      nonRetryable: true,
+      message:
+        `cluster ${summary.name} is ${summary.state} (desiredState ${summary.desiredState ?? 'unknown'}) ` +
+        `right after reaching ${target.state}: someone else changed it`,
+    });
+  }
+  return summary;
+}
+
+/** The confirmation as runbooks started before `power-confirm-from-last-poll` made it: one more read. */
+export async function confirm(
+  input: PowerInput,
+  pacer: Pacer,
+  observed: Observed,
+  tracker: RunbookTracker,
+): Promise<ClusterSummary> {
+  return confirmed(input, await read(input.clusterId, pacer, observed, tracker));
+}
