@@ -1,8 +1,15 @@
 /**
- * Records runbook histories for the replay test (test/replay/replay.test.ts): lifecycle runbooks (a
- * completed tutorial run, one that fails as its create ends FAILED, one cancelled with
- * `onCancel: 'delete'`) and a power runbook stopping a cluster, each against a local emulator,
- * written to test/fixtures/histories/<name>.json.
+ * Records runbook histories for the replay test (test/replay/replay.test.ts), each against a local
+ * emulator of its own, written to test/fixtures/histories/<name>.json:
+ *   lifecycle-completed, -failed, -cancelled   the tutorial run; its create ending FAILED; cancelled
+ *                                              with `onCancel: 'delete'`
+ *   power-stop-completed                       a person's stop of one cluster
+ *   change-scale-completed                     an auto-approved scale, verified
+ *   change-rolled-back                         the update ends FAILED: rolled back, the run completes
+ *   change-cancelled-after-put                 cancelled while UPDATING: rolled back, the run cancelled
+ *   fleet-stop-completed                       a fleet run stopping three clusters two at a time; also
+ *                                              writes power-stop-in-fleet-completed, one of its children
+ * (change and fleet recordings in scripts/record-histories/).
  *
  *   npx tsx scripts/record-histories.ts        starts its own Temporal dev server
  *   npx tsx scripts/record-histories.ts power-stop-completed     just that one
@@ -12,14 +19,13 @@
  * replay failure without such a change means the change breaks runbooks already running.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { StaticTokenProvider } from '../src/cloud-manager/auth';
 import { CloudManagerClient } from '../src/cloud-manager/client';
-import type { ClusterRequest } from '../src/cloud-manager/schemas/cluster';
 import { startEmulator, type RunningEmulator } from '../src/emulator/server';
 import { DEFAULT_NAMESPACE } from '../src/shared/constants';
 import { powerStartOptions } from '../src/shared/power';
@@ -29,18 +35,24 @@ import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createWorker } from '../src/worker';
 import { lifecycleRunbook, powerRunbook, runbookProgressQuery } from '../src/workflows';
 import { historyToJsonText } from '../test/replay/history-json';
+import { CHANGE_RECORDINGS } from './record-histories/change';
+import { fleetRecording } from './record-histories/fleet';
+import {
+  named,
+  ROOT,
+  runningCluster,
+  TUTORIAL_CLUSTER,
+  until,
+  WAIT,
+  type Recording,
+  type RecordingContext,
+} from './record-histories/recording';
 
-const ROOT = path.resolve(__dirname, '..');
 const OUTPUT_DIR = path.join(ROOT, 'test/fixtures/histories');
-const TUTORIAL_CLUSTER = JSON.parse(
-  readFileSync(path.join(ROOT, 'examples/tutorial-cluster.json'), 'utf8'),
-) as ClusterRequest;
-/** Short polls keep the histories small: every poll is an activity and a timer. */
-const WAIT = { pollInitialMs: 100, pollMaxMs: 200 };
 
 type Handle = WorkflowHandle<typeof lifecycleRunbook>;
 
-interface Recording {
+interface LifecycleRecording {
   name: string;
   input: LifecycleInput;
   /** How the run must end for its history to be written. */
@@ -51,20 +63,6 @@ interface Recording {
   drive?: (handle: Handle, emulator: RunningEmulator) => Promise<void>;
 }
 
-function named(name: string): ClusterRequest {
-  return { ...TUTORIAL_CLUSTER, metadata: { name } };
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** The step the runbook is at, once it has created its cluster. */
 async function reached(handle: Handle, step: string): Promise<string> {
   return until(`step ${step}`, async () => {
@@ -73,7 +71,7 @@ async function reached(handle: Handle, step: string): Promise<string> {
   });
 }
 
-const RECORDINGS: Recording[] = [
+const LIFECYCLE_RECORDINGS: LifecycleRecording[] = [
   {
     name: 'lifecycle-completed',
     expect: 'completed',
@@ -117,37 +115,63 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
+/** Starts the lifecycle runbook, drives it, and checks it ended as the recording expects. */
+function lifecycle(recording: LifecycleRecording): Recording {
+  return {
+    name: recording.name,
+    transitionMs: recording.transitionMs,
+    async run({ client, taskQueue, emulator }) {
+      const handle: Handle = await client.workflow.start(lifecycleRunbook, {
+        ...lifecycleStartOptions(recording.input, taskQueue),
+        // A unique id: recording again must not collide with an earlier run on a long-lived server.
+        workflowId: `${recording.name}-${randomUUID()}`,
+      });
+      await recording.drive?.(handle, emulator);
+      // Failed and cancelled runs reject here; the progress query says how each one ended.
+      await handle.result().catch(() => undefined);
+      const { outcome } = await handle.query(runbookProgressQuery);
+      if (outcome !== recording.expect) {
+        throw new Error(`${recording.name} ended ${String(outcome)}, not ${recording.expect}: not recorded`);
+      }
+      return [{ name: recording.name, handle, ended: recording.expect }];
+    },
+  };
+}
+
 /** A power runbook stopping a running cluster (a person's stop: it reads the cluster first). */
 const POWER_RECORDING = 'power-stop-completed';
 
-async function stopOneCluster(client: Client, taskQueue: string, api: CloudManagerClient) {
-  const created = await api.createCluster(named('clusters-example-power'));
-  const uid = created.metadata.uid;
-  await until('RUNNING', async () =>
-    (await api.getCluster(uid)).status?.state === 'RUNNING' ? true : undefined,
-  );
-  const handle = await client.workflow.start(powerRunbook, {
-    ...powerStartOptions(
-      { clusterId: uid, action: 'stop', requester: 'recorder', source: 'person', wait: WAIT },
-      taskQueue,
-    ),
-    workflowId: `${POWER_RECORDING}-${randomUUID()}`,
-  });
-  const result = await handle.result();
-  if (result.outcome !== 'done') throw new Error(`${POWER_RECORDING} ended ${result.outcome}: not recorded`);
-  return handle;
-}
+const powerRecording: Recording = {
+  name: POWER_RECORDING,
+  async run({ client, taskQueue, api }) {
+    const uid = await runningCluster(api, named('clusters-example-power'));
+    const handle = await client.workflow.start(powerRunbook, {
+      ...powerStartOptions(
+        { clusterId: uid, action: 'stop', requester: 'recorder', source: 'person', wait: WAIT },
+        taskQueue,
+      ),
+      workflowId: `${POWER_RECORDING}-${randomUUID()}`,
+    });
+    const result = await handle.result();
+    if (result.outcome !== 'done')
+      throw new Error(`${POWER_RECORDING} ended ${result.outcome}: not recorded`);
+    return [{ name: POWER_RECORDING, handle, ended: 'completed' }];
+  },
+};
 
-/** Runs one recording on an emulator and worker of its own, and writes its history. */
-async function record(
-  address: string,
-  client: Client,
-  recording: Recording | typeof POWER_RECORDING,
-): Promise<void> {
+const RECORDINGS: Recording[] = [
+  ...LIFECYCLE_RECORDINGS.map(lifecycle),
+  powerRecording,
+  ...CHANGE_RECORDINGS,
+  fleetRecording,
+];
+
+/** Runs one recording on an emulator and worker of its own, and writes its histories. */
+async function record(address: string, client: Client, recording: Recording): Promise<void> {
   const token = randomBytes(16).toString('hex');
   const emulator = await startEmulator({
     port: 0,
-    transitionMs: (recording === POWER_RECORDING ? undefined : recording.transitionMs) ?? 200,
+    transitionMs: recording.transitionMs ?? 200,
     tokens: [{ token }],
   });
   const connection = await NativeConnection.connect({ address });
@@ -158,48 +182,33 @@ async function record(
       connection,
       namespace: DEFAULT_NAMESPACE,
       taskQueue,
-      activities: createActivities({ api }),
+      // The Temporal client reads keep-alive overrides for fleet stops, as `imply-runbooks worker` does.
+      activities: createActivities({ api, temporal: { client, namespace: DEFAULT_NAMESPACE } }),
       shutdownGraceTime: '1s',
     });
-    const handle = await worker.runUntil<{ fetchHistory: Handle['fetchHistory'] }>(() =>
-      recording === POWER_RECORDING
-        ? stopOneCluster(client, taskQueue, api)
-        : run(client, taskQueue, emulator, recording),
-    );
-    const name = recording === POWER_RECORDING ? POWER_RECORDING : recording.name;
-    const file = path.join(OUTPUT_DIR, `${name}.json`);
-    // Stack traces name files by absolute path: keep fixtures free of this machine's paths.
-    const text = historyToJsonText(await handle.fetchHistory())
-      .split(`${ROOT}${path.sep}`)
-      .join('');
-    writeFileSync(file, `${text}\n`);
-    console.log(
-      `${path.relative(ROOT, file)}: ${recording === POWER_RECORDING ? 'completed' : recording.expect}`,
-    );
+    const context: RecordingContext = { client, taskQueue, api, emulator };
+    const recorded = await worker.runUntil(() => recording.run(context));
+    for (const { name, handle, ended } of recorded) {
+      const file = path.join(OUTPUT_DIR, `${name}.json`);
+      // Stack traces name files by absolute path: keep fixtures free of this machine's paths.
+      const text = historyToJsonText(await handle.fetchHistory())
+        .split(`${ROOT}${path.sep}`)
+        .join('');
+      writeFileSync(file, `${text}\n`);
+      console.log(`${path.relative(ROOT, file)}: ${ended}`);
+    }
   } finally {
     await connection.close();
     await emulator.close();
   }
 }
 
-/** Starts the runbook, drives it, and checks it ended as the recording expects. */
-async function run(client: Client, taskQueue: string, emulator: RunningEmulator, recording: Recording) {
-  const handle: Handle = await client.workflow.start(lifecycleRunbook, {
-    ...lifecycleStartOptions(recording.input, taskQueue),
-    // A unique id: recording again must not collide with an earlier run on a long-lived server.
-    workflowId: `${recording.name}-${randomUUID()}`,
-  });
-  await recording.drive?.(handle, emulator);
-  // Failed and cancelled runs reject here; the progress query says how each one ended.
-  await handle.result().catch(() => undefined);
-  const { outcome } = await handle.query(runbookProgressQuery);
-  if (outcome !== recording.expect) {
-    throw new Error(`${recording.name} ended ${String(outcome)}, not ${recording.expect}: not recorded`);
-  }
-  return handle;
-}
-
 async function main(): Promise<void> {
+  const only = process.argv[2];
+  if (only !== undefined && !RECORDINGS.some((recording) => recording.name === only)) {
+    const names = RECORDINGS.map((recording) => recording.name).join(', ');
+    throw new Error(`no recording is named "${only}": name one of ${names}, or none to record them all`);
+  }
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   let devServer: DevServer | undefined;
   const address =
@@ -210,10 +219,8 @@ async function main(): Promise<void> {
   try {
     const client = new Client({ connection: clientConnection, namespace: DEFAULT_NAMESPACE });
     mkdirSync(OUTPUT_DIR, { recursive: true });
-    const only = process.argv[2];
-    for (const recording of [...RECORDINGS, POWER_RECORDING] as const) {
-      const name = recording === POWER_RECORDING ? recording : recording.name;
-      if (only === undefined || only === name) await record(address, client, recording);
+    for (const recording of RECORDINGS) {
+      if (only === undefined || only === recording.name) await record(address, client, recording);
     }
   } finally {
     await clientConnection.close();

@@ -8,9 +8,10 @@ import { getWorkflowBundle } from '../../src/workflow-bundle';
 import { historyFromJson } from './history-json';
 
 /**
- * Replays recorded lifecycle, power and change histories (scripts/record-histories.ts; those named
- * `*-before-…-patch` were recorded once, by the code before that `patched()` id) against today's workflow
- * code: a change that would break runbooks already running fails here, before it reaches a worker.
+ * Replays recorded lifecycle, power, change and fleet histories (scripts/record-histories.ts; those
+ * named `*-before-…-patch` were recorded once, by the code before that `patched()` id) against today's
+ * workflow code: a change that would break runbooks already running fails here, before it reaches a
+ * worker.
  */
 
 const HISTORIES = path.resolve(__dirname, '../fixtures/histories');
@@ -46,16 +47,22 @@ describe('replay of recorded runbook histories', () => {
     assert.deepEqual(
       histories.map((entry) => entry.workflowId),
       [
-        // Recorded before a cancel after the PUT rolled the change back (patch change-rollback-on-cancel).
+        'change-cancelled-after-put',
+        // *-before-cancel-patch: from before change-rollback-on-cancel (a cancel after the PUT rolls back).
         'change-cancelled-before-cancel-patch',
         'change-completed-before-cancel-patch',
         'change-rolled-back-before-cancel-patch',
+        'change-rolled-back',
+        'change-scale-completed',
+        'fleet-stop-completed',
         'lifecycle-cancelled',
         'lifecycle-completed',
         'lifecycle-failed',
         // Recorded before the power runbook confirmed on its last poll (patch power-confirm-from-last-poll).
         'power-stop-before-confirm-patch',
         'power-stop-completed',
+        // A child of fleet-stop-completed: the fleet's listing instead of a first read, the lane's cool-down.
+        'power-stop-in-fleet-completed',
       ],
     );
     const results = await replay(histories);
