@@ -4,13 +4,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { StaticTokenProvider } from '../../src/cloud-manager/auth';
-import { CloudManagerClient } from '../../src/cloud-manager/client';
+import type { Connection } from '@temporalio/client';
 import { LOCAL_DEFAULTS } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
+import type { RunningEmulator } from '../../src/emulator/server';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { FakeTemporal } from '../web/fake-temporal';
+import { startTriggerEmulator, unreachableTemporal } from './trigger-harness';
 
 /**
  * docs/production.md's signed-trigger example, run as written (bash, openssl, curl) against a real
@@ -52,17 +51,13 @@ describe('docs/production.md: the signed trigger example', () => {
   const logs: string[] = [];
 
   before(async () => {
-    emulator = await startEmulator({
-      port: 0,
-      transitionMs: 0,
-      tokens: [{ token: 'emulator-token-0123456789' }],
-    });
-    const api = new CloudManagerClient({
-      baseUrl: emulator.apiUrl,
-      auth: new StaticTokenProvider('emulator-token-0123456789'),
-    });
+    const started = await startTriggerEmulator('emulator-token-0123456789');
+    emulator = started.emulator;
+    const api = started.api;
     // Never reached: the example names a cluster the emulator does not have, so it is refused first.
-    connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const temporal = unreachableTemporal();
+    connection = temporal.connection;
+    const client = temporal.client;
     web = await startWebServer({
       port: 0,
       client: new FakeTemporal(),
@@ -71,7 +66,7 @@ describe('docs/production.md: the signed trigger example', () => {
       log: (line: string) => logs.push(line),
       triggers: {
         api,
-        client: new Client({ connection }),
+        client,
         taskQueue: 'unused',
         secrets: { hmacSecret: SECRET },
       },

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { StaticTokenProvider } from '../../src/cloud-manager/auth';
-import { CloudManagerClient } from '../../src/cloud-manager/client';
+import type { Connection } from '@temporalio/client';
 import { parseConfigText } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
+import type { RunningEmulator } from '../../src/emulator/server';
 import { cachedEnvironmentApi } from '../../src/triggers/trigger-environments';
 import { parseTriggerPayload, PayloadProblem } from '../../src/triggers/trigger-payload';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { FakeTemporal } from '../web/fake-temporal';
+import { startTriggerEmulator, unreachableTemporal } from './trigger-harness';
 import { rawRequest } from '../web/web-harness';
 import { TUTORIAL_CLUSTER } from '../helpers/e2e';
 
@@ -54,8 +53,14 @@ describe('the environment of a change trigger', () => {
     let connection: Connection;
 
     before(async () => {
-      defaultEmulator = await startEmulator({ port: 0, transitionMs: 0, tokens: [{ token: DEFAULT_TOKEN }] });
-      prodEmulator = await startEmulator({ port: 0, transitionMs: 0, tokens: [{ token: PROD_TOKEN }] });
+      const [main, prod] = await Promise.all([
+        startTriggerEmulator(DEFAULT_TOKEN),
+        startTriggerEmulator(PROD_TOKEN),
+      ]);
+      defaultEmulator = main.emulator;
+      prodEmulator = prod.emulator;
+      const api = main.api;
+      const prodApi = prod.api;
       const config = parseConfigText(`
 environments:
   prod: { apiUrl: "${prodEmulator.apiUrl}", auth: { tokenEnv: IMPLY_TEST_PROD_TOKEN } }
@@ -64,20 +69,14 @@ policies:
     match: { name: orders-prod }
     bounds: { data.tier1: { maxReplicas: 6 } }
 `);
-      const api = new CloudManagerClient({
-        baseUrl: defaultEmulator.apiUrl,
-        auth: new StaticTokenProvider(DEFAULT_TOKEN),
-      });
-      const prodApi = new CloudManagerClient({
-        baseUrl: prodEmulator.apiUrl,
-        auth: new StaticTokenProvider(PROD_TOKEN),
-      });
       await prodApi.createCluster({ ...TUTORIAL_CLUSTER, metadata: { name: 'orders-prod' } });
       // Never reached: each request is refused before a runbook would be started.
-      connection = Connection.lazy({ address: '127.0.0.1:1' });
+      const temporal = unreachableTemporal();
+      connection = temporal.connection;
+      const client = temporal.client;
       const triggers = {
         api,
-        client: new Client({ connection }),
+        client,
         taskQueue: 'imply-runbooks',
         secrets: { token: TRIGGER_TOKEN },
       };

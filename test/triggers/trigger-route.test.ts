@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { StaticTokenProvider } from '../../src/cloud-manager/auth';
-import { CloudManagerClient } from '../../src/cloud-manager/client';
+import type { Connection } from '@temporalio/client';
 import { LOCAL_DEFAULTS, parseConfigText } from '../../src/config';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
+import type { RunningEmulator } from '../../src/emulator/server';
 import { signatureHeaders } from '../../src/triggers/trigger-signature';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { FakeTemporal } from '../web/fake-temporal';
+import { startTriggerEmulator, unreachableTemporal } from './trigger-harness';
 import { rawRequest, type Answer } from '../web/web-harness';
 import { TUTORIAL_CLUSTER } from '../helpers/e2e';
 
@@ -28,21 +27,16 @@ describe('the trigger endpoint over HTTP (real web server and emulator; refusals
   const logs: string[] = [];
 
   before(async () => {
-    emulator = await startEmulator({
-      port: 0,
-      transitionMs: 0,
-      tokens: [{ token: 'emulator-token-0123456789' }],
-    });
-    const api = new CloudManagerClient({
-      baseUrl: emulator.apiUrl,
-      auth: new StaticTokenProvider('emulator-token-0123456789'),
-    });
+    const started = await startTriggerEmulator('emulator-token-0123456789');
+    emulator = started.emulator;
+    const api = started.api;
     await api.createCluster({ ...TUTORIAL_CLUSTER, metadata: { name: 'orders' } });
-    // Never reached by these requests: each is refused before a runbook would be started.
-    connection = Connection.lazy({ address: '127.0.0.1:1' });
+    const temporal = unreachableTemporal();
+    connection = temporal.connection;
+    const client = temporal.client;
     const triggers = {
       api,
-      client: new Client({ connection }),
+      client,
       taskQueue: 'unused',
       secrets: { token: TOKEN, hmacSecret: SECRET },
     };

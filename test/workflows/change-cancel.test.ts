@@ -3,14 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { ChangeInput } from '../../src/shared/change';
 import type { RunbookProgress } from '../../src/shared/runbook';
 import { cancelledBySignal, rollbackDecisionSignal } from '../../src/workflows/change-messages';
 import { runbookProgressQuery } from '../../src/workflows/progress';
 import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
 import {
+  autoScaleInput,
   changeInput,
-  changePolicy,
   fakeChangeApi,
   scale,
   submit,
@@ -29,12 +28,14 @@ describe('change runbook: cancelling it (time skipping, fake Cloud Manager)', ()
     await environment?.teardown();
   });
 
-  const autoScale = (uid: string): ChangeInput =>
-    changeInput(uid, { policy: changePolicy({ autoApprove: ['scale'] }), rollbackReminderMs: 3_600_000 });
   const replicasOf = (fake: ChangeFake, uid: string) =>
     fake.clusters.get(uid)!.history.map((entry) => entry.spec.data?.tier1?.replicas);
 
-  async function scaleTo4(uid: string, taskQueue: string, input = autoScale(uid)): Promise<ChangeHandle> {
+  async function scaleTo4(
+    uid: string,
+    taskQueue: string,
+    input = autoScaleInput(uid),
+  ): Promise<ChangeHandle> {
     const { ack } = await submit(environment, taskQueue, input, scale({ 'data.tier1.replicas': 4 }));
     assert.equal(ack?.disposition, 'started');
     return environment.client.workflow.getHandle(`change:${uid}`);

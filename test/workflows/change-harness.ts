@@ -170,6 +170,10 @@ export function changeInput(clusterId: string, overrides: Partial<ChangeInput> =
   };
 }
 
+/** A scale the policy auto-approves, whose failed rollback reminds a person hourly. */
+export const autoScaleInput = (clusterId: string): ChangeInput =>
+  changeInput(clusterId, { policy: changePolicy({ autoApprove: ['scale'] }), rollbackReminderMs: 3_600_000 });
+
 export interface Submitted {
   ack?: ChangeAck;
   refused?: { message: string; details: unknown };

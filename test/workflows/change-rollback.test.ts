@@ -6,8 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { changeStateQuery, rollbackDecisionSignal } from '../../src/workflows/change-messages';
 import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
 import {
-  changeInput,
-  changePolicy,
+  autoScaleInput,
   fakeChangeApi,
   scale,
   submit,
@@ -26,13 +25,16 @@ describe('change runbook: verification and automatic rollback (time skipping, fa
     await environment?.teardown();
   });
 
-  const autoScale = (uid: string) =>
-    changeInput(uid, { policy: changePolicy({ autoApprove: ['scale'] }), rollbackReminderMs: 3_600_000 });
   const replicasOf = (fake: ChangeFake, uid: string) =>
     fake.clusters.get(uid)!.history.map((entry) => entry.spec.data?.tier1?.replicas);
 
   async function scaleTo4(fake: ChangeFake, uid: string, taskQueue: string): Promise<ChangeHandle> {
-    const { ack } = await submit(environment, taskQueue, autoScale(uid), scale({ 'data.tier1.replicas': 4 }));
+    const { ack } = await submit(
+      environment,
+      taskQueue,
+      autoScaleInput(uid),
+      scale({ 'data.tier1.replicas': 4 }),
+    );
     assert.equal(ack?.disposition, 'started');
     return environment.client.workflow.getHandle(`change:${uid}`);
   }
