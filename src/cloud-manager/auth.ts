@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import {
@@ -15,11 +16,20 @@ export interface TokenProvider {
   invalidate(): void;
   /** A secret-free description for messages: "static token", "OAuth client 'abc' of organization 'acme'". */
   describe(): string;
+  /** True when a 401 may be answered by getting a token again (a new grant, a rotated file). */
+  readonly renewable: boolean;
 }
+
+/** What to tell someone whose static token was refused: it expired, and how to stop that. */
+export const STATIC_TOKEN_ADVICE =
+  'static tokens expire (Imply Hybrid tokens live 5 minutes by default) and cannot be renewed: ' +
+  'set IMPLY_CLIENT_ID, IMPLY_CLIENT_SECRET and IMPLY_ORGANIZATION so the worker gets and refreshes ' +
+  'tokens itself, or IMPLY_TOKEN_FILE to a file you rotate';
 
 /** A token the user already holds (IMPLY_TOKEN). Nothing to refresh. */
 export class StaticTokenProvider implements TokenProvider {
   readonly #token: string;
+  readonly renewable = false;
 
   constructor(token: string) {
     if (!token.trim())
@@ -37,6 +47,48 @@ export class StaticTokenProvider implements TokenProvider {
 
   describe(): string {
     return 'static token (IMPLY_TOKEN)';
+  }
+}
+
+/**
+ * A token kept in a file (IMPLY_TOKEN_FILE), read on every use: an operator (or a sidecar) can
+ * rotate it under a running worker. After a 401 the next use reads the file again.
+ */
+export class FileTokenProvider implements TokenProvider {
+  readonly renewable = true;
+
+  constructor(readonly path: string) {
+    if (!path.trim())
+      throw new Error('IMPLY_TOKEN_FILE is empty: set it to the path of a file holding the token.');
+  }
+
+  /** Reads the file. Changes nothing; safe to retry. */
+  async getToken(): Promise<string> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new CloudManagerUnavailable(
+        `IMPLY_TOKEN_FILE ${this.path} cannot be read (${code}): write the bearer token into it, or unset IMPLY_TOKEN_FILE.`,
+        { operation: 'read IMPLY_TOKEN_FILE' },
+      );
+    }
+    const token = text.trim();
+    if (!token) {
+      throw new CloudManagerUnavailable(
+        `IMPLY_TOKEN_FILE ${this.path} is empty: write the bearer token into it.`,
+        { operation: 'read IMPLY_TOKEN_FILE' },
+      );
+    }
+    return token;
+  }
+
+  /** Nothing cached: the next use reads the file again. */
+  invalidate(): void {}
+
+  describe(): string {
+    return `token file (IMPLY_TOKEN_FILE ${this.path})`;
   }
 }
 
@@ -73,6 +125,7 @@ export class ClientCredentialsTokenProvider implements TokenProvider {
   readonly #now: () => number;
   #cached?: { token: string; refreshAt: number };
   #inFlight?: Promise<string>;
+  readonly renewable = true;
 
   constructor(options: ClientCredentialsOptions) {
     this.#clientId = options.clientId;
@@ -216,12 +269,15 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Picks the token source from the environment: IMPLY_TOKEN, else the client-credentials trio. */
+/**
+ * Picks the token source from the environment: the client-credentials trio when all three are set
+ * (tokens are renewed, so long runbooks survive their expiry), else IMPLY_TOKEN_FILE (read on each
+ * use), else IMPLY_TOKEN (static: it expires and cannot be renewed).
+ */
 export function tokenProviderFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   dispatcher?: Dispatcher,
 ): TokenProvider {
-  if (env.IMPLY_TOKEN) return new StaticTokenProvider(env.IMPLY_TOKEN);
   const { IMPLY_CLIENT_ID, IMPLY_CLIENT_SECRET, IMPLY_ORGANIZATION } = env;
   if (IMPLY_CLIENT_ID && IMPLY_CLIENT_SECRET && IMPLY_ORGANIZATION) {
     return new ClientCredentialsTokenProvider({
@@ -232,11 +288,14 @@ export function tokenProviderFromEnv(
       dispatcher,
     });
   }
+  if (env.IMPLY_TOKEN_FILE) return new FileTokenProvider(env.IMPLY_TOKEN_FILE);
+  if (env.IMPLY_TOKEN) return new StaticTokenProvider(env.IMPLY_TOKEN);
   const missing = ['IMPLY_CLIENT_ID', 'IMPLY_CLIENT_SECRET', 'IMPLY_ORGANIZATION'].filter(
     (name) => !env[name],
   );
   throw new Error(
-    'No Cloud Manager credentials: set IMPLY_TOKEN to a bearer token, or set IMPLY_CLIENT_ID, ' +
-      `IMPLY_CLIENT_SECRET and IMPLY_ORGANIZATION for an OAuth client (missing: ${missing.join(', ')}).`,
+    'No Cloud Manager credentials: set IMPLY_CLIENT_ID, IMPLY_CLIENT_SECRET and IMPLY_ORGANIZATION for an ' +
+      `OAuth client (missing: ${missing.join(', ')}), or IMPLY_TOKEN_FILE to a file holding a bearer token, ` +
+      'or IMPLY_TOKEN to a bearer token (it expires after minutes and cannot be renewed).',
   );
 }

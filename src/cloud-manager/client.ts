@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
-import { tokenProviderFromEnv, type TokenProvider } from './auth';
+import { STATIC_TOKEN_ADVICE, tokenProviderFromEnv, type TokenProvider } from './auth';
 import { resolveApiBaseUrl } from './config';
 import {
   CloudManagerContractViolation,
@@ -150,9 +150,11 @@ export class CloudManagerClient {
     );
   }
 
-  /** One HTTP exchange; returns the parsed JSON body (undefined when empty) or throws a classified error. */
-  async #send(call: Call): Promise<unknown> {
-    const operation = `${call.method} ${call.template}`;
+  /** One HTTP exchange with the current token; transport failures become classified errors. */
+  async #exchange(
+    call: Call,
+    operation: string,
+  ): Promise<{ status: number; text: string; retryAfter?: string | string[]; token: string }> {
     const token = await this.#auth.getToken();
     const search = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     const headers: Record<string, string> = {
@@ -161,9 +163,6 @@ export class CloudManagerClient {
       'user-agent': this.#userAgent,
     };
     if (call.body !== undefined) headers['content-type'] = call.contentType ?? 'application/json';
-    let status: number;
-    let text: string;
-    let retryAfter: string | string[] | undefined;
     try {
       const response = await request(`${this.baseUrl}${call.path}${search}`, {
         method: call.method,
@@ -173,17 +172,33 @@ export class CloudManagerClient {
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
-      status = response.statusCode;
-      retryAfter = response.headers['retry-after'];
-      text = await response.body.text();
+      const text = await response.body.text();
+      return { status: response.statusCode, text, retryAfter: response.headers['retry-after'], token };
     } catch (error) {
       throw redact(errorFromNetwork(error, operation, this.baseUrl), token);
     }
+  }
+
+  /**
+   * One API call; returns the parsed JSON body (undefined when empty) or throws a classified error.
+   * A 401 with a renewable token (client credentials, a token file) gets one more try with a fresh
+   * token; a 401 with a static token says that it expired and how to stop that.
+   */
+  async #send(call: Call): Promise<unknown> {
+    const operation = `${call.method} ${call.template}`;
+    let answer = await this.#exchange(call, operation);
+    if (answer.status === 401 && this.#auth.renewable) {
+      this.#auth.invalidate();
+      answer = await this.#exchange(call, operation);
+    }
+    const { status, text, retryAfter, token } = answer;
     if (status < 200 || status > 299) {
       // A client-credentials token may have been revoked or expired early: fetch a new one next attempt.
       if (status === 401) this.#auth.invalidate();
       const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-      throw redact(errorFromResponse(status, text, header, operation), token);
+      const error = redact(errorFromResponse(status, text, header, operation), token);
+      if (status === 401) error.message = unauthorizedMessage(error.message, this.#auth);
+      throw error;
     }
     if (text.trim() === '') return undefined;
     try {
@@ -211,6 +226,15 @@ function badArgument(target: string, message: string): CloudManagerRejected {
     code: 'BadArgument',
     details: [{ code: 'MalformedValue', target, message }],
   });
+}
+
+/** The 401's message, saying which credential was refused and, for a static one, how to stop it expiring. */
+function unauthorizedMessage(message: string, auth: TokenProvider): string {
+  const base = message.replace(/\. Fix: .*$/, '');
+  if (auth.renewable) {
+    return `${base}. The API refused ${auth.describe()} even after a fresh token: check the client's roles and that it belongs to this organization.`;
+  }
+  return `${base}. The API refused the ${auth.describe()}: it has expired or was revoked; ${STATIC_TOKEN_ADVICE}.`;
 }
 
 /** A server that echoes the Authorization header must not leak the token into messages or history. */

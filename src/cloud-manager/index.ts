@@ -1,6 +1,7 @@
 /** The Cloud Manager API client and everything callers need with it. Workflow code imports `./diff` directly instead. */
 export {
   StaticTokenProvider,
+  FileTokenProvider,
   ClientCredentialsTokenProvider,
   tokenProviderFromEnv,
   defaultTokenUrl,

@@ -1,3 +1,4 @@
+import { emulatorTokenUrl } from './token-endpoint';
 import { tutorialCreateRequest } from './tutorial-request';
 
 /** What `imply-runbooks emulator` prints on start: where it listens, the exports, a first request. */
@@ -13,6 +14,11 @@ export interface BannerFacts {
   /** The token to show in `export IMPLY_TOKEN=…` (never shown when it came from the environment). */
   token: string;
   tokenSource: TokenSource;
+  /** The OAuth client its token endpoint serves (IMPLY_CLIENT_ID), if any. */
+  oauthClientId?: string;
+  tokenTtlSeconds?: number;
+  /** Lifetime of the static tokens (--static-token-ttl), if they expire. */
+  staticTokenTtlSeconds?: number;
   /** Whether the /_emulator/ endpoints are on (--admin). */
   admin?: boolean;
 }
@@ -23,13 +29,25 @@ export const TUTORIAL_CREATE_BODY = JSON.stringify(
 );
 
 function tokenLines(facts: BannerFacts): string[] {
+  const lifetime = facts.staticTokenTtlSeconds
+    ? [`# static tokens expire ${facts.staticTokenTtlSeconds} s after start (--static-token-ttl)`]
+    : [];
   // A token from the environment may be a real Imply credential: accept it, never echo it.
   if (facts.tokenSource === 'environment')
-    return ['# accepting the token already in IMPLY_TOKEN (not printed)'];
+    return ['# accepting the token already in IMPLY_TOKEN (not printed)', ...lifetime];
   const line = `export IMPLY_TOKEN=${facts.token}`;
   return facts.tokenSource === 'generated'
-    ? [line, '# no --token and no IMPLY_TOKEN: generated the token above']
-    : [line];
+    ? [line, '# no --token and no IMPLY_TOKEN: generated the token above', ...lifetime]
+    : [line, ...lifetime];
+}
+
+function oauthLines(facts: BannerFacts): string[] {
+  if (!facts.oauthClientId) return [];
+  return [
+    `# OAuth client '${facts.oauthClientId}' (from IMPLY_CLIENT_ID/IMPLY_CLIENT_SECRET; tokens live ${facts.tokenTtlSeconds ?? 300} s):`,
+    `export IMPLY_TOKEN_URL=${emulatorTokenUrl(facts.url, 'emulator')}`,
+    'export IMPLY_ORGANIZATION=emulator',
+  ];
 }
 
 /** The start-up text, one string with newlines. Pure. */
@@ -40,6 +58,7 @@ export function startBanner(facts: BannerFacts): string {
     '',
     `export IMPLY_API_URL=${facts.apiUrl}`,
     ...tokenLines(facts),
+    ...oauthLines(facts),
     '',
     'Step 2 of the tutorial (create a cluster), against the emulator:',
     `curl --location --request POST '${facts.apiUrl}?pretty=true&dryRun=false' \\`,

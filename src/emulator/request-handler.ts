@@ -7,6 +7,7 @@ import type { FaultInjector } from './faults';
 import { EmulatorHttpError, sendJson } from './http-io';
 import { CALLER_HEADER, type RequestLog } from './request-log';
 import { apiSegments, clusterIdOf, noSuchRoute, routeApi } from './routes';
+import { isTokenPath, serveToken } from './token-endpoint';
 
 /**
  * One request from arrival to answer: admin or API, then for the API latency, injected faults,
@@ -136,6 +137,12 @@ export function createRequestHandler(context: HandlerContext) {
       return;
     }
     const path = url.pathname;
+    if (isTokenPath(path)) {
+      void serveToken(request, response, context.tokens).then((status) => {
+        context.log?.(`POST token endpoint ${status}`);
+      });
+      return;
+    }
     if (path !== ADMIN_PREFIX && !path.startsWith(`${ADMIN_PREFIX}/`)) {
       void handleApi(context, request, response, url);
       return;

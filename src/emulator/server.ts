@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TokenRegistry, type EmulatorToken } from './auth';
+import { TokenRegistry, type EmulatorOAuthClient, type EmulatorToken } from './auth';
 import { ClusterService } from './cluster-service';
 import { parseFaults, type FaultConfig } from './fault-config';
 import { FaultInjector } from './faults';
@@ -18,7 +18,8 @@ import { ClusterStore } from './store';
 
 export type { FaultConfig } from './fault-config';
 export type { RequestLogEntry } from './request-log';
-export type { EmulatorToken } from './auth';
+export type { EmulatorOAuthClient, EmulatorToken } from './auth';
+export { emulatorTokenUrl } from './token-endpoint';
 
 /** The token `startEmulator()` accepts when given none. */
 export const DEFAULT_EMULATOR_TOKEN = 'emulator-token';
@@ -32,6 +33,10 @@ export interface EmulatorOptions {
   port?: number;
   /** Accepted bearer tokens; roles default to ['manage-clusters']. Default: DEFAULT_EMULATOR_TOKEN. */
   tokens?: EmulatorToken[];
+  /** OAuth clients served by the client-credentials token endpoint (`/auth/realms/{org}/…/token`). */
+  oauthClients?: EmulatorOAuthClient[];
+  /** Lifetime of the tokens that endpoint issues, in seconds; default 300 (Imply Hybrid's default). */
+  tokenTtlSeconds?: number;
   /** How long CREATING/UPDATING/STOPPING/STARTING/DELETING take; default 3000; 0 = instant. */
   transitionMs?: number;
   /** SQLite file: clusters, history and in-flight transitions survive a restart. Absent = memory. */
@@ -111,7 +116,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const { port, transitionMs, faults: initialFaults } = checkOptions(options);
   const host = options.host ?? DEFAULT_HOST;
   const tokens = new TokenRegistry(
-    options.tokens?.length ? options.tokens : [{ token: DEFAULT_EMULATOR_TOKEN }],
+    options.tokens?.length || options.oauthClients?.length
+      ? (options.tokens ?? [])
+      : [{ token: DEFAULT_EMULATOR_TOKEN }],
+    options.oauthClients ?? [],
+    options.tokenTtlSeconds,
   );
   const seed = options.seed ?? randomInt(2 ** 31);
   const startedAt = Date.now();

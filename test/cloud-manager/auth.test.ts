@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { MockAgent } from 'undici';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   ClientCredentialsTokenProvider,
+  FileTokenProvider,
   StaticTokenProvider,
   tokenProviderFromEnv,
 } from '../../src/cloud-manager/auth';
@@ -155,10 +159,38 @@ describe('ClientCredentialsTokenProvider', () => {
 });
 
 describe('tokenProviderFromEnv', () => {
-  it('prefers IMPLY_TOKEN', async () => {
+  it('uses IMPLY_TOKEN when the client-credentials trio is incomplete', async () => {
     const provider = tokenProviderFromEnv({ IMPLY_TOKEN: 'tok-1', IMPLY_CLIENT_ID: 'abc' });
     assert.ok(provider instanceof StaticTokenProvider);
+    assert.equal(provider.renewable, false);
     assert.equal(await provider.getToken(), 'tok-1');
+  });
+
+  it('prefers client credentials over a static token, since only they can be renewed', () => {
+    const provider = tokenProviderFromEnv({
+      IMPLY_TOKEN: 'tok-1',
+      IMPLY_TOKEN_FILE: '/nonexistent/token',
+      IMPLY_CLIENT_ID: 'abc',
+      IMPLY_CLIENT_SECRET: SECRET,
+      IMPLY_ORGANIZATION: 'acme',
+    });
+    assert.ok(provider instanceof ClientCredentialsTokenProvider);
+    assert.equal(provider.renewable, true);
+  });
+
+  it('reads IMPLY_TOKEN_FILE on every use, so a rotated token is picked up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'token-file-'));
+    const file = join(dir, 'token');
+    writeFileSync(file, 'first-token\n', { mode: 0o600 });
+    const provider = tokenProviderFromEnv({ IMPLY_TOKEN: 'static', IMPLY_TOKEN_FILE: file });
+    assert.ok(provider instanceof FileTokenProvider);
+    assert.equal(await provider.getToken(), 'first-token');
+    writeFileSync(file, 'second-token');
+    assert.equal(await provider.getToken(), 'second-token');
+    writeFileSync(file, '  ');
+    await assert.rejects(provider.getToken(), /IMPLY_TOKEN_FILE .* is empty/);
+    rmSync(dir, { recursive: true, force: true });
+    await assert.rejects(provider.getToken(), /IMPLY_TOKEN_FILE .* cannot be read \(ENOENT\)/);
   });
 
   it('uses the client-credentials trio and IMPLY_TOKEN_URL', async () => {

@@ -58,7 +58,11 @@ const cases: Array<{
     status: 401,
     body: envelope('Unauthorized', 'bad token'),
     type: CloudManagerRejected,
-    check: (error) => assert.match(error.message, /IMPLY_TOKEN/),
+    check: (error) => {
+      assert.match(error.message, /static token \(IMPLY_TOKEN\): it has expired or was revoked/);
+      assert.match(error.message, /IMPLY_CLIENT_ID, IMPLY_CLIENT_SECRET and IMPLY_ORGANIZATION/);
+      assert.match(error.message, /IMPLY_TOKEN_FILE/);
+    },
   },
   {
     name: '401 with a bare expired-token message',
@@ -148,7 +152,7 @@ describe('CloudManagerClient errors', () => {
     });
   }
 
-  it('fetches a new client-credentials token after a 401', async () => {
+  it('answers a 401 with a fresh client-credentials token and one more try, inside one call', async () => {
     const tokens = agent.get('https://id.imply.io');
     const tokenPath = '/auth/realms/acme/protocol/openid-connect/token';
     tokens
@@ -168,12 +172,47 @@ describe('CloudManagerClient errors', () => {
     });
     const withCredentials = new CloudManagerClient({ baseUrl: API_BASE, auth, dispatcher: agent });
 
-    await assert.rejects(withCredentials.getCluster(CLUSTER_ID), (error) => !!secretFree(error));
-    await withCredentials.getCluster(CLUSTER_ID);
+    const cluster = await withCredentials.getCluster(CLUSTER_ID);
+    assert.equal(cluster.metadata.uid, CLUSTER_ID);
     const authorizations = (agent.getCallHistory()?.calls() ?? [])
       .filter((call) => call.origin === API_ORIGIN)
       .map((call) => call.headers?.authorization);
     assert.deepEqual(authorizations, [`Bearer ${TOKEN}`, 'Bearer second']);
+  });
+
+  it('fails a second 401 after a fresh token, naming the client, without a third try', async () => {
+    const tokens = agent.get('https://id.imply.io');
+    const tokenPath = '/auth/realms/acme/protocol/openid-connect/token';
+    tokens
+      .intercept({ method: 'POST', path: tokenPath })
+      .reply(200, { access_token: TOKEN, expires_in: 300 });
+    tokens
+      .intercept({ method: 'POST', path: tokenPath })
+      .reply(200, { access_token: 'second', expires_in: 300 });
+    const api = agent.get(API_ORIGIN);
+    api
+      .intercept({ method: 'GET', path: PATH })
+      .reply(401, JSON.stringify({ message: 'no' }))
+      .times(2);
+    const auth = new ClientCredentialsTokenProvider({
+      clientId: 'abc',
+      clientSecret: SECRET,
+      organization: 'acme',
+      dispatcher: agent,
+    });
+    const withCredentials = new CloudManagerClient({ baseUrl: API_BASE, auth, dispatcher: agent });
+
+    await assert.rejects(withCredentials.getCluster(CLUSTER_ID), (thrown) => {
+      const error = secretFree(thrown);
+      assert.ok(error instanceof CloudManagerRejected);
+      assert.match(
+        error.message,
+        /refused OAuth client 'abc' of organization 'acme' even after a fresh token/,
+      );
+      return true;
+    });
+    const calls = (agent.getCallHistory()?.calls() ?? []).filter((call) => call.origin === API_ORIGIN);
+    assert.equal(calls.length, 2);
   });
 
   it('maps a transport error to CloudManagerUnavailable by its code', async () => {

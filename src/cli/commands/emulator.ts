@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { MANAGE_CLUSTERS_ROLE } from '../../emulator/auth';
+import { DEFAULT_TOKEN_TTL_SECONDS, MANAGE_CLUSTERS_ROLE } from '../../emulator/auth';
 import { startBanner, type TokenSource } from '../../emulator/banner';
 import type { FaultConfig } from '../../emulator/fault-config';
 import {
   DEFAULT_HOST,
   DEFAULT_TRANSITION_MS,
   startEmulator,
+  type EmulatorOAuthClient,
   type EmulatorToken,
   type RunningEmulator,
 } from '../../emulator/server';
@@ -17,6 +18,8 @@ interface EmulatorFlags {
   port: number;
   host: string;
   token: EmulatorToken[];
+  tokenTtl: number;
+  staticTokenTtl?: number;
   transitionMs: number;
   db?: string;
   errorRate?: number;
@@ -100,10 +103,20 @@ export function faultsFromFlags(flags: EmulatorFlags): Partial<FaultConfig> {
 }
 
 function chooseTokens(flags: EmulatorFlags): { tokens: EmulatorToken[]; source: TokenSource } {
-  if (flags.token.length > 0) return { tokens: flags.token, source: 'flag' };
+  const ttlSeconds = flags.staticTokenTtl;
+  const withLifetime = (tokens: EmulatorToken[]) => tokens.map((token) => ({ ...token, ttlSeconds }));
+  if (flags.token.length > 0) return { tokens: withLifetime(flags.token), source: 'flag' };
   const fromEnvironment = process.env.IMPLY_TOKEN?.trim();
-  if (fromEnvironment) return { tokens: [{ token: fromEnvironment }], source: 'environment' };
-  return { tokens: [{ token: `emu_${randomBytes(24).toString('base64url')}` }], source: 'generated' };
+  if (fromEnvironment) return { tokens: withLifetime([{ token: fromEnvironment }]), source: 'environment' };
+  const generated = `emu_${randomBytes(24).toString('base64url')}`;
+  return { tokens: withLifetime([{ token: generated }]), source: 'generated' };
+}
+
+/** The OAuth client the token endpoint serves: IMPLY_CLIENT_ID and IMPLY_CLIENT_SECRET, when both are set. */
+function oauthClientsFromEnv(): EmulatorOAuthClient[] {
+  const clientId = process.env.IMPLY_CLIENT_ID?.trim();
+  const clientSecret = process.env.IMPLY_CLIENT_SECRET?.trim();
+  return clientId && clientSecret ? [{ clientId, clientSecret }] : [];
 }
 
 /** Listens for SIGINT/SIGTERM from the start, so a signal during start-up still stops cleanly. */
@@ -126,6 +139,7 @@ function listenForStop(): { stopped: Promise<NodeJS.Signals>; dispose(): void } 
 /** Runs the emulator until SIGINT or SIGTERM; resolves to the exit code. */
 export async function runEmulator(flags: EmulatorFlags): Promise<number> {
   const { tokens, source } = chooseTokens(flags);
+  const oauthClients = oauthClientsFromEnv();
   const stop = listenForStop();
   let running: RunningEmulator;
   try {
@@ -133,6 +147,8 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       host: flags.host,
       port: flags.port,
       tokens,
+      oauthClients,
+      tokenTtlSeconds: flags.tokenTtl,
       transitionMs: flags.transitionMs,
       dbPath: flags.db,
       faults: faultsFromFlags(flags),
@@ -155,6 +171,9 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       dbPath: flags.db,
       token: usable.token,
       tokenSource: source,
+      oauthClientId: oauthClients[0]?.clientId,
+      tokenTtlSeconds: flags.tokenTtl,
+      staticTokenTtlSeconds: flags.staticTokenTtl,
       admin: flags.admin ?? false,
     }),
   );
@@ -176,6 +195,17 @@ export function registerEmulatorCommand(program: Command): void {
       'accepted bearer token, repeatable; roles default to manage-clusters',
       collectToken,
       [],
+    )
+    .option(
+      '--token-ttl <seconds>',
+      'lifetime of tokens from the OAuth token endpoint (client from IMPLY_CLIENT_ID/IMPLY_CLIENT_SECRET)',
+      wholeNumber('--token-ttl', 1),
+      DEFAULT_TOKEN_TTL_SECONDS,
+    )
+    .option(
+      '--static-token-ttl <seconds>',
+      'lifetime of the static tokens from the start (default: they never expire)',
+      wholeNumber('--static-token-ttl', 1),
     )
     .option(
       '--transition-ms <ms>',
