@@ -13,6 +13,7 @@ import { applyMergePatch } from './merge-patch';
 import { planChange, planDelete, settledStateFor, type Plan } from './state-machine';
 import type { ClusterRecord, ClusterStore, VersionSnapshot } from './store';
 import { TransitionClock } from './transitions';
+import { ClusterPresentation } from './accept-lag';
 
 /** The Cloud Manager operations on the store: validation, the state machine, versions and history. */
 
@@ -37,6 +38,10 @@ export class ClusterService {
     private readonly store: ClusterStore,
     private readonly transitionMs: number,
     shouldFail: (uid: string) => boolean,
+    private readonly presentation = new ClusterPresentation(() => ({
+      acceptLagMs: 0,
+      acceptLagBumpsVersion: false,
+    })),
   ) {
     this.clock = new TransitionClock(store, shouldFail);
     // After a restart: finish what ran out while stopped, schedule the rest.
@@ -45,12 +50,12 @@ export class ClusterService {
 
   /** Every cluster, deleted ones included, with status. Read-only. */
   list(): ClusterView[] {
-    return this.store.all().map((record) => viewOf(this.clock.catchUp(record)));
+    return this.store.all().map((record) => this.view(this.clock.catchUp(record)));
   }
 
   /** One live cluster with status; 404 when unknown, deleting or deleted. Read-only. */
   get(uid: string): ClusterView {
-    return viewOf(this.live(uid));
+    return this.presentation.heldView(uid) ?? this.view(this.live(uid));
   }
 
   /** Whether the id names a live (not deleting or deleted) cluster. Read-only. */
@@ -142,7 +147,11 @@ export class ClusterService {
     if (!record || record.state === 'DELETED') throw clusterNotFound(uid);
     const plan = planDelete(uid, record.state);
     if (plan.kind === 'conflict') throw stateConflict(plan.message);
-    if (plan.kind === 'transition') this.start(record, plan);
+    if (plan.kind === 'transition') {
+      const before = viewOf(record);
+      this.start(record, plan, this.presentation.lagMs);
+      this.presentation.hold(before, before);
+    }
     return { status: 202, body: undefined, committed: true };
   }
 
@@ -168,12 +177,14 @@ export class ClusterService {
       resourceVersion: record.resourceVersion + 1,
       lastChangeForced: options.force === true,
     };
-    this.start(changed, plan);
+    const before = viewOf(record);
+    this.start(changed, plan, this.presentation.lagMs);
+    this.presentation.hold(before, viewOf(changed));
     return { status: 202, body: snapshotOf(changed), committed: true };
   }
 
   /** Saves the record in the plan's busy state, with a snapshot when the version is new. */
-  private start(record: ClusterRecord, plan: Extract<Plan, { kind: 'transition' }>): void {
+  private start(record: ClusterRecord, plan: Extract<Plan, { kind: 'transition' }>, lagMs = 0): void {
     const previous = this.store.get(record.uid);
     const isNewVersion = !previous || previous.resourceVersion !== record.resourceVersion;
     const started: ClusterRecord = {
@@ -183,11 +194,17 @@ export class ClusterService {
       transition: {
         busyState: plan.busyState,
         endState: plan.endState,
-        endsAt: Date.now() + this.transitionMs,
+        // An accepted change that shows late (a fault) starts its transition once it shows.
+        endsAt: Date.now() + lagMs + this.transitionMs,
       },
     };
     this.store.save(started, isNewVersion ? snapshotOf(started) : undefined);
     this.clock.schedule(started);
+  }
+
+  /** What GET and the list show of a record: the presentation faults applied. */
+  private view(record: ClusterRecord): ClusterView {
+    return this.presentation.present(viewOf(record), record.transition !== undefined);
   }
 
   private isLive(record: ClusterRecord): boolean {

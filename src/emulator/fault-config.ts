@@ -39,6 +39,16 @@ export const faultConfigSchema = z.strictObject({
   match: faultMatchSchema.nullable().optional(),
   /** Token bucket over all API requests; 0 turns it off. */
   rateLimitPerSecond: z.number().min(0, 'must be 0 (off) or more'),
+  /** After a 202 (PUT, PATCH, DELETE) the cluster shows as it was for this long before the transition. */
+  acceptLagMs: milliseconds,
+  /** During that lag the new resource version (and spec) already shows; the state does not. */
+  acceptLagBumpsVersion: z.boolean(),
+  /** A state name outside the documented nine, shown instead of the busy state of every transition. */
+  unknownTransitionState: z
+    .string()
+    .regex(/^[A-Z][A-Z_]{1,39}$/, 'must be an upper-case state name such as PROVISIONING')
+    .nullable()
+    .optional(),
 });
 export type FaultConfig = z.infer<typeof faultConfigSchema>;
 
@@ -56,6 +66,9 @@ export const DEFAULT_FAULTS: FaultConfig = {
   dropAfterCommitNext: 0,
   match: undefined,
   rateLimitPerSecond: 0,
+  acceptLagMs: 0,
+  acceptLagBumpsVersion: false,
+  unknownTransitionState: undefined,
 };
 
 /** Checks a partial fault configuration; throws a 400 BadArgument naming each bad field. Pure. */
@@ -74,6 +87,7 @@ export function mergeFaults(current: FaultConfig, changes: Partial<FaultConfig>)
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   }
   if (merged.match === null) merged.match = undefined;
+  if (merged.unknownTransitionState === null) merged.unknownTransitionState = undefined;
   merged.failNextUpdate = [...merged.failNextUpdate];
   return merged;
 }

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TokenRegistry, type EmulatorOAuthClient, type EmulatorToken } from './auth';
+import { ClusterPresentation } from './accept-lag';
 import { ClusterService } from './cluster-service';
 import { parseFaults, type FaultConfig } from './fault-config';
 import { FaultInjector } from './faults';
@@ -126,7 +127,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const startedAt = Date.now();
   const store = new ClusterStore(options.dbPath);
   const faults = new FaultInjector(initialFaults, seed);
-  const service = new ClusterService(store, transitionMs, (uid) => faults.takeFailNext(uid));
+  const service = new ClusterService(
+    store,
+    transitionMs,
+    (uid) => faults.takeFailNext(uid),
+    new ClusterPresentation(() => faults.get()),
+  );
   const requestLog = new RequestLog();
   const closing = new AbortController();
   const health = () => ({

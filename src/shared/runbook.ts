@@ -38,6 +38,12 @@ export interface WaitOptions {
   /** First poll interval; doubles after each poll up to `pollMaxMs`. */
   pollInitialMs?: number;
   pollMaxMs?: number;
+  /**
+   * After a PUT with no transition seen, how long the target state must hold at the new resource
+   * version before the change counts as applied (an accepted change may show late). Default: the
+   * poll cap, at most 30 s.
+   */
+  settleMs?: number;
 }
 
 export interface LifecycleInput {

@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { ClusterSummary } from '../activities';
+import { isInProgress, SETTLED_STATES } from '../shared/cluster-states';
 import { FailureType } from '../shared/failure-types';
 import type { NodeGroup, PowerAction, PowerInput } from '../shared/power';
 import { changes, changesUnlessBusy, reads } from './activities';
@@ -17,9 +18,6 @@ export const TARGETS = {
   stop: { state: 'STOPPED', desiredState: 'STOPPED' },
   start: { state: 'RUNNING', desiredState: 'STARTED' },
 } as const;
-/** A transition is in flight: wait for it to settle before asking for anything. */
-const BUSY_STATES = ['CREATING', 'UPDATING', 'STOPPING', 'STARTING'];
-const SETTLED_STATES = ['RUNNING', 'STOPPED', 'FAILED'];
 
 /** What the runbook has seen of the cluster: its result reports it. */
 export interface Observed {
@@ -111,7 +109,9 @@ export async function readSettled(
   observed: Observed,
 ): Promise<ClusterSummary> {
   let summary = await read(input.clusterId, pacer, observed, tracker);
-  if (BUSY_STATES.includes(summary.state)) {
+  // A transition in flight (or a state we do not know, which is one): wait for it to settle first.
+  // A deletion never settles into something that can be powered.
+  if (isInProgress(summary.state) && summary.state !== 'DELETING') {
     tracker.detail(`${summary.name} is ${summary.state}: waiting for that change to settle first`);
     await pacer.next();
     await waitForState(input.clusterId, SETTLED_STATES, tracker, pacer.waitOptions(input.wait));

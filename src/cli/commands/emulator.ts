@@ -30,6 +30,9 @@ interface EmulatorFlags {
   latencyRate?: number;
   dropAfterCommitRate?: number;
   rateLimit?: number;
+  acceptLagMs?: number;
+  acceptLagBumpsVersion?: boolean;
+  unknownState?: string;
   seed?: number;
   quiet?: boolean;
   admin?: boolean;
@@ -98,6 +101,9 @@ export function faultsFromFlags(flags: EmulatorFlags): Partial<FaultConfig> {
     latencyRate: flags.latencyRate,
     dropAfterCommitRate: flags.dropAfterCommitRate,
     rateLimitPerSecond: flags.rateLimit,
+    acceptLagMs: flags.acceptLagMs,
+    acceptLagBumpsVersion: flags.acceptLagBumpsVersion,
+    unknownTransitionState: flags.unknownState,
   };
   return Object.fromEntries(Object.entries(faults).filter(([, value]) => value !== undefined));
 }
@@ -229,6 +235,16 @@ export function registerEmulatorCommand(program: Command): void {
       '--rate-limit <perSecond>',
       'token bucket over all API requests; 0 = off',
       nonNegativeNumber('--rate-limit'),
+    )
+    .option(
+      '--accept-lag-ms <ms>',
+      'after a 202 the cluster shows as it was for this long before the transition',
+      wholeNumber('--accept-lag-ms', 0),
+    )
+    .option('--accept-lag-bumps-version', 'during that lag the new resource version and spec already show')
+    .option(
+      '--unknown-state <NAME>',
+      'show transitions under this undocumented state name, e.g. PROVISIONING',
     )
     .option('--seed <n>', 'seed for the random faults (repeatable runs)', wholeNumber('--seed', 0))
     .option('--quiet', 'do not print a line per request')
