@@ -1,3 +1,4 @@
+import { isRegionCode, regionalHolidays } from './regional-holidays';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDuration } from '../shared/durations';
 import { fleetSettings } from '../shared/fleet-settings';
@@ -103,7 +104,7 @@ function number(text: string, flag: string, form: string): number {
   return value;
 }
 
-/** `--skip-dates` lists and `--holidays` (an .ics file, or a list like --skip-dates). */
+/** `--skip-dates` lists and `--holidays` (an .ics file, a country or region code, or a list like --skip-dates). */
 function skipDatesFromFlags(flags: ScheduleCreateFlags): SkipDate[] {
   const dates = (flags.skipDates ?? []).flatMap((text) => parseSkipDates(text, '--skip-dates'));
   for (const value of flags.holidays ?? []) {
@@ -111,6 +112,8 @@ function skipDatesFromFlags(flags: ScheduleCreateFlags): SkipDate[] {
       if (!existsSync(value))
         throw new Error(`--holidays ${value}: no such file (give an .ics file or a list of dates)`);
       dates.push(...parseIcs(readFileSync(value, 'utf8'), value));
+    } else if (isRegionCode(value)) {
+      dates.push(...regionalHolidays(value));
     } else {
       dates.push(...parseSkipDates(value, '--holidays'));
     }

@@ -157,8 +157,9 @@ function icsDate(property: { params: string; value: string; line: number }, file
   return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
 }
 
-/** `2026-12-24` or `every 12-24`. Pure. */
+/** `2026-12-24`, `every 12-24`, or with its name: `2026-12-25 Christmas Day (US-CA)`. Pure. */
 export function describeSkipDate(date: SkipDate): string {
   const monthDay = `${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
-  return date.year === undefined ? `every ${monthDay}` : `${date.year}-${monthDay}`;
+  const when = date.year === undefined ? `every ${monthDay}` : `${date.year}-${monthDay}`;
+  return date.label ? `${when} ${date.label}` : when;
 }

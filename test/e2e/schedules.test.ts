@@ -9,6 +9,7 @@ import { parseSkipDates } from '../../src/schedules/skip-dates';
 import { parseWhen } from '../../src/schedules/when';
 import { keepAliveWorkflowId, type KeepAlive } from '../../src/shared/power';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import { regionalHolidays } from '../../src/schedules/regional-holidays';
 import { runCli } from '../helpers/cli';
 import { createE2eEnvironment, eventually, type E2eEnvironment } from '../helpers/e2e';
 import { createScheduleWorld, scheduledResults, type ScheduleWorld } from '../schedules/schedule-harness';
@@ -258,6 +259,73 @@ describe('power schedules on a Temporal dev server', () => {
     );
     assert.equal(result!.summary, undefined);
     assert.equal(await setup.clusterState('missed'), 'RUNNING');
+  });
+
+  it('skips the public holidays of a region from the command line, and names them', async () => {
+    const setup = await world();
+    const env = {
+      TEMPORAL_ADDRESS: environment.address,
+      IMPLY_RUNBOOKS_TASK_QUEUE: setup.scenario.taskQueue,
+    };
+    const name = `holidays-${setup.team}`;
+    setup.remember(POWER_ACTIONS.map((action) => powerScheduleId(name, action)));
+    const created = await runCli(
+      ['schedule', 'create', name, '--timezone', BERLIN, '--select', `team=${setup.team}`].concat([
+        '--stop',
+        'Mon-Fri 19:00',
+        '--start',
+        'Mon-Fri 07:00',
+        '--holidays',
+        'DE-BY',
+        '--as',
+        'alice',
+      ]),
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const year = new Date().getUTCFullYear();
+    const goodFriday = regionalHolidays('DE-BY', { fromYear: year + 1, years: 1 }).find((date) =>
+      date.label?.startsWith('Good Friday'),
+    );
+    assert.ok(goodFriday);
+    const day = `${goodFriday.year}-${String(goodFriday.month).padStart(2, '0')}-${String(goodFriday.day).padStart(2, '0')}`;
+    assert.match(created.stdout, new RegExp(`${day} Good Friday \\(DE-BY\\)`));
+    const described = await runCli(['schedule', 'describe', name], env);
+    assert.match(described.stdout, new RegExp(`${day} Good Friday \\(DE-BY\\)`));
+    const spec = (await environment.client.schedule.getHandle(`${name}-stop`).describe()).spec;
+    assert.ok(
+      (spec.skip ?? []).some((calendar) => {
+        const text = JSON.stringify(calendar);
+        return (
+          text.includes(`"year":[{"start":${goodFriday.year},`) &&
+          text.includes(`"start":${goodFriday.day},"end":${goodFriday.day}`) &&
+          text.includes(`"month":[{"start":"${['MARCH', 'APRIL'][goodFriday.month - 3]}"`)
+        );
+      }),
+      `the stop schedule skips ${day}`,
+    );
+    const unknown = await runCli(
+      [
+        'schedule',
+        'create',
+        `${name}-x`,
+        '--select',
+        'env=test',
+        '--stop',
+        'daily 19:00',
+        '--start',
+        'daily 07:00',
+        '--timezone',
+        'UTC',
+        '--holidays',
+        'DE-XX',
+        '--as',
+        'alice',
+      ],
+      env,
+    );
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /--holidays DE-XX: "XX" is not a region of DE/);
   });
 
   it('works from the command line: create, list, describe, pause, trigger, report savings, delete', async () => {

@@ -132,8 +132,8 @@ function registerCreate(schedule: Command): void {
       collect,
     )
     .option(
-      '--holidays <file.ics|dates>',
-      'an iCalendar file of all-day holidays, or a list like --skip-dates',
+      '--holidays <file.ics|region|dates>',
+      'an iCalendar file of all-day holidays, the public holidays of a country or region (DE, DE-BY, US-CA; this year and the next two), or a list like --skip-dates',
       collect,
     )
     .option(
