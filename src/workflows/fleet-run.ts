@@ -10,11 +10,11 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FleetCluster, FleetSelection } from '../activities/fleet';
 import { formatDuration } from '../shared/durations';
+import { needsKeepAlives, planFleet } from '../shared/fleet-plan';
 import type { FleetSettings } from '../shared/fleet-settings';
 import { changeWorkflowId, POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
 import type { PowerInput, PowerResult } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { optOutTagOf } from '../shared/selector';
 import { reads } from './activities';
 import { powerRunbook } from './power';
 import type { RunbookTracker } from './progress';
@@ -49,28 +49,14 @@ export class FleetRun {
   /** Drops opted-out clusters and, for a stop, kept-alive ones, each reported as skipped with why. */
   async filter(selection: FleetSelection): Promise<FleetCluster[]> {
     this.selected = selection.clusters.length + selection.missing.length;
-    for (const wanted of selection.missing) {
-      this.failed.push({ cluster: wanted, reason: 'not found: no live cluster has this id or name' });
-    }
-    const keepAlives =
-      this.input.action === 'stop' && selection.clusters.some((cluster) => !cluster.optedOut)
-        ? await reads.listKeepAlives()
-        : [];
-    const optOut = optOutTagOf(this.input.selector);
-    const targets: FleetCluster[] = [];
-    for (const cluster of selection.clusters) {
-      const keepAlive = keepAlives.find((entry) => entry.clusterId === cluster.id);
-      if (cluster.optedOut) {
-        this.skipped.push({ cluster: cluster.name, reason: `opted out (tag ${optOut.key}=${optOut.value})` });
-      } else if (keepAlive) {
-        const reason = `kept alive by ${keepAlive.setBy} until ${keepAlive.until}: ${keepAlive.reason}`;
-        this.skipped.push({ cluster: cluster.name, reason });
-      } else {
-        targets.push(cluster);
-      }
-    }
-    this.acting = targets.length;
-    return targets;
+    const keepAlives = needsKeepAlives(this.input.action, selection.clusters)
+      ? await reads.listKeepAlives()
+      : [];
+    const plan = planFleet(selection, keepAlives, this.input.selector);
+    this.failed.push(...plan.failed);
+    this.skipped.push(...plan.skipped);
+    this.acting = plan.targets.length;
+    return plan.targets;
   }
 
   /**

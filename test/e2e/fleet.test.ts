@@ -169,6 +169,79 @@ describe(
       assert.match(cancelled.stdout, /removed by carol/);
     });
 
+    it('previews a fleet stop with --dry-run, changing nothing, and the real run then does just that', async () => {
+      const scenario = await environment.scenario({ transitionMs: 100 });
+      await scenario.startWorker();
+      const team = `dry-${randomUUID().slice(0, 6)}`;
+      const uids = await createClusters(scenario.api, [
+        { name: `${team}-a`, tags: { team } },
+        { name: `${team}-b`, tags: { team } },
+        { name: `${team}-optout`, tags: { team, 'imply-runbooks/schedule': 'off' } },
+        { name: `${team}-kept`, tags: { team } },
+        { name: `${team}-stopped`, tags: { team } },
+      ]);
+      const uid = (suffix: string) => uids.get(`${team}-${suffix}`) as string;
+      await scenario.api.patchCluster(uid('stopped'), { spec: { desiredState: 'STOPPED' } });
+      await eventually('the stopped cluster STOPPED', async () =>
+        (await scenario.api.getCluster(uid('stopped'))).status?.state === 'STOPPED' ? true : undefined,
+      );
+      const env = {
+        ...cliEnv(scenario),
+        IMPLY_API_URL: scenario.emulator.apiUrl,
+        IMPLY_TOKEN: scenario.token,
+      };
+      const kept = await runCli(
+        ['keep-alive', uid('kept'), '--until', '2h', '--reason', 'demo', '--as', 'bob'],
+        env,
+      );
+      assert.equal(kept.code, 0, kept.stderr);
+      await eventually('the keep-alive in visibility', async () => {
+        const run = await runCli(['keep-alive', 'list', '--json'], env);
+        const records = JSON.parse(run.stdout || '[]') as KeepAlive[];
+        return records.find((record) => record.clusterId === uid('kept'));
+      });
+      scenario.emulator.clearRequestLog();
+
+      const args = ['fleet', 'run', '--action', 'stop', '--select', `team=${team}`, '--dry-run'];
+      const dry = await runCli([...args, '--json'], env);
+      assert.equal(dry.code, 0, dry.stderr);
+      const report = JSON.parse(dry.stdout) as {
+        acting: number;
+        rows: Array<{ cluster: string; decision: string; why: string }>;
+      };
+      const decisions = new Map(report.rows.map((row) => [row.cluster, `${row.decision}: ${row.why}`]));
+      assert.equal(decisions.get(`${team}-a`), 'act: stop: RUNNING → STOPPED');
+      assert.equal(decisions.get(`${team}-b`), 'act: stop: RUNNING → STOPPED');
+      assert.equal(decisions.get(`${team}-optout`), 'skip: opted out (tag imply-runbooks/schedule=off)');
+      assert.match(decisions.get(`${team}-kept`) ?? '', /^skip: kept alive by bob until .*: demo$/);
+      assert.equal(decisions.get(`${team}-stopped`), 'skip: already STOPPED');
+      const text = await runCli(args, env);
+      assert.match(
+        text.stdout,
+        /would stop 2 cluster\(s\) and leave 3 alone\. Nothing was started or changed\./,
+      );
+      assert.ok(
+        scenario.emulator.requestLog().every((entry) => entry.method === 'GET'),
+        'a dry run only reads',
+      );
+      assert.equal((await scenario.api.getCluster(uid('a'))).status?.state, 'RUNNING');
+
+      const summary = await runFleet(scenario, {
+        action: 'stop',
+        selector: { tags: { team } },
+        requester: 'e2e',
+        wait: FAST_WAIT,
+      });
+      const real = new Map<string, string>([
+        ...summary.done.map((name): [string, string] => [name, 'act']),
+        ...summary.skipped.map((entry): [string, string] => [entry.cluster, `skip: ${entry.reason}`]),
+      ]);
+      for (const row of report.rows) {
+        const expected = row.decision === 'act' ? 'act' : `skip: ${row.why}`;
+        assert.equal(real.get(row.cluster), expected, `the run did what the dry run said for ${row.cluster}`);
+      }
+    });
+
     it('starts no new cluster once failures pass the failure share', async () => {
       const scenario = await environment.scenario({ transitionMs: 100 });
       await scenario.startWorker();

@@ -17,11 +17,12 @@ import type { fleetRunbook } from '../../workflows/fleet';
 import type { powerRunbook } from '../../workflows/power';
 import { withEnvironmentMemo } from '../../shared/environments';
 import {
+  cliApiClient,
   environmentFromFlags,
   taskQueueOf,
   withEnvironmentOption,
-  type EnvironmentFlags,
 } from '../environment-option';
+import { dryRunLines, fleetDryRun } from '../fleet-dry-run';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson } from '../output';
 import {
@@ -125,8 +126,9 @@ function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
   else console.log(`Done: ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
 }
 
-interface FleetFlags extends WaitFlags, EnvironmentFlags {
+interface FleetFlags extends WaitFlags, ApiFlags {
   action: string;
+  dryRun?: boolean;
   select?: string[];
   optOutTag?: string;
   concurrency?: string;
@@ -183,11 +185,28 @@ function registerFleetCommand(program: Command): void {
     .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
     .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
     .option('--wait', 'follow the run until it ends and print its summary')
+    .option(
+      '--dry-run',
+      'say which clusters it would stop or start and why each other one is left alone; start nothing',
+    )
+    .option('--api-url <url>', 'Cloud Manager API base URL, for --dry-run (default: IMPLY_API_URL)')
+    .option(
+      '--vanity-domain <name>',
+      'Imply Cloud account name, for --dry-run (default: IMPLY_VANITY_DOMAIN)',
+    )
     .option('--json', 'print JSON');
   withEnvironmentOption(fleetRun, { config: true }).action(
     action(async (flags: FleetFlags) => {
       const environment = environmentFromFlags(flags);
       const input = fleetInputFromFlags(flags);
+      if (flags.dryRun) {
+        const api = cliApiClient(flags);
+        return withTemporal(async (client, settings) => {
+          const report = await fleetDryRun(input, api, { client, namespace: settings.namespace });
+          if (flags.json) printJson(report);
+          else for (const line of dryRunLines(report)) console.log(line);
+        });
+      }
       await withTemporal(async (client, settings) => {
         await ensureSearchAttributes(client.connection, settings.namespace);
         const options = withEnvironmentMemo(
