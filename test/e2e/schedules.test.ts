@@ -10,6 +10,7 @@ import { parseWhen } from '../../src/schedules/when';
 import { keepAliveWorkflowId, type KeepAlive } from '../../src/shared/power';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { regionalHolidays } from '../../src/schedules/regional-holidays';
+import type { SchedulePreview } from '../../src/schedules/schedule-preview';
 import { runCli } from '../helpers/cli';
 import { createE2eEnvironment, eventually, type E2eEnvironment } from '../helpers/e2e';
 import { createScheduleWorld, scheduledResults, type ScheduleWorld } from '../schedules/schedule-harness';
@@ -326,6 +327,96 @@ describe('power schedules on a Temporal dev server', () => {
     );
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /--holidays DE-XX: "XX" is not a region of DE/);
+  });
+
+  it('previews the next days: every run, its clusters, holidays by name, keep-alives until they expire, and the savings', async () => {
+    const setup = await world(['one', 'two', 'kept', 'optout']);
+    await setup.startWorker();
+    await setup.scenario.api.patchCluster(setup.clusters.get('optout') as string, {
+      spec: {
+        awsTags: [
+          { name: 'team', value: setup.team },
+          { name: 'imply-runbooks/schedule', value: 'off' },
+        ],
+      },
+    });
+    const env = {
+      TEMPORAL_ADDRESS: environment.address,
+      IMPLY_RUNBOOKS_TASK_QUEUE: setup.scenario.taskQueue,
+      IMPLY_API_URL: setup.scenario.emulator.apiUrl,
+      IMPLY_TOKEN: setup.scenario.token,
+    };
+    const name = `preview-${setup.team}`;
+    setup.remember(POWER_ACTIONS.map((action) => powerScheduleId(name, action)));
+    // A holiday three days ahead, in the schedule's zone (UTC keeps the arithmetic plain).
+    const holiday = new Date(Date.now() + 3 * DAY_MS).toISOString().slice(0, 10);
+    const created = await runCli(
+      ['schedule', 'create', name, '--timezone', 'UTC', '--select', `team=${setup.team}`].concat([
+        '--stop',
+        'daily 19:00',
+        '--start',
+        'daily 07:00',
+        '--skip-dates',
+        holiday,
+        '--as',
+        'alice',
+      ]),
+      env,
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const kept = await runCli(
+      [
+        'keep-alive',
+        setup.clusters.get('kept') as string,
+        '--until',
+        '36h',
+        '--reason',
+        'demo',
+        '--as',
+        'bob',
+      ],
+      env,
+    );
+    assert.equal(kept.code, 0, kept.stderr);
+    await eventually('the keep-alive in visibility', async () => {
+      const listed = await runCli(['keep-alive', 'list', '--json'], env);
+      return (JSON.parse(listed.stdout || '[]') as KeepAlive[]).length > 0 ? true : undefined;
+    });
+
+    const run = await runCli(['schedule', 'preview', name, '--days', '7', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const preview = JSON.parse(run.stdout) as SchedulePreview;
+    // 7 days of one stop and one start a day, less the holiday's two.
+    assert.equal(preview.slots.length, 12, preview.slots.map((slot) => slot.local).join(', '));
+    assert.ok(preview.slots.every((slot) => !slot.local.startsWith(holiday)));
+    assert.deepEqual(preview.holidays, [{ date: holiday, label: 'skip date', actions: ['stop', 'start'] }]);
+    const keptName = `kept-${setup.team}`;
+    const stops = preview.slots.filter((slot) => slot.action === 'stop');
+    for (const slot of stops) {
+      const keptAlive = Date.parse(slot.at) < Date.now() + 36 * 3_600_000;
+      assert.equal(slot.acts.includes(keptName), !keptAlive, `${keptName} at ${slot.local}`);
+      assert.ok(slot.skipped.some((entry) => entry.cluster === `optout-${setup.team}`));
+    }
+    // Each night stopped is 12 hours; the holiday keeps the night before it stopped 24 hours longer.
+    const one = preview.forecast.clusters.find((row) => row.cluster === `one-${setup.team}`);
+    assert.ok(one && one.hoursStopped > 0 && preview.forecast.saved > 0, JSON.stringify(preview.forecast));
+    const text = await runCli(['schedule', 'preview', name, '--days', '7'], env);
+    assert.match(text.stdout, new RegExp(`${holiday}  skip date  \\(no stop or start\\)`));
+    assert.match(text.stdout, /Forecast: [\d.]+ cluster-hours stopped, [\d.]+ USD saved/);
+
+    // The real run at the next stop acts on what the preview said for it.
+    const triggered = await runCli(['schedule', 'trigger', name, '--action', 'stop'], env);
+    assert.equal(triggered.code, 0, triggered.stderr);
+    await eventually('the triggered stop done', async () =>
+      (await setup.clusterState('one')) === 'STOPPED' && (await setup.clusterState('two')) === 'STOPPED'
+        ? true
+        : undefined,
+    );
+    assert.equal(await setup.clusterState('kept'), 'RUNNING');
+    assert.equal(await setup.clusterState('optout'), 'RUNNING');
+    assert.deepEqual([...stops[0]!.acts].sort(), [`one-${setup.team}`, `two-${setup.team}`]);
+    const badDays = await runCli(['schedule', 'preview', name, '--days', '0'], env);
+    assert.match(badDays.stderr, /--days "0" must be a whole number of days from 1 to 366/);
   });
 
   it('works from the command line: create, list, describe, pause, trigger, report savings, delete', async () => {

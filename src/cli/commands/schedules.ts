@@ -11,7 +11,12 @@ import {
 } from '../../schedules/schedule-service';
 import { describePowerSchedule } from '../../schedules/schedule-views';
 import type { PowerAction } from '../../shared/power';
+import { loadPrices } from '../../schedules/prices';
+import { formatSchedulePreview } from '../../schedules/preview-output';
+import { previewPowerSchedule } from '../../schedules/schedule-preview';
+import { configuredPriceFile } from './report';
 import {
+  cliApiClient,
   environmentFromFlags,
   taskQueueOf,
   withEnvironmentOption,
@@ -23,6 +28,15 @@ import { withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+interface PreviewFlags extends EnvironmentFlags {
+  days: string;
+  prices?: string;
+  apiUrl?: string;
+  vanityDomain?: string;
+  config?: string;
+  json?: boolean;
+}
 
 /** `imply-runbooks schedule create | list | describe | pause | unpause | trigger | delete`. */
 export function registerScheduleCommands(program: Command): void {
@@ -46,6 +60,36 @@ export function registerScheduleCommands(program: Command): void {
         });
       }),
     );
+
+  const preview = schedule
+    .command('preview <name>')
+    .description(
+      'Every run of the next days: the clusters each would stop or start, holidays and keep-alives applied, and the hours and money it saves',
+    )
+    .option('--days <n>', 'how many days ahead, 1 to 366', '30')
+    .option('--prices <file>', 'hourly prices per instance type over the defaults (as report savings)')
+    .option('--api-url <url>', 'Cloud Manager API base URL (default: IMPLY_API_URL)')
+    .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
+    .option('--json', 'print JSON');
+  withEnvironmentOption(preview, { config: true }).action(
+    action(async (name: string, flags: PreviewFlags) => {
+      const days = Number(flags.days);
+      if (!Number.isInteger(days) || days < 1 || days > 366) {
+        throw new Error(
+          `--days "${flags.days}" must be a whole number of days from 1 to 366, e.g. --days 30`,
+        );
+      }
+      const prices = flags.prices
+        ? loadPrices(flags.prices)
+        : loadPrices(configuredPriceFile(flags.config), 'prices (configuration file)');
+      const api = cliApiClient(flags);
+      await withTemporal(async (client, settings) => {
+        const result = await previewPowerSchedule(client, settings.namespace, api, { name, days, prices });
+        if (flags.json) return printJson(result);
+        process.stdout.write(formatSchedulePreview(result));
+      });
+    }),
+  );
 
   schedule
     .command('describe <name>')
