@@ -1,4 +1,5 @@
 import { fleetSummaryLines } from '../shared/fleet-summary';
+import type { OffHoursNotice } from '../shared/off-hours';
 import type { FleetSummary } from '../shared/power';
 import type { NotificationSettings } from './notify';
 import { deliverToAllEventWebhooks } from './webhook-delivery';
@@ -21,6 +22,16 @@ export function fleetMessage(summary: FleetSummary) {
   };
 }
 
+/** The announcement to a cluster's owner before an off-hours guard stops it again. Pure. */
+export function offHoursMessage(notice: OffHoursNotice) {
+  const who = notice.owner ? `${notice.owner}: ` : '';
+  const text =
+    `${who}cluster ${notice.cluster} was started during the off-hours of schedule ${notice.scheduleName}; ` +
+    `it will be stopped again at ${notice.stopAt} unless someone keeps it alive ` +
+    `(imply-runbooks keep-alive ${notice.clusterId} --until 2h --reason '…').`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /** The fleet notification activity, over the webhooks the worker read from its configuration. */
 export const fleetNotifyActivities = ({ notifications }: { notifications?: NotificationSettings }) => ({
   /**
@@ -32,6 +43,16 @@ export const fleetNotifyActivities = ({ notifications }: { notifications?: Notif
       notifications,
       fleetMessage(summary),
       'fleet summary',
+      FLEET_NOTIFICATION_FAILED,
+    );
+  },
+
+  /** Tells the webhooks (and so the owner) that a cluster will be stopped again. Safe to retry. */
+  async notifyOffHours(notice: OffHoursNotice): Promise<void> {
+    await deliverToAllEventWebhooks(
+      notifications,
+      offHoursMessage(notice),
+      'off-hours notice',
       FLEET_NOTIFICATION_FAILED,
     );
   },

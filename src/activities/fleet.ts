@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
 import type { ClusterSelector, KeepAlive, NodeGroup } from '../shared/power';
+import { OWNER_TAG } from '../shared/off-hours';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { isOptedOut, matchesSelector, type SelectableCluster } from '../shared/selector';
 import { summarize, type ClusterSummary } from './clusters';
@@ -17,6 +18,8 @@ export interface FleetCluster {
   optedOut: boolean;
   /** What it runs on (what it costs running), as listed. */
   nodes: NodeGroup[];
+  /** Its `owner` tag, when it has one: whom an off-hours guard tells before stopping it again. */
+  owner?: string;
 }
 
 export interface FleetSelection {
@@ -126,8 +129,18 @@ export const fleetActivities = ({
       if (!matchesSelector(view, selector)) return [];
       const { state, resourceVersion } = summarize(cluster);
       const optedOut = isOptedOut(view, selector);
+      const owner = view.tags.find((tag) => tag.name === OWNER_TAG)?.value;
+      const nodes = nodeGroupsOf(cluster);
       return [
-        { id: view.id, name: view.name, state, resourceVersion, optedOut, nodes: nodeGroupsOf(cluster) },
+        {
+          id: view.id,
+          name: view.name,
+          state,
+          resourceVersion,
+          optedOut,
+          nodes,
+          ...(owner ? { owner } : {}),
+        },
       ];
     });
     const missing = (selector.clusters ?? []).filter(

@@ -25,6 +25,8 @@ export interface ScheduleCreateFlags {
   transitionTimeout?: string;
   pollInitial?: string;
   pollMax?: string;
+  enforceOffHours?: string;
+  offHoursCheck?: string;
 }
 
 /** Checks every flag and builds the definition; each error names its flag and the accepted forms. Reads `--holidays` files. */
@@ -55,6 +57,8 @@ export function definitionFromFlags(
   };
   const wait = waitFromFlags(flags);
   if (wait) definition.wait = wait;
+  const offHours = offHoursFromFlags(flags);
+  if (offHours) definition.offHours = offHours;
   fleetSettings({ action: 'stop', selector, requester: createdBy, ...numbers(flags) });
   return definition;
 }
@@ -128,4 +132,26 @@ function waitFromFlags(flags: ScheduleCreateFlags): WaitOptions | undefined {
   if (flags.pollInitial) wait.pollInitialMs = parseDuration(flags.pollInitial, '--poll-initial');
   if (flags.pollMax) wait.pollMaxMs = parseDuration(flags.pollMax, '--poll-max');
   return Object.keys(wait).length > 0 ? wait : undefined;
+}
+
+const DAY = 86_400_000;
+
+/** `--enforce-off-hours <grace>` and `--off-hours-check <every>`: positive, a grace up to a day. */
+function offHoursFromFlags(flags: ScheduleCreateFlags): PowerScheduleDefinition['offHours'] {
+  if (!flags.enforceOffHours) {
+    if (flags.offHoursCheck) throw new Error('--off-hours-check needs --enforce-off-hours <grace>');
+    return undefined;
+  }
+  const graceMs = parseDuration(flags.enforceOffHours, '--enforce-off-hours');
+  if (graceMs <= 0 || graceMs > DAY) {
+    throw new Error(
+      `--enforce-off-hours ${flags.enforceOffHours}: give a grace period from 1m to 24h, e.g. 30m`,
+    );
+  }
+  if (!flags.offHoursCheck) return { graceMs };
+  const checkEveryMs = parseDuration(flags.offHoursCheck, '--off-hours-check');
+  if (checkEveryMs < 1000 || checkEveryMs > DAY) {
+    throw new Error(`--off-hours-check ${flags.offHoursCheck}: give an interval from 1s to 24h, e.g. 5m`);
+  }
+  return { graceMs, checkEveryMs };
 }

@@ -32,6 +32,7 @@ export function formatScheduleView(view: PowerScheduleView): string {
     `time zone:   ${view.timeZone}`,
     `clusters:    ${view.select}`,
     `skip dates:  ${view.skipDates.length > 0 ? view.skipDates.join(', ') : 'none'}`,
+    `off-hours:   ${view.offHours ?? 'not enforced'}`,
     `created by:  ${view.createdBy} at ${view.createdAt}`,
   ];
   for (const action of view.actions) {

@@ -2,6 +2,8 @@ import { DAYS_OF_WEEK, MONTHS, type CalendarSpec, type ScheduleOptions } from '@
 import type { ClusterSelector, PowerAction } from '../shared/power';
 import type { WaitOptions } from '../shared/runbook';
 import { DEFAULT_ENVIRONMENT, ENVIRONMENT_MEMO_KEY } from '../shared/environments';
+import { formatDuration } from '../shared/durations';
+import type { OffHoursSettings } from '../shared/off-hours';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { SCHEDULED_RUN_KIND, type ScheduledRunInput } from './scheduled-run';
 import { describeSkipDate, type SkipDate } from './skip-dates';
@@ -34,6 +36,8 @@ export interface PowerScheduleDefinition {
   startAt?: Date;
   /** The Imply environment its runs act in (`--environment`); absent: default. */
   environment?: string;
+  /** Enforced off-hours (`--enforce-off-hours <grace>`): clusters started by hand are stopped again. */
+  offHours?: OffHoursSettings;
 }
 
 /** `ImplyRunbookKind` of the Temporal Schedules this product creates: `schedule list` finds them by it. */
@@ -54,6 +58,8 @@ export interface PowerScheduleMemo {
   createdAt: string;
   /** Absent in schedules made before environments existed: the default one. */
   environment?: string;
+  /** `enforced: stopped again 30m after the owner is told`, when off-hours are enforced. */
+  offHours?: string;
 }
 
 /** `nightly-stop`: the Temporal Schedule id of one action of a power schedule. */
@@ -119,6 +125,9 @@ function runInput(definition: PowerScheduleDefinition, action: PowerAction): Sch
     timeZone: definition.timeZone,
     slots: definition[action].slots,
     catchupWindowMs: definition.catchupWindowMs,
+    ...(definition.offHours && action === 'stop'
+      ? { offHours: { ...definition.offHours, startSlots: definition.start.slots } }
+      : {}),
     fleet: {
       action,
       selector: definition.selector,
@@ -144,6 +153,11 @@ function memoOf(definition: PowerScheduleDefinition, action: PowerAction, nowMs:
     skipDates: definition.skipDates.map(describeSkipDate),
     createdBy: definition.createdBy,
     createdAt: new Date(nowMs).toISOString(),
+    ...(definition.offHours
+      ? {
+          offHours: `enforced: a cluster started by hand is stopped again ${formatDuration(definition.offHours.graceMs)} after its owner is told`,
+        }
+      : {}),
     ...(definition.environment && definition.environment !== DEFAULT_ENVIRONMENT
       ? { environment: definition.environment }
       : {}),

@@ -16,6 +16,8 @@ export interface PowerScheduleView {
   createdAt: string;
   /** The Imply environment the runs act in. */
   environment: string;
+  /** Enforced off-hours, in words, when the schedule has them. */
+  offHours?: string;
   actions: ScheduleActionView[];
 }
 
@@ -75,6 +77,7 @@ export async function describePowerSchedule(
     createdBy: memo.createdBy,
     createdAt: memo.createdAt,
     environment: memo.environment ?? DEFAULT_ENVIRONMENT,
+    ...(memo.offHours ? { offHours: memo.offHours } : {}),
     actions,
   };
 }

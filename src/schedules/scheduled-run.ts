@@ -1,3 +1,4 @@
+import type { OffHoursSettings } from '../shared/off-hours';
 import type { FleetInput, FleetSummary, PowerAction } from '../shared/power';
 import type { SlotKind } from './slots';
 import type { WhenSlot } from './when';
@@ -25,6 +26,8 @@ export interface ScheduledRunInput {
   /** A run starting later than this after its scheduled time does nothing and says it was missed. */
   catchupWindowMs: number;
   fleet: FleetInput;
+  /** Stop runs of a schedule with enforced off-hours: the guard's settings and when off-hours end. */
+  offHours?: OffHoursSettings & { startSlots: WhenSlot[] };
 }
 
 /**
@@ -49,6 +52,8 @@ export interface ScheduledRunResult {
   fleetRunbookId: string;
   reason?: string;
   summary?: FleetSummary;
+  /** The off-hours guard started after the stop, until the next start (enforced off-hours). */
+  offHoursGuardId?: string;
 }
 
 /** The workflow id of the fleet run for one slot of one schedule: Temporal's id uniqueness dedupes. */

@@ -1,6 +1,7 @@
 import {
   formatClock,
   formatLocalDate,
+  nextDate,
   resolveWallTime,
   transitionsBetween,
   wallTimeAt,
@@ -102,4 +103,22 @@ function gapDates(atMs: number, timeZone: string): LocalDate[] {
   return formatLocalDate(dates[0] as LocalDate) === formatLocalDate(dates[1] as LocalDate)
     ? [dates[0] as LocalDate]
     : dates;
+}
+
+/** The first instant after `afterMs` at which one of `slots` falls in the zone (within 8 days). Pure. */
+export function nextSlotInstant(
+  slots: readonly WhenSlot[],
+  afterMs: number,
+  timeZone: string,
+): number | undefined {
+  let date: LocalDate = wallTimeAt(afterMs, timeZone);
+  let best: number | undefined;
+  for (let day = 0; day < 8 && best === undefined; day++, date = nextDate(date)) {
+    for (const slot of slots) {
+      if (!slot.days.includes(weekdayOf(date))) continue;
+      const { instantMs } = resolveWallTime(date, slot.hour, slot.minute, timeZone);
+      if (instantMs > afterMs && (best === undefined || instantMs < best)) best = instantMs;
+    }
+  }
+  return best;
 }

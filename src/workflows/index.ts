@@ -5,4 +5,5 @@ export { powerRunbook } from './power';
 export { fleetRunbook } from './fleet';
 export { keepAliveRunbook, keepAliveQuery, removeKeepAliveSignal } from './keep-alive';
 export { scheduledFleetRun } from './scheduled-fleet';
+export { offHoursGuard } from './off-hours';
 export { changeRunbook } from './change';

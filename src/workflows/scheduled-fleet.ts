@@ -11,10 +11,12 @@ import {
   type ScheduledRunInput,
   type ScheduledRunResult,
 } from '../schedules/scheduled-run';
-import { slotOfRun, type SlotClaim } from '../schedules/slots';
+import { nextSlotInstant, slotOfRun, type SlotClaim } from '../schedules/slots';
+import { offHoursWorkflowId } from '../shared/off-hours';
 import { formatDuration } from '../shared/durations';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { fleetRunbook } from './fleet';
+import { offHoursGuard } from './off-hours';
 import { RunbookTracker, runbookProgressQuery } from './progress';
 
 export const SCHEDULED_RUN_STEPS = [
@@ -67,7 +69,10 @@ export async function scheduledFleetRun(input: ScheduledRunInput): Promise<Sched
       (fleet) => `${fleet.done.length} done, ${fleet.skipped.length} skipped, ${fleet.failed.length} failed`,
     );
     const reason = lateByMs >= LATE_AFTER_MS ? `late by ${formatDuration(lateByMs)}, caught up` : undefined;
-    return finish(tracker, result('ran', { summary, ...(reason ? { reason } : {}) }), []);
+    // Runs of schedules without enforced off-hours (and every run recorded before it) start nothing more.
+    const offHoursGuardId = input.offHours ? await startOffHoursGuard(input) : undefined;
+    const extra = { ...(reason ? { reason } : {}), ...(offHoursGuardId ? { offHoursGuardId } : {}) };
+    return finish(tracker, result('ran', { summary, ...extra }), []);
   } catch (error) {
     tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
     throw error;
@@ -90,6 +95,38 @@ async function claimSlot(input: ScheduledRunInput, workflowId: string) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
     throw error;
   }
+}
+
+/** After a stop: the guard that keeps the clusters stopped until the next start; its id, or undefined. */
+async function startOffHoursGuard(input: ScheduledRunInput): Promise<string | undefined> {
+  const settings = input.offHours;
+  if (!settings || input.action !== 'stop') return undefined;
+  const untilMs = nextSlotInstant(settings.startSlots, Date.now(), input.timeZone);
+  if (untilMs === undefined) return undefined;
+  const until = new Date(untilMs).toISOString();
+  const workflowId = offHoursWorkflowId(input.scheduleName, until);
+  try {
+    await startChild(offHoursGuard, {
+      workflowId,
+      args: [
+        {
+          scheduleName: input.scheduleName,
+          selector: input.fleet.selector,
+          until,
+          graceMs: settings.graceMs,
+          ...(settings.checkEveryMs ? { checkEveryMs: settings.checkEveryMs } : {}),
+          ...(input.fleet.wait ? { wait: input.fleet.wait } : {}),
+        },
+      ],
+      // The guard outlives this run: it ends at the next start.
+      parentClosePolicy: 'ABANDON',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.kind, value: 'off-hours' }],
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return workflowId;
 }
 
 function scheduledTime(): number | undefined {

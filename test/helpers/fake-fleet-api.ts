@@ -5,6 +5,7 @@ import type { Activities } from '../../src/activities';
 import type { ChangeActivities } from '../../src/activities/change';
 import { nodeGroupsOf, type FleetCluster } from '../../src/activities/fleet';
 import type { Cluster, ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
+import type { OffHoursNotice } from '../../src/shared/off-hours';
 import type { ClusterSelector, FleetSummary, KeepAlive } from '../../src/shared/power';
 import { isOptedOut, matchesSelector, type SelectableCluster } from '../../src/shared/selector';
 import { fakeClusterApi, type FakeOptions } from './fake-cluster-api';
@@ -31,6 +32,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
   /** Lifecycle runbooks changing a cluster, as visibility would show them. */
   const lifecycleChanges = new Map<string, { runbookId: string; step: string }>();
   const fleetNotifications: FleetSummary[] = [];
+  const offHoursNotices: Array<OffHoursNotice & { atMs: number }> = [];
   const apiCalls: ApiCall[] = [];
   /** Clusters whose next stop or start ends in FAILED (as the emulator's failNextUpdate). */
   const failing = new Set<string>();
@@ -45,6 +47,10 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     return { id: uid, name: config?.metadata.name ?? uid, tags };
   };
 
+  const ownerOf = (cluster: SelectableCluster) => {
+    const owner = cluster.tags.find((tag) => tag.name === 'owner')?.value;
+    return owner ? { owner } : {};
+  };
   const base = fake.activities;
   // The change runbook's activities are faked by test/workflows/change-harness.ts.
   const activities: Omit<Activities, keyof ChangeActivities | 'notifyChange'> = {
@@ -62,6 +68,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
           resourceVersion: (fake.clusters.get(cluster.id)?.history.length ?? 1) - 1,
           optedOut: isOptedOut(cluster, selector),
           nodes: nodeGroupsOf(fake.clusters.get(cluster.id)?.config as unknown as Cluster),
+          ...ownerOf(cluster),
         }));
       const missing = (selector.clusters ?? []).filter(
         (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),
@@ -99,6 +106,12 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     async notifyFleetRun(summary: FleetSummary) {
       fleetNotifications.push(structuredClone(summary));
     },
+    async notifyOffHours(notice: OffHoursNotice) {
+      offHoursNotices.push({
+        ...structuredClone(notice),
+        atMs: Context.current().info.currentAttemptScheduledTimestampMs,
+      });
+    },
   };
 
   /** Adds a settled cluster (RUNNING, or STOPPED) with these awsTags; returns its uid. */
@@ -130,6 +143,7 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     keepAlives,
     lifecycleChanges,
     fleetNotifications,
+    offHoursNotices,
     apiCalls,
     failing,
     seed,

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { definitionFromFlags, type ScheduleCreateFlags } from '../../src/schedules/definition-from-flags';
+import type { ScheduledRunInput } from '../../src/schedules/scheduled-run';
+import { buildScheduleOptions } from '../../src/schedules/schedule-spec';
 
 const BASE: ScheduleCreateFlags = {
   stop: 'Mon-Fri 19:00',
@@ -39,6 +41,40 @@ describe('schedule create flags', () => {
       [5, 4, 0.2],
     );
     assert.equal(definition.createdBy, 'alice');
+  });
+
+  it('enforces off-hours on request: the stop runs carry the grace and when off-hours end', () => {
+    const definition = definitionFromFlags(
+      'test-nightly',
+      { ...BASE, enforceOffHours: '30m', offHoursCheck: '2m' },
+      'alice',
+    );
+    assert.deepEqual(definition.offHours, { graceMs: 1_800_000, checkEveryMs: 120_000 });
+    const stop = buildScheduleOptions(definition, 'stop', 'queue', Date.parse('2026-12-01T00:00:00Z'));
+    const start = buildScheduleOptions(definition, 'start', 'queue', Date.parse('2026-12-01T00:00:00Z'));
+    const stopInput = (stop.action as { args: ScheduledRunInput[] }).args[0]!;
+    assert.deepEqual(stopInput.offHours, {
+      graceMs: 1_800_000,
+      checkEveryMs: 120_000,
+      startSlots: [{ days: [1, 2, 3, 4, 5], hour: 7, minute: 0 }],
+    });
+    assert.equal((start.action as { args: ScheduledRunInput[] }).args[0]!.offHours, undefined);
+    assert.match(
+      String((stop.memo?.powerSchedule as { offHours?: string }).offHours),
+      /stopped again 30m after/,
+    );
+    assert.throws(
+      () => definitionFromFlags('n', { ...BASE, enforceOffHours: '0s' }, 'alice'),
+      /--enforce-off-hours 0s: give a grace period from 1m to 24h/,
+    );
+    assert.throws(
+      () => definitionFromFlags('n', { ...BASE, enforceOffHours: '2d' }, 'alice'),
+      /--enforce-off-hours 2d: give a grace period from 1m to 24h/,
+    );
+    assert.throws(
+      () => definitionFromFlags('n', { ...BASE, offHoursCheck: '5m' }, 'alice'),
+      /--off-hours-check needs --enforce-off-hours/,
+    );
   });
 
   it('reads holidays from an .ics file and from a list', () => {

@@ -181,6 +181,11 @@ function registerCreate(schedule: Command): void {
       collect,
     )
     .option(
+      '--enforce-off-hours <grace>',
+      'after each stop, stop again any selected cluster started by hand before the next start, this long after telling its owner (e.g. 30m); a keep-alive exempts it',
+    )
+    .option('--off-hours-check <every>', 'how often the off-hours guard looks (default 5m)')
+    .option(
       '--catchup-window <duration>',
       'a run missed by an outage still happens if this late at most (default 1h)',
     )
