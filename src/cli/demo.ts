@@ -111,6 +111,6 @@ function approvalPrompter(input: LifecycleInput, runbookId: string, context: Dem
       `The scale step waits for approval (requested by ${input.requester}, who cannot approve it). Either:`,
     );
     say(`  in another terminal: ${shell}imply-runbooks approve ${runbookId} --as ${approver}`);
-    say(`  or on the page: ${page}   (sign in as ${approver} with the link the stack printed)`);
+    say(`  or on the page: ${page}   (sign in as ${approver} with the link in .data/web-logins.txt)`);
   };
 }

@@ -31,7 +31,8 @@ export const LOCAL_DEFAULTS: Config = Object.freeze({
   notifications: { webhooks: [] },
   web: {
     publicUrl: 'http://127.0.0.1:8787',
-    identityHeader: 'X-Forwarded-User',
+    // No identity header: without a proxy in front anyone could send one. Token links sign people in.
+    trustedProxies: [],
     users: {
       alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' },
       bob: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_BOB' },

@@ -92,7 +92,8 @@ export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env
   const publicUrl = env.IMPLY_RUNBOOKS_WEB_URL?.trim() || config.web.publicUrl;
   return {
     publicUrl: publicUrl.replace(/\/+$/, ''),
-    identityHeader: config.web.identityHeader,
+    ...(config.web.identityHeader ? { identityHeader: config.web.identityHeader } : {}),
+    trustedProxies: [...config.web.trustedProxies],
     users: { ...config.web.users },
   };
 }

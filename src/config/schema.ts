@@ -1,3 +1,4 @@
+import { parseCidr } from './cidr';
 import { z } from 'zod';
 import { parseDuration } from '../shared/durations';
 import { changePoliciesConfigSchema } from './change-policies';
@@ -183,14 +184,41 @@ const webUserSchema = z
   })
   .transform((user) => ({ tokenEnv: user.tokenEnv as string }));
 
-const webConfigSchema = z.strictObject({
-  publicUrl: z.url({ error: 'must be a URL such as http://127.0.0.1:8787' }).default('http://127.0.0.1:8787'),
-  identityHeader: z
-    .string()
-    .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name such as X-Forwarded-User' })
-    .default('X-Forwarded-User'),
-  users: z.record(nameSchema, webUserSchema).default({}),
+const cidrSchema = z.string().refine((text) => parseCidr(text) !== undefined, {
+  error: 'must be an address or CIDR block such as 10.0.0.5, 10.0.0.0/8 or fd00::/8',
 });
+
+const webConfigSchema = z
+  .strictObject({
+    publicUrl: z
+      .url({ error: 'must be a URL such as http://127.0.0.1:8787' })
+      .default('http://127.0.0.1:8787'),
+    /** Trusted only from `trustedProxies`; absent (the default): no header signs anyone in. */
+    identityHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name such as X-Forwarded-User' })
+      .optional(),
+    /** The auth proxies' addresses: the identity header is believed only from these. */
+    trustedProxies: z.array(cidrSchema, { error: 'must be a list of addresses or CIDR blocks' }).default([]),
+    users: z.record(nameSchema, webUserSchema).default({}),
+  })
+  .superRefine((web, context) => {
+    if (web.identityHeader && web.trustedProxies.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['trustedProxies'],
+        message: `is needed with identityHeader ${web.identityHeader}: list the auth proxy's addresses (e.g. [10.0.0.5/32]), since anyone else could send the header`,
+      });
+    }
+    if (!web.identityHeader && web.trustedProxies.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['identityHeader'],
+        message:
+          'is needed with trustedProxies: name the header the proxy sets (e.g. X-Forwarded-User), or drop trustedProxies',
+      });
+    }
+  });
 
 const approvalsConfigSchema = z.strictObject({
   groups: z.record(

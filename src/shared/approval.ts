@@ -65,6 +65,12 @@ export interface DecisionRequest {
   /** The plan version the decider looked at: a decision on a superseded plan is refused. */
   planVersion: number;
   comment?: string;
+  /**
+   * How the sender knew who the decider is, for the audit: `token-link` or `proxy-header` (the web
+   * page), `cli` (the name given to the CLI: `--as` or IMPLY_RUNBOOKS_USER, trusted as far as access
+   * to Temporal is), later `oidc` or `slack`. Absent in decisions sent before it was recorded.
+   */
+  authenticatedBy?: string;
 }
 
 /** A decision as the runbook records it, including the ones it refused (signals) and its own. */
@@ -79,6 +85,8 @@ export interface DecisionRecord {
   /** `ignored` for a signal that broke a rule; `reason` says which. */
   outcome: 'counted' | 'ignored';
   reason?: string;
+  /** As the sender said (see DecisionRequest). */
+  authenticatedBy?: string;
 }
 
 export type GateOutcome = 'approved' | 'rejected' | 'timed-out' | 'auto-approved';

@@ -138,7 +138,8 @@ function countedDecisions(audit: ApprovalAudit | undefined): DecisionRecord[] {
 function describeDecision(decision: DecisionRecord): string {
   const verb = decision.decision === 'approve' ? 'approved' : 'rejected';
   const comment = decision.comment ? `: “${decision.comment}”` : '';
-  return `${decision.decider} ${verb} v${decision.planVersion} (${decision.via})${comment}`;
+  const how = decision.authenticatedBy ? `${decision.via}, ${decision.authenticatedBy}` : decision.via;
+  return `${decision.decider} ${verb} v${decision.planVersion} (${how})${comment}`;
 }
 
 /** The recent decisions: runbook, cluster, outcome, who decided and when. Pure. */
@@ -184,7 +185,7 @@ export function renderAudit(audit: ApprovalAudit, now: Date): SafeHtml {
         <td>${decision.decider}</td>
         <td>${decision.decision}</td>
         <td>v${decision.planVersion}</td>
-        <td>${decision.via}</td>
+        <td>${decision.via}${decision.authenticatedBy ? `, ${decision.authenticatedBy}` : ''}</td>
         <td>${decision.outcome}${decision.reason ? `: ${decision.reason}` : ''}</td>
         <td>${decision.comment ?? ''}</td>
       </tr>`,

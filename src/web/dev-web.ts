@@ -53,7 +53,8 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
       port: options.port,
       client,
       namespace: options.namespace,
-      config: options.config,
+      // The dev stack has no auth proxy in front: it never trusts an identity header, whatever the file says.
+      config: withoutIdentityHeader(options.config),
       tokens: options.tokens,
       // Decisions and sign-ins, never a token: worth seeing in the dev terminal.
       log: options.print,
@@ -67,8 +68,10 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
       Object.entries(options.tokens).map(([user, token]) => [user, loginLink(server.publicUrl, token)]),
     );
     options.print(`[web] approvals page ready at ${server.publicUrl}/approvals`);
-    // Printed once, here, for the person at this terminal; otherwise only in the mode-600 files.
-    for (const [user, link] of Object.entries(loginLinks)) options.print(`[web] sign in as ${user}: ${link}`);
+    // The links are secrets: only in the mode-600 file, never on a terminal someone may be sharing.
+    options.print(
+      `[web] sign in as ${Object.keys(loginLinks).join(' or ')} with the links in ${loginsFile} (mode 600)`,
+    );
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
@@ -80,4 +83,10 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
     await connection.close();
     throw error;
   }
+}
+
+/** The configuration with no identity header trusted: sign-in by token link only. Pure. */
+function withoutIdentityHeader(config: Config): Config {
+  const { identityHeader: _ignored, ...web } = config.web;
+  return { ...config, web: { ...web, trustedProxies: [] } };
 }

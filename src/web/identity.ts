@@ -1,19 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { addressIn } from '../config/cidr';
 import { WebProblem } from './http-io';
 import { renderSignInNeeded } from './layout';
 import { identityFromHeader } from './request-guards';
 import { sessionCookie, sessionCookieValue, type Session, type SessionStore } from './sessions';
 
 /**
- * Who is asking: the auth proxy's header when it is set, else a session started by a token login.
- * A header user gets a session too, for the CSRF token of its forms; a header session is never
- * accepted without the header, so a bypassed proxy does not leave a working cookie behind.
+ * Who is asking: the auth proxy's header when the configuration names one and the request comes
+ * from one of its trusted proxies (`web.trustedProxies`), else a session started by a token login.
+ * A header from any other address is not believed: it neither signs anyone in nor changes who the
+ * session's user is. A header user gets a session too, for the CSRF token of its forms; a header
+ * session is never accepted without the header, so a bypassed proxy leaves no working cookie behind.
  */
 
 export interface IdentitySettings {
   sessions: SessionStore;
   identityHeader?: string;
+  /** Addresses and CIDR blocks of the auth proxies; the header counts only from these. */
+  trustedProxies?: readonly string[];
   secureCookies: boolean;
+}
+
+/** How a decision's sender was authenticated, as the audit records it. */
+export type AuthenticatedBy = 'token-link' | 'proxy-header';
+
+/** The audit's name for how a session began. Pure. */
+export function authenticatedBy(session: Session): AuthenticatedBy {
+  return session.via === 'header' ? 'proxy-header' : 'token-link';
 }
 
 export interface Identified {
@@ -41,7 +54,8 @@ export function identify(
   settings: IdentitySettings,
   options: { mayStartSession: boolean },
 ): Identified {
-  const fromHeader = identityFromHeader(request, settings.identityHeader);
+  const trusted = addressIn(request.socket.remoteAddress, settings.trustedProxies ?? []);
+  const fromHeader = trusted ? identityFromHeader(request, settings.identityHeader) : undefined;
   if (fromHeader && 'problem' in fromHeader)
     throw new WebProblem(400, 'Bad identity header', fromHeader.problem);
   const cookieValue = sessionCookieValue(request.headers.cookie);
@@ -59,7 +73,15 @@ export function identify(
     return { user: fromHeader.user, session: created.session };
   }
   if (session && session.via === 'token') return { user: session.user, session };
-  throw new SignInNeeded(renderSignInNeeded(settings.identityHeader, settings.sessions.tokenLogin));
+  const ignoredHeader =
+    !trusted &&
+    settings.identityHeader &&
+    request.headers[settings.identityHeader.toLowerCase()] !== undefined
+      ? settings.identityHeader
+      : undefined;
+  throw new SignInNeeded(
+    renderSignInNeeded(settings.identityHeader, settings.sessions.tokenLogin, ignoredHeader),
+  );
 }
 
 function sessionExpired(): WebProblem {

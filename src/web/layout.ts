@@ -65,7 +65,11 @@ export function renderPage(options: PageOptions): string {
 }
 
 /** The 401 page: who may sign in, and how. Pure. */
-export function renderSignInNeeded(identityHeader: string | undefined, tokenLogin: boolean): string {
+export function renderSignInNeeded(
+  identityHeader: string | undefined,
+  tokenLogin: boolean,
+  ignoredHeader?: string,
+): string {
   const ways = [
     identityHeader
       ? html`<li>
@@ -85,7 +89,26 @@ export function renderSignInNeeded(identityHeader: string | undefined, tokenLogi
       <p>This page shows who approves what, so it needs to know who you are. Sign in:</p>
       <ul>
         ${ways}
-      </ul>`,
+      </ul>
+      ${
+        ignoredHeader
+          ? html`<p class="problem">
+              The <code>${ignoredHeader}</code> header of this request was ignored: it did not come through a
+              trusted auth proxy (<code>web.trustedProxies</code>).
+            </p>`
+          : ''
+      }
+      ${
+        !identityHeader && !tokenLogin
+          ? html`<p class="problem">
+              No way to sign in is configured: give users login tokens
+              (<code>web.users.&lt;name&gt;.tokenEnv</code>) or put an auth proxy in front (<code
+                >web.identityHeader</code
+              >
+              and <code>web.trustedProxies</code>).
+            </p>`
+          : ''
+      }`,
   });
 }
 

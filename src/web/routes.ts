@@ -13,7 +13,7 @@ import {
 import type { ApprovalsSource } from './approvals-source';
 import { html } from './html';
 import { formField, readForm, redirect, send, WebProblem } from './http-io';
-import { identify, SESSION_MAX_AGE_SECONDS, type IdentitySettings } from './identity';
+import { authenticatedBy, identify, SESSION_MAX_AGE_SECONDS, type IdentitySettings } from './identity';
 import { renderPage, renderSignedIn } from './layout';
 import { originProblem, type Site } from './request-guards';
 import { sameSecret, sessionCookie, sessionCookieValue } from './sessions';
@@ -161,7 +161,7 @@ export async function decisionForm(
       'Refused: the form is stale or was not made by this page: reload and try again.',
     );
   }
-  const decision = decisionFrom(form, user);
+  const decision = { ...decisionFrom(form, user), authenticatedBy: authenticatedBy(session) };
   const result = await context.source.decide(runbookId, decision);
   const what = `${user} ${decision.decision} ${runbookId} plan v${decision.planVersion}`;
   if (!result.ok) {

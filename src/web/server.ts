@@ -151,6 +151,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   ready.context = {
     ...context,
     identityHeader: settings.identityHeader || undefined,
+    trustedProxies: settings.trustedProxies,
     secureCookies: publicUrl.startsWith('https:'),
     site: siteFor(publicUrl, host, address.port),
     now: () => new Date(),

@@ -224,6 +224,7 @@ export class ApprovalGate {
       at: new Date().toISOString(),
       via,
       outcome: 'counted',
+      ...authenticationOf(request),
     };
     this.decisions.push(record);
     if (request.decision === 'reject') {
@@ -276,4 +277,10 @@ export class ApprovalGate {
     this.decisions.push(record);
     return record;
   }
+}
+
+/** The sender's word on how the decider was authenticated, kept short; nothing when absent. Pure. */
+function authenticationOf(request: DecisionRequest): Pick<DecisionRecord, 'authenticatedBy'> {
+  const value = request.authenticatedBy;
+  return typeof value === 'string' && /^[a-z-]{1,32}$/.test(value) ? { authenticatedBy: value } : {};
 }

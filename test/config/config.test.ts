@@ -35,6 +35,7 @@ notifications:
 web:
   publicUrl: http://127.0.0.1:9999/
   identityHeader: X-Auth-User
+  trustedProxies: [10.0.0.5, "fd00::/8"]
   users: { alice: { tokenEnv: IMPLY_RUNBOOKS_TOKEN_ALICE } }
 `;
 
@@ -76,7 +77,7 @@ describe('configuration file', () => {
     });
     assert.deepEqual(webSettings(config), {
       publicUrl: 'http://127.0.0.1:8787',
-      identityHeader: 'X-Forwarded-User',
+      trustedProxies: [],
       users: {
         alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' },
         bob: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_BOB' },
@@ -88,8 +89,11 @@ describe('configuration file', () => {
   it('finds the file by --config, then IMPLY_RUNBOOKS_CONFIG, then the working directory', () => {
     withTemporaryDirectory((cwd) => {
       writeFileSync(join(cwd, CONFIG_FILE_NAME), FULL);
-      writeFileSync(join(cwd, 'other.yaml'), 'web: { identityHeader: X-Other }\n');
-      writeFileSync(join(cwd, 'env.yaml'), 'web: { identityHeader: X-Env }\n');
+      writeFileSync(
+        join(cwd, 'other.yaml'),
+        'web: { identityHeader: X-Other, trustedProxies: [10.0.0.1] }\n',
+      );
+      writeFileSync(join(cwd, 'env.yaml'), 'web: { identityHeader: X-Env, trustedProxies: [10.0.0.1] }\n');
       const env = { IMPLY_RUNBOOKS_CONFIG: 'env.yaml' };
       assert.equal(loadConfig({ cwd, env, path: 'other.yaml' }).web.identityHeader, 'X-Other');
       assert.equal(loadConfig({ cwd, env }).web.identityHeader, 'X-Env');
@@ -118,11 +122,28 @@ describe('configuration file', () => {
     assert.deepEqual(webSettings(full), {
       publicUrl: 'http://127.0.0.1:9999',
       identityHeader: 'X-Auth-User',
+      trustedProxies: ['10.0.0.5', 'fd00::/8'],
       users: { alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' } },
     });
     const webOnly = parseConfigText('web: { publicUrl: "http://127.0.0.1:1234" }\n');
     assert.deepEqual(webOnly.approvals.groups, { ops: ['alice', 'bob'] });
-    assert.equal(webOnly.web.identityHeader, 'X-Forwarded-User');
+    // No header is trusted unless the file names one, with the proxies it may come from.
+    assert.equal(webOnly.web.identityHeader, undefined);
+    assert.deepEqual(webOnly.web.trustedProxies, []);
+  });
+
+  it('refuses an identity header without trusted proxies, and a proxy address that is not one', () => {
+    assert.deepEqual(problemsOf('web: { identityHeader: X-Forwarded-User }\n'), [
+      "web.trustedProxies: is needed with identityHeader X-Forwarded-User: list the auth proxy's addresses (e.g. [10.0.0.5/32]), since anyone else could send the header",
+    ]);
+    assert.match(
+      problemsOf('web: { identityHeader: X-U, trustedProxies: [10.0.0.0/33, proxy.local] }\n').join('\n'),
+      /web\.trustedProxies\[0\]: must be an address or CIDR block[^]*web\.trustedProxies\[1\]: must be an address or CIDR block/,
+    );
+    assert.match(
+      problemsOf('web: { trustedProxies: [10.0.0.1] }\n').join('\n'),
+      /web\.identityHeader: is needed with trustedProxies/,
+    );
   });
 
   it('resolves the first policy whose tags and name glob match, with groups expanded and durations in ms', () => {

@@ -109,6 +109,26 @@ describe('imply-runbooks dev', () => {
     assert.ok(token);
     assert.ok(!running.output().includes(token), 'the token is never printed');
 
+    // Sign-in links only in a mode-600 file, never on the terminal; and no identity header trusted.
+    const logins = path.join(dataDir, 'web-logins.txt');
+    assert.equal(fs.statSync(logins).mode & 0o777, 0o600);
+    const loginTokens = [...fs.readFileSync(logins, 'utf8').matchAll(/token=([^\s&]+)/g)].map(
+      (match) => match[1]!,
+    );
+    assert.ok(loginTokens.length >= 2, 'a link per local user');
+    for (const loginToken of loginTokens) {
+      assert.ok(!running.output().includes(decodeURIComponent(loginToken)), 'a login token was printed');
+    }
+    assert.match(
+      running.output(),
+      /\[web\] sign in as alice or bob with the links in .*web-logins\.txt \(mode 600\)/,
+    );
+    const webUrl = /\[web\] approvals page ready at (\S+)\/approvals/.exec(running.output())?.[1];
+    assert.ok(webUrl);
+    const forged = await fetch(`${webUrl}/approvals`, { headers: { 'X-Forwarded-User': 'alice' } });
+    assert.equal(forged.status, 401, 'the dev stack trusts no identity header');
+    await forged.body?.cancel();
+
     const apiUrl = `http://127.0.0.1:${emulatorPort}/api/v1`;
     const listed = await fetch(`${apiUrl}/clusters`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(listed.status, 200);

@@ -40,7 +40,13 @@ describe('decision form', () => {
     assert.deepEqual(web.temporal.updates, [
       {
         runbookId: RUNBOOK,
-        request: { decider: 'alice', decision: 'approve', planVersion: 1, comment: 'fine by me' },
+        request: {
+          decider: 'alice',
+          decision: 'approve',
+          planVersion: 1,
+          comment: 'fine by me',
+          authenticatedBy: 'proxy-header',
+        },
         updateId: 'web:alice:approve:v1',
       },
     ]);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseConfigText } from '../../src/config';
+import { LOCAL_DEFAULTS, parseConfigText } from '../../src/config';
 import { pendingRunbook } from './fake-temporal';
-import { rawRequest, startTestWeb, type TestWeb } from './web-harness';
+import { cookieFrom, csrfFrom, rawRequest, startTestWeb, type TestWeb } from './web-harness';
 
 const alice = { 'X-Forwarded-User': 'alice' };
 
@@ -169,7 +169,7 @@ describe('approvals page behind a configured auth proxy', () => {
   let web: TestWeb;
   before(async () => {
     const config = parseConfigText(
-      'web:\n  publicUrl: https://approvals.example.com/\n  identityHeader: X-Auth-User\n',
+      'web:\n  publicUrl: https://approvals.example.com/\n  identityHeader: X-Auth-User\n  trustedProxies: [127.0.0.1, "::1"]\n',
       'test.yaml',
     );
     web = await startTestWeb({ config });
@@ -194,5 +194,62 @@ describe('approvals page behind a configured auth proxy', () => {
     const bad = await web.request('/approvals', { headers: { 'X-Auth-User': '<dave>' } });
     assert.equal(bad.status, 400);
     assert.match(bad.body, /the X-Auth-User header does not hold a user name/);
+  });
+});
+
+describe('identity headers that nobody configured, or from addresses nobody trusts (the attack)', () => {
+  let open: TestWeb;
+  let elsewhere: TestWeb;
+  const tokens = { alice: 'alice-login-token-0123456789', bob: 'bob-login-token-0123456789' };
+  before(async () => {
+    // The built-in defaults (the dev stack's): no identity header at all, token links only.
+    open = await startTestWeb({ config: LOCAL_DEFAULTS, tokens });
+    // A header configured, but its proxy lives elsewhere: loopback callers are not it.
+    const config = parseConfigText(
+      'web:\n  identityHeader: X-Forwarded-User\n  trustedProxies: [10.0.0.0/8]\n',
+      'test.yaml',
+    );
+    elsewhere = await startTestWeb({ config, tokens });
+  });
+  after(async () => {
+    await open.server.close();
+    await elsewhere.server.close();
+  });
+
+  for (const [label, web] of [
+    ['with the built-in defaults', () => open],
+    ['from an address outside web.trustedProxies', () => elsewhere],
+  ] as const) {
+    it(`signs nobody in by X-Forwarded-User ${label}: 401 saying how to sign in`, async () => {
+      const page = await web().request('/approvals', { headers: { 'X-Forwarded-User': 'alice' } });
+      assert.equal(page.status, 401);
+      assert.equal(page.headers['set-cookie'], undefined, 'no session for a forged header');
+      assert.match(page.body, /personal login link/);
+    });
+  }
+
+  it('names the ignored header when a proxy is configured but the request did not come through it', async () => {
+    const page = await elsewhere.request('/approvals', { headers: { 'X-Forwarded-User': 'alice' } });
+    assert.match(page.body, /The <code>X-Forwarded-User<\/code> header of this request was ignored/);
+  });
+
+  it('never lets a forged header change who a token session is: alice cannot approve as bob', async () => {
+    open.temporal.runbooks.set('lifecycle:forged', pendingRunbook());
+    const login = await open.request(`/login?token=${tokens.alice}`);
+    const cookie = cookieFrom(login);
+    const page = await open.request('/approvals', { headers: { Cookie: cookie, 'X-Forwarded-User': 'bob' } });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /signed in as <strong>alice<\/strong>/);
+    const csrf = csrfFrom(page);
+    const answer = await open.postDecision(
+      'lifecycle:forged',
+      { csrf, decision: 'approve', planVersion: '1', comment: '' },
+      { Cookie: cookie, 'X-Forwarded-User': 'bob' },
+    );
+    assert.equal(answer.status, 303, answer.body);
+    assert.deepEqual(
+      open.temporal.updates.map((update) => [update.request.decider, update.request.authenticatedBy]),
+      [['alice', 'token-link']],
+    );
   });
 });

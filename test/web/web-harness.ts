@@ -71,7 +71,20 @@ export function csrfFrom(page: Answer): string {
   return match[1]!;
 }
 
-/** Starts the server; `close` it in `after`. */
+/**
+ * The built-in defaults behind an auth proxy on this machine: the X-Forwarded-User header is
+ * trusted from loopback, where the tests' requests come from. The defaults alone trust no header.
+ */
+export const BEHIND_LOCAL_PROXY: Config = {
+  ...LOCAL_DEFAULTS,
+  web: {
+    ...LOCAL_DEFAULTS.web,
+    identityHeader: 'X-Forwarded-User',
+    trustedProxies: ['127.0.0.1/32', '::1/128'],
+  },
+};
+
+/** Starts the server (behind a local auth proxy unless `config` says otherwise); `close` it in `after`. */
 export async function startTestWeb(
   options: {
     config?: Config;
@@ -87,7 +100,7 @@ export async function startTestWeb(
     port: 0,
     client: temporal,
     namespace: 'default',
-    config: options.config ?? LOCAL_DEFAULTS,
+    config: options.config ?? BEHIND_LOCAL_PROXY,
     tokens: options.tokens,
     log: (line, fields) => {
       logs.push(line);

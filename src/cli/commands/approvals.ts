@@ -67,7 +67,7 @@ async function decide(
   await withTemporal(async (client) => {
     const pending = await readPendingApproval(client, runbookId);
     const { plan } = pending;
-    const request: DecisionRequest = { decider, decision, planVersion: plan.version };
+    const request: DecisionRequest = { decider, decision, planVersion: plan.version, authenticatedBy: 'cli' };
     if (flags.comment) request.comment = flags.comment;
     if (!flags.json) {
       // Shown before sending: the decision is on exactly this plan version, whatever the answer.
@@ -99,6 +99,7 @@ function printAudit(runbookId: string, status: string, audit: ApprovalAudit | un
     { header: 'DECISION', value: (decision) => decision.decision },
     { header: 'PLAN', value: (decision) => String(decision.planVersion) },
     { header: 'VIA', value: (decision) => decision.via },
+    { header: 'AUTHENTICATED', value: (decision) => decision.authenticatedBy },
     {
       header: 'OUTCOME',
       value: (decision) => (decision.reason ? `${decision.outcome}: ${decision.reason}` : decision.outcome),

@@ -67,13 +67,17 @@ async function runWeb(options: WebOptions): Promise<void> {
     announce(`[web] approvals page at ${server.publicUrl}/approvals`);
     announce(`[web] Temporal: ${describeTemporalSettings(temporal)}`);
     announce(
-      `[web] sign-in: the ${settings.identityHeader} header from an auth proxy, or a user's token link`,
+      settings.identityHeader
+        ? `[web] sign-in: the ${settings.identityHeader} header from the auth proxies ${settings.trustedProxies.join(', ')}, or a user's token link`
+        : `[web] sign-in: a user's token link (no identity header is trusted: web.identityHeader is not set)`,
     );
     for (const { user, variable } of missing) {
       announce(`[web] ${user} cannot sign in by token: ${variable} is not set`, { user, level: 'warn' });
     }
-    if (!LOOPBACK.has(options.host)) {
-      announce(`[web] listening beyond this machine: only an auth proxy may set ${settings.identityHeader}`);
+    if (!LOOPBACK.has(options.host) && settings.identityHeader) {
+      announce(
+        `[web] listening beyond this machine: ${settings.identityHeader} counts only from ${settings.trustedProxies.join(', ')}`,
+      );
     }
     if (tracing) announce(`[web] OpenTelemetry tracing to ${observability.settings.tracing?.tracesUrl}`);
     announce('[web] Ctrl-C stops it.');
