@@ -15,6 +15,7 @@ export function ackLines(
     started: `Started runbook ${ack.runbookId} on ${input.clusterName} (${input.clusterId})`,
     merged: `Merged into the change ${ack.runbookId} waiting for approval (plan v${ack.planVersion ?? '?'})`,
     queued: `Queued in ${ack.runbookId}: a change to ${input.clusterName} is past approval`,
+    superseded: `Superseded in ${ack.runbookId}: a later request changed the same field before it was planned`,
   }[ack.disposition];
   const lines = [head, `  ${ack.message}`];
   if (pending) {

@@ -4,7 +4,8 @@ import { parseClusterRequest } from '../cloud-manager/validation';
 import { loadConfig, resolveApprovalPolicy } from '../config';
 import { parseDuration } from '../shared/durations';
 import type { CleanupPolicy, LifecycleInput } from '../shared/runbook';
-import { applySpecChanges, parseSpecChange } from '../shared/spec-changes';
+import { parseTypedSpecChange } from '../cloud-manager/path-types';
+import { applySpecChanges } from '../shared/spec-changes';
 
 export interface LifecycleFlags {
   spec: string;
@@ -41,7 +42,7 @@ export function lifecycleInputFromFlags(
   env: NodeJS.ProcessEnv = process.env,
 ): LifecycleInput {
   const cluster = parseClusterRequest(readSpecFile(flags.spec));
-  const scale = (flags.scale ?? []).map(parseSpecChange);
+  const scale = (flags.scale ?? []).map((text) => parseTypedSpecChange(text));
   // The scaled spec must be valid too: refuse `--scale data.tier1.replicas=0` before anything starts.
   parseClusterRequest(applySpecChanges(cluster, scale));
   if (flags.stopAfter && flags.stopAt) throw new Error('give --stop-after or --stop-at, not both');

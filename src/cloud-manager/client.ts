@@ -234,7 +234,7 @@ function unauthorizedMessage(message: string, auth: TokenProvider): string {
   if (auth.renewable) {
     return `${base}. The API refused ${auth.describe()} even after a fresh token: check the client's roles and that it belongs to this organization.`;
   }
-  return `${base}. The API refused the ${auth.describe()}: it has expired or was revoked; ${STATIC_TOKEN_ADVICE}.`;
+  return `${base}. The API refused the ${auth.describe()}: check that it is the right one; if it was, it has expired or was revoked: ${STATIC_TOKEN_ADVICE}.`;
 }
 
 /** A server that echoes the Authorization header must not leak the token into messages or history. */

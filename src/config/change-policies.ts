@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHANGE_KINDS, type ChangePolicy } from '../shared/change';
-import { NODE_GROUPS } from '../shared/change-policy';
+import { isSecurityPath, NODE_GROUPS } from '../shared/change-policy';
 import { parseDuration } from '../shared/durations';
 import { globToRegExp } from '../shared/selector';
 
@@ -20,7 +20,8 @@ interface ClusterIdentity {
  *     match: { tags: { env: prod } }
  *     bounds: { data.tier1: { minReplicas: 2, maxReplicas: 8, instanceTypes: [m5.large, m5.xlarge] } }
  *     cooldown: 30m
- *     autoApprove: [scale]
+ *     autoApprove: [scale, update]
+ *     autoApproveUpdates: [spec.pivot.accessMode]   # exact paths; never security-relevant ones
  *     force: false
  *     protected: true
  * ```
@@ -84,19 +85,54 @@ const matchSchema = z
     message: 'must give tags, a name glob, or both',
   });
 
-export const changePolicyConfigSchema = z.strictObject({
-  name: z.string().trim().min(1).optional(),
-  match: matchSchema,
-  bounds: boundsByGroupSchema.default({}),
-  cooldown: cooldownSchema.default(0),
-  autoApprove: z
-    .array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {
-      error: 'must be a list of change kinds, such as [scale]',
-    })
-    .default([]),
-  force: z.boolean({ error: 'must be true or false' }).default(false),
-  protected: z.boolean({ error: 'must be true or false' }).default(false),
-});
+/** Exact spec paths an `update` may change without a person; never a security-relevant one. */
+const autoApproveUpdatesSchema = z
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^spec\.[A-Za-z0-9_.]+$/, { error: 'must be a spec path such as spec.pivot.accessMode' })
+      .refine((path) => !isSecurityPath(path), {
+        error:
+          'is security-relevant (IAM role, deep storage, encryption, runtime properties, extensions): a person approves every change to it, so it cannot be auto-approved',
+      }),
+    { error: 'must be a list of spec paths, such as [spec.pivot.accessMode]' },
+  )
+  .default([]);
+
+export const changePolicyConfigSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).optional(),
+    match: matchSchema,
+    bounds: boundsByGroupSchema.default({}),
+    cooldown: cooldownSchema.default(0),
+    autoApprove: z
+      .array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {
+        error: 'must be a list of change kinds, such as [scale]',
+      })
+      .default([]),
+    autoApproveUpdates: autoApproveUpdatesSchema,
+    force: z.boolean({ error: 'must be true or false' }).default(false),
+    protected: z.boolean({ error: 'must be true or false' }).default(false),
+  })
+  .superRefine((policy, context) => {
+    const update = policy.autoApprove.includes('update');
+    if (update && policy.autoApproveUpdates.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['autoApproveUpdates'],
+        message:
+          'is needed with autoApprove: [update]: list the exact paths an update may change without a person',
+      });
+    }
+    if (!update && policy.autoApproveUpdates.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['autoApprove'],
+        message: 'must include update for autoApproveUpdates to apply',
+      });
+    }
+  });
 
 export const changePoliciesConfigSchema = z.array(changePolicyConfigSchema, {
   error: 'must be a list of policies',
@@ -138,6 +174,7 @@ export function resolveChangePolicy(
     bounds,
     cooldownMs: policy.cooldown,
     autoApprove: [...policy.autoApprove],
+    ...(policy.autoApproveUpdates.length > 0 ? { autoApproveUpdates: [...policy.autoApproveUpdates] } : {}),
     force: policy.force,
     protected: policy.protected,
   };

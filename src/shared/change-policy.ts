@@ -27,6 +27,72 @@ interface GroupValues {
   instanceType?: unknown;
 }
 
+/** What a scale may change: the replicas and instance type of a node group, nothing else. */
+export const SCALE_PATH = /^spec\.(master|query|data\.tier[123])\.(replicas|instanceType)$/;
+
+/**
+ * Fields whose change is a security decision (who the cluster runs as, where its data lives and
+ * whether it is encrypted, what code and settings it loads): a person approves them, always.
+ */
+const SECURITY_PATHS = [
+  /^spec\.awsInstanceRole$/,
+  /^spec\.awsKeyPair$/,
+  /^spec\.deepStorage(\.|$)/,
+  /^spec\.encryptVolumes$/,
+  /^spec\.metadataStore(\.encrypt)?$/,
+  /RuntimeProperties(\.|$)/,
+  /^spec\.(customFiles|druidExtensions|featureFlags)(\.|$)/,
+  /^spec\.[^.]*(Role|Secret|Password|Key|Encrypt\w*)$/i,
+];
+
+/** True for a path whose change always needs a person. Pure. */
+export function isSecurityPath(path: string): boolean {
+  return SECURITY_PATHS.some((pattern) => pattern.test(path));
+}
+
+/** Paths no change request may set: identity, state, and what the power runbook owns. */
+const NOT_CHANGEABLE = /^(metadata\.uid|spec\.desiredState|status)(\.|$)/;
+
+function scaleValueProblem(change: SpecChange): string | undefined {
+  if (change.path.endsWith('.replicas')) {
+    const replicas = change.value;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 1) {
+      return `${change.path}: ${JSON.stringify(replicas)} is not a whole number of replicas of at least 1`;
+    }
+  } else if (typeof change.value !== 'string' || change.value.trim() === '') {
+    return `${change.path}: ${JSON.stringify(change.value)} is not an instance type such as m5.large`;
+  }
+  return undefined;
+}
+
+function changesProblem(request: ChangeRequest): string | undefined {
+  const changes = request.changes ?? [];
+  if (request.kind === 'scale') {
+    if (changes.length === 0) return 'a scale needs at least one change, e.g. data.tier1.replicas=4';
+    const outside = changes.find((change) => !SCALE_PATH.test(change.path));
+    if (outside) {
+      return (
+        `${outside.path}: a scale changes only replicas and instanceType of master, query and ` +
+        'data.tier1-3; change other fields with an update (imply-runbooks update <cluster> --set …)'
+      );
+    }
+    for (const change of changes) {
+      const problem = scaleValueProblem(change);
+      if (problem) return problem;
+    }
+  }
+  if (request.kind === 'update') {
+    if (changes.length === 0) return 'an update needs at least one change, e.g. pivot.accessMode=DIRECT';
+    const outside = changes.find((change) => !/^(spec|metadata)\./.test(change.path));
+    if (outside) return `${outside.path}: a change path starts with spec. or metadata.`;
+    const fixed = changes.find((change) => NOT_CHANGEABLE.test(change.path));
+    if (fixed) {
+      return `${fixed.path}: cannot be changed by an update (stop and start with imply-runbooks stop/start)`;
+    }
+  }
+  return undefined;
+}
+
 /** Why a request is malformed (naming the field), or undefined. Pure. */
 export function requestProblem(request: ChangeRequest): string | undefined {
   if (typeof request !== 'object' || request === null) return 'a change request must be an object';
@@ -34,14 +100,14 @@ export function requestProblem(request: ChangeRequest): string | undefined {
   if (typeof request.requester !== 'string' || request.requester.trim() === '') {
     return 'requester is required: say who asks for the change (--as <user> or IMPLY_RUNBOOKS_USER)';
   }
-  if (request.kind === 'scale') {
-    const changes = request.changes ?? [];
-    if (changes.length === 0) return 'a scale needs at least one change, e.g. data.tier1.replicas=4';
-    const outside = changes.find((change) => !/^(spec|metadata)\./.test(change.path));
-    if (outside) return `${outside.path}: a change path starts with spec. or metadata.`;
-  }
-  if (request.kind === 'upgrade' && typeof versionOf(request) !== 'string') {
-    return 'an upgrade needs the version to go to, e.g. --version 2022.01';
+  if (request.changes !== undefined && !Array.isArray(request.changes)) return 'changes must be a list';
+  const changes = changesProblem(request);
+  if (changes) return changes;
+  if (request.kind === 'upgrade') {
+    if (typeof versionOf(request) !== 'string')
+      return 'an upgrade needs the version to go to, e.g. --version 2022.01';
+    const other = (request.changes ?? []).find((change) => change.path !== 'spec.version');
+    if (other) return `${other.path}: an upgrade changes only spec.version; use an update for other fields`;
   }
   if (request.kind === 'restore' && !(Number.isInteger(request.toVersion) && request.toVersion! >= 0)) {
     return 'a restore needs the resource version to go back to (0 or more), e.g. --to-version 3';
@@ -58,6 +124,7 @@ export function versionOf(request: ChangeRequest): string | undefined {
 /** `scale spec.data.tier1.replicas=4`, `upgrade to 2022.01`, `restore version 3`, `delete`. Pure. */
 export function describeRequest(request: ChangeRequest): string {
   if (request.kind === 'scale') return `scale ${describeSpecChanges(request.changes ?? [])}`;
+  if (request.kind === 'update') return `update ${describeSpecChanges(request.changes ?? [])}`;
   if (request.kind === 'upgrade') return `upgrade to ${versionOf(request) ?? '?'}`;
   if (request.kind === 'restore') return `restore version ${request.toVersion}`;
   return 'delete';
@@ -191,4 +258,33 @@ export function sameChange(left: ChangeRequest, right: ChangeRequest): boolean {
     jsonEqual(merged.changes ?? [], left.changes ?? []) &&
     merged.toVersion === left.toVersion
   );
+}
+
+/**
+ * Why a person must approve this change although its kind may be auto-approved, judged on what the
+ * plan actually changes (every path of the dryRun diff, the API's own additions included), or
+ * undefined when the policy lets it through. Not auto-approvable kinds answer a reason too. Pure.
+ */
+export function autoApprovalProblem(
+  policy: ChangePolicy,
+  kind: ChangeKind,
+  changedPaths: readonly string[],
+): string | undefined {
+  if (!policy.autoApprove.includes(kind))
+    return `policy "${policy.name}" does not auto-approve ${kind} changes`;
+  const security = changedPaths.find(isSecurityPath);
+  if (security) return `${security} is security-relevant: a person approves every change to it`;
+  const allowed: (path: string) => boolean =
+    kind === 'scale'
+      ? (path) => SCALE_PATH.test(path)
+      : kind === 'upgrade'
+        ? (path) => path === 'spec.version'
+        : kind === 'update'
+          ? (path) => (policy.autoApproveUpdates ?? []).includes(path)
+          : () => true;
+  const outside = changedPaths.find((path) => !allowed(path));
+  if (outside === undefined) return undefined;
+  return kind === 'update'
+    ? `${outside} is not among the paths policy "${policy.name}" auto-approves (autoApproveUpdates)`
+    : `the plan changes ${outside}, which a ${kind} does not: a person approves it`;
 }

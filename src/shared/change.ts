@@ -8,7 +8,12 @@ import type { SpecChange } from './spec-changes';
  * the policy it is checked against, and what the runbook answers. Plain types: workflows import it.
  */
 
-export const CHANGE_KINDS = ['scale', 'upgrade', 'restore', 'delete'] as const;
+/**
+ * `scale` changes only replicas and instance types of node groups; `update` any other field (never
+ * auto-approved unless a policy lists the kind and its exact paths, and never for security-relevant
+ * ones); `upgrade` the version; `restore` puts back a past configuration; `delete` removes the cluster.
+ */
+export const CHANGE_KINDS = ['scale', 'update', 'upgrade', 'restore', 'delete'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** One trigger: a person on the CLI, an HTTP caller or an Alertmanager alert. */
@@ -41,8 +46,10 @@ export interface ChangePolicy {
   bounds: Record<string, NodeGroupBounds>;
   /** No scale or upgrade this soon after the last applied change; 0: none. */
   cooldownMs: number;
-  /** Kinds of change that need no approval. */
+  /** Kinds of change that need no approval (an `update` only for the paths below). */
   autoApprove: ChangeKind[];
+  /** The exact paths an `update` may change without a person (never security-relevant ones). */
+  autoApproveUpdates?: string[];
   /** Send the PUT with `force=true`. */
   force: boolean;
   /** Refuse to delete the cluster. */
@@ -75,7 +82,8 @@ export interface ChangeInput {
 /** What a trigger is told: a new runbook, merged into the pending plan, or queued behind a running change. */
 export interface ChangeAck {
   runbookId: string;
-  disposition: 'started' | 'merged' | 'queued';
+  /** `superseded`: merged, then overtaken by a later request for the same field before it was planned. */
+  disposition: 'started' | 'merged' | 'queued' | 'superseded';
   /** The plan version that holds the request (started or merged). */
   planVersion?: number;
   /** True when the plan waits for a person's approval. */

@@ -13,8 +13,15 @@ export interface SpecChange {
 
 const PATH_PATTERN = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
 
-/** Parses `path=value`; a path not starting with `metadata.` or `spec.` is taken as under `spec.`. */
-export function parseSpecChange(text: string): SpecChange {
+/**
+ * Parses `path=value`; a path not starting with `metadata.` or `spec.` is taken as under `spec.`.
+ * With `typeOf` (the request schema's type of a path), the value takes that type, or the parse fails
+ * naming the path and the type; without, or for a path of unknown type, the text decides.
+ */
+export function parseSpecChange(
+  text: string,
+  typeOf?: (path: string) => 'string' | 'number' | 'boolean' | 'unknown',
+): SpecChange {
   const equals = text.indexOf('=');
   if (equals <= 0) {
     throw new Error(`"${text}" is not a change: write path=value, for example data.tier1.replicas=2`);
@@ -28,7 +35,25 @@ export function parseSpecChange(text: string): SpecChange {
   }
   if (rawValue === '') throw new Error(`the change to ${rawPath} has no value: write ${rawPath}=<value>`);
   const path = rawPath.startsWith('metadata.') || rawPath.startsWith('spec.') ? rawPath : `spec.${rawPath}`;
-  return { path, value: parseValue(rawValue) };
+  return { path, value: typedValue(path, rawValue, typeOf?.(path) ?? 'unknown') };
+}
+
+function typedValue(
+  path: string,
+  raw: string,
+  type: 'string' | 'number' | 'boolean' | 'unknown',
+): ChangeValue {
+  if (type === 'string') return raw;
+  if (type === 'number') {
+    if (!/^-?\d+(\.\d+)?$/.test(raw))
+      throw new Error(`${path} takes a number, not "${raw}": write ${path}=4`);
+    return Number(raw);
+  }
+  if (type === 'boolean') {
+    if (raw !== 'true' && raw !== 'false') throw new Error(`${path} takes true or false, not "${raw}"`);
+    return raw === 'true';
+  }
+  return parseValue(raw);
 }
 
 function parseValue(raw: string): ChangeValue {

@@ -1,6 +1,7 @@
 import type { ChangeRequest } from '../shared/change';
 import { NODE_GROUPS } from '../shared/change-policy';
-import { parseSpecChange, type SpecChange } from '../shared/spec-changes';
+import { parseTypedSpecChange } from '../cloud-manager/path-types';
+import type { SpecChange } from '../shared/spec-changes';
 
 /**
  * The bodies `POST /api/triggers/scale` accepts, turned into scale requests:
@@ -62,7 +63,7 @@ function changesFromSet(set: unknown, field: string): SpecChange[] {
   }
   return entries.map((entry) => {
     try {
-      return parseSpecChange(entry);
+      return parseTypedSpecChange(entry);
     } catch (error) {
       throw new PayloadProblem([`${field}: ${(error as Error).message}`]);
     }
@@ -76,8 +77,14 @@ function ownTrigger(body: Json): ScaleTrigger {
   if (!USER_NAME.test(requester)) {
     throw new PayloadProblem(['requester: letters, digits and . _ @ + - only, at most 128']);
   }
+  const kind = body.kind === undefined ? 'scale' : text(body.kind);
+  if (kind !== 'scale' && kind !== 'update') {
+    throw new PayloadProblem([
+      'kind: "scale" (replicas, instance types; the default) or "update" (other fields)',
+    ]);
+  }
   const request: ChangeRequest = {
-    kind: 'scale',
+    kind,
     changes: changesFromSet(body.set, 'set'),
     requester,
     source: 'http',

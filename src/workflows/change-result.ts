@@ -1,3 +1,4 @@
+import { autoApprovalProblem } from '../shared/change-policy';
 import type { PlannedChange } from '../activities';
 import type { ChangeInput, ChangeOutcome, ChangeRequest, ChangeResult } from '../shared/change';
 import type { ApprovalGate } from './approval';
@@ -44,12 +45,22 @@ export function end(
     requests: state.requests,
     ...(checked ? { plan: { ...checked.planned.plan, version: checked.version } } : {}),
     ...(audit ? { approval: audit } : {}),
-    ...(checked && input.policy.autoApprove.includes(kind)
-      ? { autoApproved: autoApproval(input, kind) }
-      : {}),
+    ...(checked && autoApproved(input, checked) ? { autoApproved: autoApproval(input, kind) } : {}),
     ...(input.earlier?.length ? { earlier: input.earlier } : {}),
     steps: progress.steps,
   };
+}
+
+/** Whether the policy lets this plan through without a person: the kind, and every path it changes. Pure. */
+export function autoApproved(input: ChangeInput, checked: Planned): boolean {
+  const paths = checked.planned.plan.changes.map((change) => change.path);
+  return autoApprovalProblem(input.policy, checked.request.kind, paths) === undefined;
+}
+
+/** Why a person approves this plan although its kind may be auto-approved, or undefined. Pure. */
+export function personNeededFor(input: ChangeInput, checked: Planned): string | undefined {
+  const paths = checked.planned.plan.changes.map((change) => change.path);
+  return autoApprovalProblem(input.policy, checked.request.kind, paths);
 }
 
 export function autoApproval(input: ChangeInput, kind: ChangeRequest['kind']): string {

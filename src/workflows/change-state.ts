@@ -24,6 +24,8 @@ import {
 } from './change-messages';
 
 type Verdict = { refusal?: Refusal; message: string; needsApproval: boolean };
+/** A verdict with the request that plan version was made of: what each waiting trigger is told against. */
+type Settled = Verdict & { planned: ChangeRequest };
 
 /**
  * The state of one change runbook beside it: the request being planned (requests merged into it),
@@ -47,7 +49,9 @@ export class ChangeState {
   cancelledBy?: string;
   cancelledDuring?: string;
   private accepted?: { current: ChangeRequest; requests: ChangeRequest[] };
-  private readonly verdicts = new Map<number, Verdict>();
+  /** What the plan being made was made of: recorded as accepted only if that plan passes. */
+  private planning?: { current: ChangeRequest; requests: ChangeRequest[] };
+  private readonly verdicts = new Map<number, Settled>();
   private ended?: string;
   private onReplan?: () => void;
   private decision?: RollbackDecision;
@@ -83,20 +87,36 @@ export class ChangeState {
   startPlan(): { version: number; request: ChangeRequest } {
     this.replanRequested = false;
     this.phase = 'planning';
+    this.planning = cloneJson({ current: this.current as ChangeRequest, requests: this.requests });
     return { version: ++this.planVersion, request: cloneJson(this.current as ChangeRequest) };
   }
 
-  /** Records a plan version's verdict, answering the triggers that wait on it. */
+  /**
+   * Records a plan version's verdict, answering the triggers that wait on it. Only the request that
+   * was planned counts as accepted: a merge that came in while planning is not, until its own plan passes.
+   */
   settle(version: number, verdict: Verdict): void {
-    this.verdicts.set(version, verdict);
-    if (!verdict.refusal) this.accepted = cloneJson({ current: this.current!, requests: this.requests });
+    const planned = this.planning?.current ?? (this.current as ChangeRequest);
+    this.verdicts.set(version, { ...verdict, planned: cloneJson(planned) });
+    if (!verdict.refusal && this.planning) this.accepted = cloneJson(this.planning);
   }
 
-  /** After a refused merge: back to the last accepted request, to plan again. False when there is none. */
+  /**
+   * After a refused plan: back to the last accepted request, with the requests that came in after the
+   * refused plan began merged in again (their own plan judges them). The refused plan's new requests
+   * are dropped: their callers were told why. False when nothing was ever accepted.
+   */
   revert(): boolean {
     if (!this.accepted) return false;
+    const later = this.requests.slice(this.planning?.requests.length ?? this.requests.length);
     this.current = cloneJson(this.accepted.current);
     this.requests = cloneJson(this.accepted.requests);
+    for (const request of later) {
+      const merged = mergeRequests(this.current, request);
+      if (!merged) continue;
+      this.current = merged;
+      this.requests.push(cloneJson(request));
+    }
     this.replanRequested = true;
     return true;
   }
@@ -159,22 +179,28 @@ export class ChangeState {
     const incoming = cloneJson(request);
     if (!this.current && !this.ended) {
       this.begin(incoming);
-      return this.ackAfterVerdict(this.planVersion + 1, 'started');
+      return this.ackAfterVerdict(this.planVersion + 1, 'started', incoming);
     }
     const mergeable = !this.ended && ['waiting', 'planning', 'approval'].includes(this.phase);
     const merged = mergeable && this.current ? mergeRequests(this.current, incoming) : undefined;
     if (merged && sameChange(this.current!, incoming)) {
-      // The plan being made or shown holds it already, unless a merge asked for a new one.
+      // The plan being made or shown holds it already, unless a merge asked for a new one: answered
+      // once that plan is settled, so a later request for the same field is reported as overtaking it.
       const version =
         this.replanRequested || this.planVersion === 0 ? this.planVersion + 1 : this.planVersion;
-      return this.ack('merged', `the pending plan already holds ${describeRequest(incoming)}`, version);
+      return this.ackAfterVerdict(
+        version,
+        'merged',
+        incoming,
+        `the pending plan already holds ${describeRequest(incoming)}`,
+      );
     }
     if (merged) {
       this.current = merged;
       this.requests.push(incoming);
       this.replanRequested = true;
       this.onReplan?.();
-      return this.ackAfterVerdict(this.planVersion + 1, 'merged');
+      return this.ackAfterVerdict(this.planVersion + 1, 'merged', incoming);
     }
     this.queued.push(incoming);
     const ahead = this.current ? describeRequest(this.current) : 'the change that is ending';
@@ -184,13 +210,23 @@ export class ChangeState {
     );
   }
 
-  private async ackAfterVerdict(version: number, disposition: ChangeAck['disposition']): Promise<ChangeAck> {
+  private async ackAfterVerdict(
+    version: number,
+    disposition: ChangeAck['disposition'],
+    incoming: ChangeRequest,
+    message?: string,
+  ): Promise<ChangeAck> {
     await condition(() => this.verdicts.has(version) || this.ended !== undefined);
     const verdict = this.verdicts.get(version);
     if (!verdict)
       throw refuse({ rule: 'runbook', message: `the runbook ended before planning it: ${this.ended}` });
     if (verdict.refusal) throw refuse(verdict.refusal);
-    return { ...this.ack(disposition, verdict.message, version), needsApproval: verdict.needsApproval };
+    const overtaken = supersededBy(incoming, verdict.planned);
+    if (overtaken) return this.ack('superseded', overtaken, version);
+    return {
+      ...this.ack(disposition, message ?? verdict.message, version),
+      needsApproval: verdict.needsApproval,
+    };
   }
 
   private ack(disposition: ChangeAck['disposition'], message: string, planVersion?: number): ChangeAck {
@@ -205,6 +241,23 @@ export class ChangeState {
     // A signal cannot be refused: one that breaks the rules, or comes when nobody asked, is ignored.
     if (valid && this.phase === 'needs-person') this.decision = cloneJson(decision);
   }
+}
+
+/**
+ * What overtook a request in the plan that was made: a later value for one of its fields, named with
+ * who asked for it; undefined when the plan holds every value the request asked for. Pure.
+ */
+function supersededBy(request: ChangeRequest, planned: ChangeRequest): string | undefined {
+  for (const change of request.changes ?? []) {
+    const kept = planned.changes?.find((candidate) => candidate.path === change.path);
+    if (kept && JSON.stringify(kept.value) !== JSON.stringify(change.value)) {
+      return (
+        `superseded: ${change.path}=${JSON.stringify(change.value)} was replaced by ` +
+        `${JSON.stringify(kept.value)} from a later request before it was planned; nothing of yours is in the plan for that field`
+      );
+    }
+  }
+  return undefined;
 }
 
 function refuse(refusal: Refusal): ApplicationFailure {

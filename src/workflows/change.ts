@@ -2,7 +2,9 @@ import {
   CancellationScope,
   continueAsNew,
   isCancellation,
+  patched,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PlannedChange } from '../activities';
@@ -12,7 +14,14 @@ import { boundsProblems, cooldownProblem, protectedProblem, type Refusal } from 
 import { changes, reads } from './activities';
 import { ApprovalGate } from './approval';
 import { applyAndVerify, applyDelete } from './change-apply';
-import { autoApproval, end, outcomeOf, type Planned, type RunContext as Context } from './change-result';
+import {
+  autoApproval,
+  end,
+  outcomeOf,
+  personNeededFor,
+  type Planned,
+  type RunContext as Context,
+} from './change-result';
 import { failureText } from './change-verify';
 import { ChangeState } from './change-state';
 import { RunbookTracker, runbookProgressQuery } from './progress';
@@ -29,6 +38,9 @@ export const CHANGE_STEPS = [
 
 /** Started by update-with-start, the request follows at once; without one the run ends quietly. */
 const FIRST_REQUEST_TIMEOUT_MS = 60_000;
+/** A change re-planned this often (merges, refused merges, drift) ends refused instead. */
+export const MAX_PLAN_VERSIONS = 25;
+const REPLAN_BACKOFF_PATCH = 'change-replan-budget';
 const EARLIER_KEPT = 10;
 
 type Step<T> = T | { result: ChangeResult };
@@ -73,7 +85,10 @@ export async function changeRunbook(input: ChangeInput): Promise<ChangeResult> {
 async function runChange(context: Context): Promise<ChangeResult> {
   const { state } = context;
   for (;;) {
+    const budget = await replanBudget(context);
+    if (budget) return budget.result;
     const checked = await planAndCheck(context);
+    if (checked === 'replan') continue;
     if ('result' in checked) return checked.result;
     if (state.replanRequested) continue;
     if (checked.planned.plan.changes.length === 0) {
@@ -96,8 +111,30 @@ async function runChange(context: Context): Promise<ChangeResult> {
   }
 }
 
+/**
+ * Re-planning is bounded: from the fourth plan version on, the runbook waits before planning again
+ * (2 s doubling to 1 min, so a storm of triggers merges into one plan), and past MAX_PLAN_VERSIONS
+ * it ends refused rather than grow its history without end. Runs recorded before the wait replay
+ * as they ran (`patched`).
+ */
+async function replanBudget(context: Context): Promise<{ result: ChangeResult } | undefined> {
+  const versions = context.state.planVersion;
+  if (versions >= MAX_PLAN_VERSIONS) {
+    const message =
+      `re-planned ${versions} times: the request kept changing under it; nothing was applied. ` +
+      'Send one settled request (the last trigger of a storm) to plan it again';
+    return { result: end(context, 'refused', message) };
+  }
+  if (versions >= 3 && patched(REPLAN_BACKOFF_PATCH)) {
+    const delayMs = Math.min(2_000 * 2 ** (versions - 3), 60_000);
+    context.tracker.detail(`plan v${versions + 1} in ${delayMs / 1000}s: waiting for the requests to settle`);
+    await sleep(delayMs);
+  }
+  return undefined;
+}
+
 /** Plan v+1 with a dryRun, then the policy; answers the triggers waiting on this version. */
-async function planAndCheck(context: Context): Promise<Step<Planned>> {
+async function planAndCheck(context: Context): Promise<Step<Planned> | 'replan'> {
   const { state, tracker, input } = context;
   const { version, request } = state.startPlan();
   let refusal: Refusal | undefined;
@@ -123,17 +160,22 @@ async function planAndCheck(context: Context): Promise<Step<Planned>> {
       (found) => (found ? `refused: ${found.message}` : `within policy "${input.policy.name}"`),
     );
   }
-  const needsApproval = !input.policy.autoApprove.includes(request.kind);
-  const message = needsApproval
-    ? `plan v${version} waits for approval (${input.approval.stage.groups.join(', ')})`
-    : `plan v${version} is auto-approved by policy "${input.policy.name}"`;
+  const personNeeded = planned
+    ? personNeededFor(input, { planned, version, request })
+    : 'the change could not be planned';
+  const needsApproval = personNeeded !== undefined;
+  const kindAutoApproved = input.policy.autoApprove.includes(request.kind);
+  const message = !needsApproval
+    ? `plan v${version} is auto-approved by policy "${input.policy.name}"`
+    : `plan v${version} waits for approval (${input.approval.stage.groups.join(', ')})` +
+      (kindAutoApproved ? `: ${personNeeded}` : '');
   state.settle(version, { refusal, message, needsApproval });
   if (!refusal) return { planned: planned!, version, request };
   if (state.revert()) {
     tracker.detail(
       `the merged request was refused (${refusal.message}): back to the one approved for planning`,
     );
-    return planAndCheck(context);
+    return 'replan';
   }
   return { result: end(context, 'refused', refusal.message, planned && { planned, version, request }) };
 }
@@ -159,7 +201,8 @@ async function checkPolicy(
 async function approve(context: Context, checked: Planned): Promise<Step<'approved' | 'replan'>> {
   const { state, tracker, gate, input } = context;
   const kind = checked.request.kind;
-  if (input.policy.autoApprove.includes(kind)) {
+  const personNeeded = personNeededFor(input, checked);
+  if (personNeeded === undefined) {
     await tracker.step(
       'approve',
       async () => undefined,
@@ -168,6 +211,7 @@ async function approve(context: Context, checked: Planned): Promise<Step<'approv
     return 'approved';
   }
   state.phase = 'approval';
+  if (input.policy.autoApprove.includes(kind)) tracker.detail(`a person approves: ${personNeeded}`);
   const plan = { ...checked.planned.plan, version: checked.version };
   const scope = new CancellationScope();
   state.whileApproving(() => scope.cancel());

@@ -59,7 +59,10 @@ const cases: Array<{
     body: envelope('Unauthorized', 'bad token'),
     type: CloudManagerRejected,
     check: (error) => {
-      assert.match(error.message, /static token \(IMPLY_TOKEN\): it has expired or was revoked/);
+      assert.match(
+        error.message,
+        /static token \(IMPLY_TOKEN\): check that it is the right one; if it was, it has expired or was revoked/,
+      );
       assert.match(error.message, /IMPLY_CLIENT_ID, IMPLY_CLIENT_SECRET and IMPLY_ORGANIZATION/);
       assert.match(error.message, /IMPLY_TOKEN_FILE/);
     },

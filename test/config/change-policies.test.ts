@@ -78,7 +78,7 @@ policies:
       'policies[0].bounds.query.minReplicas: minReplicas must not be greater than maxReplicas',
       'policies[0].bounds.data.tier9: is not a node group: use master, query, data.tier1, data.tier2, data.tier3',
       'policies[0].cooldown: "soon" is not a duration: write for example 30m or 2h',
-      'policies[0].autoApprove[0]: must be one of scale, upgrade, restore, delete',
+      'policies[0].autoApprove[0]: must be one of scale, update, upgrade, restore, delete',
       'policies[0].protected: must be true or false',
     ]);
     assert.deepEqual(problemsOf('policies:\n  - match: { name: x }\n    bound: {}\n'), [

@@ -96,7 +96,10 @@ describe('refusals that no retry can fix fail fast, once, saying what to do', { 
     const handle = await scenario.startRunbook(lifecycleInput(uniqueClusterName('wrong-token')));
     const failure = await failureOf(handle);
     assert.match(failure.text, /401 Unauthorized/);
-    assert.match(failure.text, /Fix: check IMPLY_TOKEN, or IMPLY_CLIENT_ID/);
+    assert.match(
+      failure.text,
+      /refused the static token \(IMPLY_TOKEN\): check that it is the right one.*set IMPLY_CLIENT_ID/,
+    );
     assert.ok(failure.types.includes(FailureType.Rejected), failure.types.join());
     assert.ok(!failure.text.includes(wrongToken), 'the token is not in the failure');
     assert.ok(!output.join('\n').includes(wrongToken), 'nor in the worker output');

@@ -63,6 +63,12 @@ export function fakeChangeApi(options: FakeOptions = {}) {
     busyUpdates: 0,
     /** PUTs made at this resource version land once, but every answer is lost (a retryable failure). */
     lostAnswersAt: undefined as number | undefined,
+    /** Each plan waits for this first (a plan in flight while a trigger merges). */
+    planInFlight: undefined as Promise<void> | undefined,
+    /** Someone else changes the cluster before every read of its configuration (endless drift). */
+    driftOnEveryRead: false,
+    /** Plans whose request this says no to are refused by "the API", naming why. */
+    refusePlan: undefined as ((request: ChangeRequest) => string | undefined) | undefined,
   };
   const base = fake.activities;
   const activities: Partial<Activities> = {
@@ -94,8 +100,16 @@ export function fakeChangeApi(options: FakeOptions = {}) {
       }
       return summary;
     },
+    async getClusterConfig(uid: string) {
+      if (faults.driftOnEveryRead)
+        fake.changeBehindTheRunbooksBack(uid, 'awsKeyPair', `drift-${Math.random()}`);
+      return base.getClusterConfig(uid);
+    },
     async planClusterChange(uid: string, request: ChangeRequest): Promise<PlannedChange> {
       fake.calls.push(`planClusterChange:${request.kind}`);
+      await faults.planInFlight;
+      const refusal = faults.refusePlan?.(request);
+      if (refusal) throw rejected(refusal);
       const cluster = fake.clusters.get(uid);
       if (!cluster || cluster.gone) throw rejected(`${uid} not found`);
       const base = {

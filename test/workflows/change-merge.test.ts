@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DecisionAck } from '../../src/shared/approval';
 import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { MAX_PLAN_VERSIONS } from '../../src/workflows/change';
 import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
 import {
   changeInput,
@@ -43,6 +44,62 @@ describe('change runbook: one change per cluster at a time (time skipping, fake 
         (ack) => ({ ack }),
         (error: Error) => ({ refused: (error.cause as Error).message }),
       );
+
+  it('goes back to the request that was planned, not one merged meanwhile, when a merge is refused', async () => {
+    const fake = fakeChangeApi();
+    const uid = await fake.createRunning();
+    let release: () => void = () => {};
+    fake.faults.planInFlight = new Promise<void>((resolve) => (release = resolve));
+    fake.faults.refusePlan = (request) =>
+      request.changes?.some((change) => change.value === 7)
+        ? 'data.tier1.replicas 7 is refused by the API'
+        : undefined;
+    await withChangeWorker(environment, fake, async (taskQueue) => {
+      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+      const first = submit(environment, taskQueue, changeInput(uid), scale({ 'data.tier1.replicas': 3 }));
+      await untilState(environment, handle, (state) => state.phase === 'planning', 'plan v1 in flight');
+      // Merged while plan v1 is made: not accepted until a plan of its own passes.
+      const bad = submit(
+        environment,
+        taskQueue,
+        changeInput(uid),
+        scale({ 'data.tier1.replicas': 7 }, 'erin'),
+      );
+      await untilState(environment, handle, (state) => (state.current?.length ?? 0) === 2, 'the merge in');
+      release();
+      assert.equal((await first).ack?.disposition, 'started');
+      const refused = await bad;
+      assert.match(refused.refused?.message ?? '', /data\.tier1\.replicas 7 is refused by the API/);
+      const pending = await untilPlan(handle, 3);
+      assert.deepEqual(pending.plan.diffLines, ['spec.data.tier1.replicas: 1 → 3']);
+      const later = await submit(
+        environment,
+        taskQueue,
+        changeInput(uid),
+        scale({ 'data.tier1.replicas': 4 }, 'erin'),
+      );
+      assert.deepEqual([later.ack?.disposition, later.ack?.planVersion], ['merged', 4]);
+      assert.deepEqual((await untilPlan(handle, 4)).plan.diffLines, ['spec.data.tier1.replicas: 1 → 4']);
+      const { historyLength } = await handle.describe();
+      assert.ok(historyLength < 200, `history grew to ${historyLength} events`);
+    });
+  });
+
+  it('ends refused past its re-plan budget instead of growing its history without end', async () => {
+    const fake = fakeChangeApi();
+    const uid = await fake.createRunning();
+    fake.faults.driftOnEveryRead = true;
+    const input = changeInput(uid, { policy: changePolicy({ autoApprove: ['scale'] }) });
+    await withChangeWorker(environment, fake, async (taskQueue) => {
+      await submit(environment, taskQueue, input, scale({ 'data.tier1.replicas': 2 }));
+      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'refused');
+      assert.match(result.reason ?? '', new RegExp(`re-planned ${MAX_PLAN_VERSIONS} times`));
+      assert.equal(fake.calls.filter((call) => call === 'planClusterChange:scale').length, MAX_PLAN_VERSIONS);
+      assert.ok(!fake.calls.some((call) => call.startsWith('replaceCluster')), 'nothing was applied');
+    });
+  });
 
   it('merges a second trigger into the plan waiting for approval, as plan v2, and applies both', async () => {
     const fake = fakeChangeApi();

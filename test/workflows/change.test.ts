@@ -107,8 +107,12 @@ describe('change runbook: scale, upgrade, restore, delete (time skipping, fake C
         requester: 'dave',
         source: 'cli',
       });
+      // awsKeyPair is security-relevant: the auto-approved kind still waits for a person here.
+      await approve(handleOf(uid), 1, 'bob');
       const result = await handleOf(uid).result();
       assert.equal(result.outcome, 'applied');
+      assert.equal(result.autoApproved, undefined);
+      assert.equal(result.approval?.decisions.at(-1)?.decider, 'bob');
       assert.deepEqual(result.plan?.diffLines, ['spec.awsKeyPair: "rotated" → (absent)']);
       assert.deepEqual(result.verified, { before: 1, after: 2 });
       const cluster = fake.clusters.get(uid)!;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import type { ChangeRequest, RollbackDecision } from '../../shared/change';
-import { parseSpecChange } from '../../shared/spec-changes';
+import { parseTypedSpecChange } from '../../cloud-manager/path-types';
 import { submitChange } from '../../triggers/submit-change';
 import { pendingApprovalQuery } from '../../workflows/approval-messages';
 import { rollbackDecisionSignal } from '../../workflows/change-messages';
@@ -64,7 +64,24 @@ export function registerChangeCommands(program: Command): void {
       ),
   ).action(
     action((cluster: string, flags: ChangeFlags & { set: string[] }) =>
-      runChange(cluster, flags, { kind: 'scale', changes: flags.set.map(parseSpecChange) }),
+      runChange(cluster, flags, { kind: 'scale', changes: flags.set.map((text) => parseTypedSpecChange(text)) }),
+    ),
+  );
+  withChangeOptions(
+    program
+      .command('update <cluster>')
+      .description(
+        'Change other fields of a cluster (scale for replicas and instance types, upgrade for the version); ' +
+          'a person approves unless a policy lists the exact paths, and always for security-relevant ones',
+      )
+      .requiredOption(
+        '--set <path=value>',
+        'a field to set, e.g. pivot.accessMode=DIRECT (repeatable)',
+        collect,
+      ),
+  ).action(
+    action((cluster: string, flags: ChangeFlags & { set: string[] }) =>
+      runChange(cluster, flags, { kind: 'update', changes: flags.set.map((text) => parseTypedSpecChange(text)) }),
     ),
   );
   withChangeOptions(
