@@ -5,12 +5,14 @@
  *   node scripts/run-tests.js          all tests (starts one Temporal dev server for the e2e tests)
  *   node scripts/run-tests.js unit     everything but test/e2e
  *   node scripts/run-tests.js <files>  just those files
- * Ends with a plain `N passed, N failed` line that CI reads.
+ * Ends with a plain `N passed, N failed` line that CI reads (counted by scripts/tap-summary.js: a
+ * cancelled or unfinished test, a failed hook and a crashed file count as failed).
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { formatSummary, summarizeTap } = require('./tap-summary.js');
 
 const root = path.resolve(__dirname, '..');
 
@@ -29,12 +31,6 @@ function selectTests(args) {
   if (args[0] === 'e2e') return all.filter((file) => file.startsWith(`test${path.sep}e2e${path.sep}`));
   if (args.length > 0) return args;
   return all;
-}
-
-function countTap(file) {
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  const read = (name) => Number((text.match(new RegExp(`^# ${name} (\\d+)$`, 'm')) || [])[1] || 0);
-  return { pass: read('pass'), fail: read('fail'), skipped: read('skipped') + read('todo') };
 }
 
 async function main() {
@@ -75,18 +71,19 @@ async function main() {
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
   });
   if (temporal) await temporal.stop();
-  const counts = countTap(tapFile);
+  const counts = summarizeTap(fs.existsSync(tapFile) ? fs.readFileSync(tapFile, 'utf8') : '', code);
   fs.rmSync(tapFile, { force: true });
-  console.log(
-    `${counts.pass} passed, ${counts.fail} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`,
-  );
-  return code === 0 && counts.fail === 0 ? 0 : 1;
+  for (const note of counts.notes) console.log(`counted as failed: ${note}`);
+  console.log(formatSummary(counts));
+  return code === 0 && counts.failed === 0 ? 0 : 1;
 }
 
 main().then(
   (code) => process.exit(code),
   (error) => {
     console.error(error);
+    console.log(`counted as failed: the test run did not start (${error && error.message})`);
+    console.log(formatSummary({ passed: 0, failed: 1, skipped: 0 }));
     process.exit(1);
   },
 );
