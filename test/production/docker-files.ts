@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { checkCompose, composeInvocation, INSTALL_COMMAND } from '../../scripts/install-compose.js';
 
 /** Readers for the Dockerfile, .dockerignore, docker-compose.yml and .env.example, for the checks in this folder. */
 
@@ -91,23 +92,27 @@ export interface ComposeResult {
   stderr: string;
 }
 
-/** Runs Debian's docker-compose (v1) on the repository's compose file; no Docker engine needed for `config`. */
+let composeProblem: string | undefined | null = null;
+
+/** Runs the project's docker-compose (v1, .tools/compose) on the repository's compose file; `config` needs no Docker engine. */
 export function dockerCompose(args: string[], env: NodeJS.ProcessEnv = {}): ComposeResult {
+  if (composeProblem === null) composeProblem = checkCompose();
+  if (composeProblem) {
+    throw new Error(
+      `docker-compose is not installed in the project: ${composeProblem}. Run \`${INSTALL_COMMAND}\``,
+    );
+  }
+  const invocation = composeInvocation();
   const result = spawnSync(
-    'docker-compose',
-    ['--project-directory', ROOT, '-f', 'docker-compose.yml', ...args],
+    invocation.command,
+    [...invocation.args, '--project-directory', ROOT, '-f', 'docker-compose.yml', ...args],
     {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...invocation.env, ...env },
     },
   );
-  if (result.error) {
-    throw new Error(
-      `docker-compose cannot run (${(result.error as NodeJS.ErrnoException).code}): install it with ` +
-        '`apt-get install docker-compose` (.ci/run does)',
-    );
-  }
+  if (result.error) throw new Error(`docker-compose cannot run: ${result.error.message}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
