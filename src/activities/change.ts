@@ -7,7 +7,7 @@ import { describeRequest } from '../shared/change-policy';
 import { changeWorkflowId } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { ClusterConfig } from './clusters';
-import { liveRequest } from './change-request';
+import { configOf, liveRequest } from './change-request';
 import { callApi, FailureType, permanentFailure } from './failures';
 import type { TemporalAccess } from './fleet';
 
@@ -31,8 +31,6 @@ export interface LastChange {
 /** The memo key a change runbook sets when it applies a change; the cooldown reads it back. */
 export const LAST_CHANGE_MEMO = 'lastChange';
 
-const configOf = (cluster: Cluster): ClusterConfig => ({ metadata: cluster.metadata, spec: cluster.spec });
-
 /** A PUT needs RUNNING (or FAILED, to recover): a stopped cluster would answer 409 for as long as we retry. */
 function checkChangeable(cluster: Cluster, request: ChangeRequest): void {
   const state = String(cluster.status?.state ?? 'UNKNOWN');
@@ -49,11 +47,11 @@ async function targetRequest(
   current: Cluster,
   request: ChangeRequest,
 ): Promise<ClusterRequest> {
-  const source =
-    request.kind === 'restore'
-      ? await callApi(() => api.getClusterVersion(current.metadata.uid, request.toVersion ?? -1))
-      : current;
-  return liveRequest(configOf(source), request.kind === 'restore' ? [] : (request.changes ?? []));
+  if (request.kind !== 'restore') return liveRequest(current, request.changes ?? []);
+  // History returns the whole configuration of that version, unmodelled fields included: put it
+  // all back, at today's power state.
+  const past = await callApi(() => api.getClusterVersion(current.metadata.uid, request.toVersion ?? -1));
+  return liveRequest(past, [], configOf(current));
 }
 
 /** Change plans, read-only: the cluster, a dryRun PUT of the change, and the diff between them. */
@@ -93,7 +91,9 @@ export const changeActivities = ({
     const target = await targetRequest(api, current, request);
     const body: ClusterRequest = { ...target, metadata: { ...target.metadata, uid: clusterId } };
     // Diff the dryRun answer: both sides then carry the defaults the API fills in.
-    const wouldBe = await callApi(() => api.replaceCluster(clusterId, body, { dryRun: true }));
+    const wouldBe = await callApi(() =>
+      api.replaceCluster(clusterId, body, { dryRun: true, unknownFields: 'keep' }),
+    );
     const entries = diffClusters(configOf(current), configOf(wouldBe));
     const diffLines = entries.length > 0 ? formatDiff(entries).split('\n') : [];
     const plan = { ...base, changes: entries.map((entry) => ({ ...entry })), diffLines };

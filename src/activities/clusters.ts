@@ -2,7 +2,7 @@ import type { CloudManagerClient } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import type { Cluster, ClusterRequest, DesiredState } from '../cloud-manager/schemas/cluster';
 import { containsAll, type SpecChange } from '../shared/spec-changes';
-import { liveRequest } from './change-request';
+import { configOf, liveRequest, type ClusterConfig } from './change-request';
 import { callApi, FailureType, permanentFailure, toApplicationFailure } from './failures';
 
 /** The small view of a cluster that polling needs: kept small because every poll lands in history. */
@@ -15,10 +15,7 @@ export interface ClusterSummary {
 }
 
 /** A cluster's configuration without its status: what history entries hold and PUT takes. */
-export interface ClusterConfig {
-  metadata: Cluster['metadata'];
-  spec: Cluster['spec'];
-}
+export type { ClusterConfig } from './change-request';
 
 export function summarize(cluster: Cluster): ClusterSummary {
   return {
@@ -26,18 +23,15 @@ export function summarize(cluster: Cluster): ClusterSummary {
     name: cluster.metadata.name,
     state: String(cluster.status?.state ?? 'UNKNOWN'),
     resourceVersion: cluster.status?.resourceVersion ?? 0,
-    desiredState: cluster.status?.desiredState ?? cluster.spec.desiredState,
+    // The API reference shows it in the spec; the emulator's trimmed (tutorial) outputs only in status.
+    desiredState: cluster.spec.desiredState ?? cluster.status?.desiredState,
   };
 }
 
-function configOf(cluster: Cluster): ClusterConfig {
-  return { metadata: cluster.metadata, spec: cluster.spec };
-}
-
-/** The request as the API echoes it back: `desiredState` is reported in status, not in the spec. */
+/** The request as it should show in the cluster, `desiredState` aside (power is not a change's business). */
 function comparable(request: ClusterRequest): ClusterConfig {
   const { desiredState: _desiredState, ...spec } = request.spec;
-  return { metadata: request.metadata as Cluster['metadata'], spec };
+  return { ...request, metadata: request.metadata as Cluster['metadata'], spec };
 }
 
 const isNotFound = (error: unknown) => error instanceof CloudManagerError && error.status === 404;
@@ -117,7 +111,10 @@ export const clusterActivities = ({ api }: { api: CloudManagerClient }) => ({
     }
     const wanted = await target();
     const body: ClusterRequest = { ...wanted, metadata: { ...wanted.metadata, uid: clusterId } };
-    return summarize(await callApi(() => api.replaceCluster(clusterId, body, { force: options.force })));
+    // Every body here is built from what the API returned (or a request checked strictly at the
+    // runbook's start): fields we do not model go back as they came.
+    const put = { force: options.force, unknownFields: 'keep' } as const;
+    return summarize(await callApi(() => api.replaceCluster(clusterId, body, put)));
   },
 
   /** Sets `desiredState` with a merge patch. Idempotent in the API: safe to retry. */

@@ -1,15 +1,10 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { diffClusters, formatDiff } from '../cloud-manager/diff';
-import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
+import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ChangePlan } from '../shared/approval';
 import type { SpecChange } from '../shared/spec-changes';
-import { liveRequest } from './change-request';
+import { configOf, liveRequest } from './change-request';
 import { callApi } from './failures';
-
-/** The part of a cluster a change can alter: its configuration without the status. */
-function configOf(cluster: Cluster): { metadata: Cluster['metadata']; spec: Cluster['spec'] } {
-  return { metadata: cluster.metadata, spec: cluster.spec };
-}
 
 /** Plans of changes for the approval gate; they read and validate, never write. */
 export const planActivities = ({ api }: { api: CloudManagerClient }) => ({
@@ -31,7 +26,9 @@ export const planActivities = ({ api }: { api: CloudManagerClient }) => ({
     const body: ClusterRequest = { ...target, metadata: { ...target.metadata, uid: clusterId } };
     // Diff the dryRun answer, not the request: both sides then carry the defaults the API fills in,
     // so only the fields the change really moves show up.
-    const wouldBe = await callApi(() => api.replaceCluster(clusterId, body, { dryRun: true }));
+    const wouldBe = await callApi(() =>
+      api.replaceCluster(clusterId, body, { dryRun: true, unknownFields: 'keep' }),
+    );
     const entries = diffClusters(configOf(current), configOf(wouldBe));
     const plan: Omit<ChangePlan, 'version'> = {
       clusterId,

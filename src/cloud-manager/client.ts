@@ -16,7 +16,7 @@ import {
   type ClusterPatch,
   type ClusterRequest,
 } from './schemas/cluster';
-import { parseClusterPatch, parseClusterRequest } from './validation';
+import { parseClusterPatch, parseClusterRequest, type UnknownFields } from './validation';
 
 export interface CloudManagerClientOptions {
   /** https://acme.implycloud.com/api/v1 or http://127.0.0.1:8080/api/v1 */
@@ -86,13 +86,17 @@ export class CloudManagerClient {
     return this.#cluster({ method: 'POST', template: '/clusters', path: '/clusters', query, body });
   }
 
-  /** Replaces a cluster's whole configuration. Idempotent in effect, though each accepted PUT adds a resourceVersion. */
+  /**
+   * Replaces a cluster's whole configuration. Idempotent in effect, though each accepted PUT adds a
+   * resourceVersion. `unknownFields: 'keep'` is for a body built from the cluster as the API returned
+   * it (fields we do not model are sent back, not refused); the default refuses them as typos.
+   */
   async replaceCluster(
     id: string,
     request: ClusterRequest,
-    options: { dryRun?: boolean; force?: boolean } = {},
+    options: { dryRun?: boolean; force?: boolean; unknownFields?: UnknownFields } = {},
   ): Promise<Cluster> {
-    const body = parseClusterRequest(request);
+    const body = parseClusterRequest(request, options.unknownFields);
     if (body.metadata.uid !== undefined && body.metadata.uid !== id) {
       throw badArgument(
         'metadata.uid',

@@ -3,6 +3,7 @@ import { CloudManagerRejected } from './errors';
 import {
   clusterPatchSchema,
   clusterRequestSchema,
+  livePutSchema,
   type ClusterPatch,
   type ClusterRequest,
   type ErrorDetail,
@@ -77,9 +78,20 @@ function rejection(what: string, details: ErrorDetail[]): CloudManagerRejected {
   });
 }
 
-/** Validates a POST/PUT body with the strict schema; throws CloudManagerRejected (400 BadArgument). Pure. */
-export function parseClusterRequest(input: unknown): ClusterRequest {
-  const result = clusterRequestSchema.safeParse(input);
+/**
+ * What a body may hold besides the fields we model: `refuse` (a body people write, such as a
+ * `--spec` file or a curl command: a misspelt field is an error) or `keep` (a body built from the
+ * cluster as the API returned it: fields the real API has and we do not model pass through).
+ */
+export type UnknownFields = 'refuse' | 'keep';
+
+/**
+ * Validates a POST/PUT body; throws CloudManagerRejected (400 BadArgument) naming each bad field.
+ * Known fields are always checked; unknown ones are refused or kept as `unknownFields` says. Pure.
+ */
+export function parseClusterRequest(input: unknown, unknownFields: UnknownFields = 'refuse'): ClusterRequest {
+  const schema = unknownFields === 'keep' ? livePutSchema : clusterRequestSchema;
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw rejection('cluster request', zodIssuesToDetails(result.error.issues, input));
 }

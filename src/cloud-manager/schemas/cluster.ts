@@ -115,6 +115,28 @@ export const clusterRequestSchema = z.strictObject({
 });
 export type ClusterRequest = z.infer<typeof clusterRequestSchema>;
 
+/**
+ * `schema` with every object, at every depth, loose instead of strict: the fields it names are
+ * checked as before, fields it does not name pass through untouched. Pure.
+ */
+export function looseDeep(schema: z.ZodType): z.ZodType {
+  if (schema instanceof z.ZodOptional) return looseDeep(schema.unwrap() as z.ZodType).optional();
+  if (schema instanceof z.ZodNullable) return looseDeep(schema.unwrap() as z.ZodType).nullable();
+  if (schema instanceof z.ZodArray) return z.array(looseDeep(schema.element as z.ZodType));
+  if (schema instanceof z.ZodObject) {
+    const shape = Object.entries(schema.shape as Record<string, z.ZodType>);
+    return z.looseObject(Object.fromEntries(shape.map(([key, child]) => [key, looseDeep(child)])));
+  }
+  return schema;
+}
+
+/**
+ * A PUT body built from the cluster as the API returned it: the fields we know are checked as in
+ * `clusterRequestSchema`, the fields the real API has and we do not model pass through at every
+ * depth (a PUT replaces the whole spec, so leaving them out would reset them).
+ */
+export const livePutSchema = looseDeep(clusterRequestSchema) as unknown as typeof clusterRequestSchema;
+
 /** A JSON Merge Patch (RFC 7396) body: any subset of the cluster; `null` removes a field. */
 export const clusterPatchSchema = z.strictObject({
   metadata: z.record(z.string(), z.unknown()).optional(),
