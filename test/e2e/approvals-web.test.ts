@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { launchChromium } from '../helpers/browser';
 import {
   createE2eEnvironment,
   eventually,
@@ -19,17 +20,6 @@ import {
 
 /** Where the one screenshot goes, for a person to look at the page (not committed). */
 const SCREENSHOT = path.join(os.tmpdir(), 'imply-runbooks-approvals-page.png');
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('approvals page in a real browser (dev server, emulator, worker, headless Chromium)', () => {
   let environment: E2eEnvironment;
@@ -49,7 +39,7 @@ describe('approvals page in a real browser (dev server, emulator, worker, headle
       config: LOCAL_DEFAULTS,
       tokens: { alice: aliceToken },
     });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -103,7 +93,7 @@ describe('approvals page in a real browser (dev server, emulator, worker, headle
     });
     assert.match(
       await decidedRow.innerText(),
-      /approved\s+alice approved v1 \(update\): “two replicas for the launch”/,
+      /approved\s+alice approved v1 \(update, token-link\): “two replicas for the launch”/,
     );
     assert.equal(await page.locator(`article[data-runbook="${runbookId}"]`).count(), 0);
 

@@ -1,0 +1,35 @@
+import { chromium, type Browser } from 'playwright-core';
+import { howToFix, resolveChromium, type ResolvedChromium } from '../../scripts/tools/chromium.js';
+
+/** The one way browser tests get a headless Chromium: CHROMIUM_PATH, else the system's, else the project's. */
+
+/**
+ * Flags for a closed network: nothing phones home. Playwright gives every launch a fresh
+ * --user-data-dir of its own (a temporary profile it deletes on close) and refuses one in `args`.
+ */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Launches the resolved Chromium headless; a failure names the binary, where it came from and the fix. */
+export async function launchChromium(resolved: ResolvedChromium = resolveChromium()): Promise<Browser> {
+  try {
+    return await chromium.launch({
+      executablePath: resolved.executablePath,
+      args: CHROMIUM_ARGS,
+      env: { ...process.env, ...resolved.env },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(
+      `Chromium ${resolved.executablePath} (${resolved.source}) did not start: ${message}; ${howToFix()}`,
+    );
+  }
+}
