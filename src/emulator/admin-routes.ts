@@ -3,12 +3,13 @@ import type { ClusterService } from './cluster-service';
 import { clusterNotFound } from './cluster-views';
 import { parseFaults } from './fault-config';
 import type { FaultInjector } from './faults';
+import { parseMode, type ModeSettings } from './mode';
 import { EmulatorHttpError, decodeSegment, parseJsonBody, readBody } from './http-io';
 import type { RequestLog } from './request-log';
 
 /**
  * The emulator's own endpoints under /_emulator/ (no auth: they exist for tests and people at the
- * keyboard, on loopback): health, faults, fail-next-update, and the request log.
+ * keyboard, on loopback): health, faults, mode, fail-next-update, and the request log.
  */
 
 export const ADMIN_PREFIX = '/_emulator';
@@ -17,6 +18,7 @@ export interface AdminContext {
   faults: FaultInjector;
   service: ClusterService;
   requestLog: RequestLog;
+  mode: ModeSettings;
   health(): Record<string, unknown>;
 }
 
@@ -48,6 +50,23 @@ async function faultsRoute(
     405,
     'MethodNotAllowed',
     `${method} is not allowed on /_emulator/faults; use GET, PUT or DELETE.`,
+  );
+}
+
+async function modeRoute(
+  request: IncomingMessage,
+  method: string,
+  context: AdminContext,
+): Promise<AdminResult> {
+  if (method === 'GET') return { status: 200, body: context.mode.get() };
+  if (method === 'PUT') {
+    const changes = parseMode(parseJsonBody(await readBody(request)));
+    return { status: 200, body: context.mode.set(changes) };
+  }
+  throw new EmulatorHttpError(
+    405,
+    'MethodNotAllowed',
+    `${method} is not allowed on /_emulator/mode; use GET or PUT.`,
   );
 }
 
@@ -97,6 +116,7 @@ export async function routeAdmin(
   }
   if (first === 'faults' && segments.length === 1) return faultsRoute(request, method, context);
   if (first === 'requests' && segments.length === 1) return requestsRoute(method, query, context);
+  if (first === 'mode' && segments.length === 1) return modeRoute(request, method, context);
   if (
     first === 'clusters' &&
     id !== undefined &&

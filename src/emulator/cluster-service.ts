@@ -1,19 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import {
   clusterNotFound,
+  inMode,
   snapshotOf,
   stateConflict,
   versionNotFound,
   viewOf,
   type ClusterView,
 } from './cluster-views';
-import { DEFAULT_DESIRED_STATE, echoSpec } from './defaults';
+import { DEFAULT_DESIRED_STATE } from './defaults';
 import { checkUid, validate, validatePatch } from './request-validation';
 import { applyMergePatch } from './merge-patch';
 import { planChange, planDelete, settledStateFor, type Plan } from './state-machine';
 import type { ClusterRecord, ClusterStore, VersionSnapshot } from './store';
 import { TransitionClock } from './transitions';
 import { ClusterPresentation } from './accept-lag';
+import { jsonEqual } from '../cloud-manager/diff';
+import type { ClusterSpec } from '../cloud-manager/schemas/cluster';
+import { DEFAULT_MODE, type EmulatorMode } from './mode';
+import { storedSpec } from './realistic';
 
 /** The Cloud Manager operations on the store: validation, the state machine, versions and history. */
 
@@ -42,6 +47,7 @@ export class ClusterService {
       acceptLagMs: 0,
       acceptLagBumpsVersion: false,
     })),
+    private readonly mode: () => EmulatorMode = () => DEFAULT_MODE,
   ) {
     this.clock = new TransitionClock(store, shouldFail);
     // After a restart: finish what ran out while stopped, schedule the rest.
@@ -55,7 +61,8 @@ export class ClusterService {
 
   /** One live cluster with status; 404 when unknown, deleting or deleted. Read-only. */
   get(uid: string): ClusterView {
-    return this.presentation.heldView(uid) ?? this.view(this.live(uid));
+    const held = this.presentation.heldView(uid);
+    return held ? inMode(held, this.mode()) : this.view(this.live(uid));
   }
 
   /** Whether the id names a live (not deleting or deleted) cluster. Read-only. */
@@ -69,17 +76,17 @@ export class ClusterService {
     this.live(uid);
     const snapshot = /^\d+$/.test(version) ? this.store.version(uid, Number(version)) : undefined;
     if (!snapshot) throw versionNotFound(uid, version);
-    return snapshot;
+    return inMode(snapshot, this.mode());
   }
 
   /** Creates a cluster (CREATING, version 0). Not idempotent: each call makes a new cluster. */
   create(body: unknown, options: ChangeOptions): Outcome {
-    const request = validate(body);
+    const request = this.validate(body);
     const now = new Date().toISOString();
     const record: ClusterRecord = {
       uid: randomUUID(),
       name: request.metadata.name,
-      spec: echoSpec(request.spec, true),
+      spec: this.echo(request.spec, true),
       desiredState: request.spec.desiredState ?? DEFAULT_DESIRED_STATE,
       state: 'CREATING',
       resourceVersion: 0,
@@ -88,23 +95,23 @@ export class ClusterService {
       updatedAt: now,
       lastChangeForced: false,
     };
-    if (options.dryRun) return { status: 200, body: snapshotOf(record), committed: false };
+    if (options.dryRun) return { status: 200, body: this.answer(record), committed: false };
     const created = { ...record, sequence: this.store.takeSequence() };
     this.start(created, {
       kind: 'transition',
       busyState: 'CREATING',
       endState: settledStateFor(created.desiredState),
     });
-    return { status: 201, body: snapshotOf(created), committed: true };
+    return { status: 201, body: this.answer(created), committed: true };
   }
 
   /** Replaces the configuration (UPDATING, version +1). A repeat makes another version. */
   replace(uid: string, body: unknown, options: ChangeOptions): Outcome {
     const record = this.live(uid);
-    const request = validate(body);
+    const request = this.validate(body);
     checkUid(request, uid);
     const desiredState = request.spec.desiredState ?? record.desiredState;
-    const change = { name: request.metadata.name, spec: echoSpec(request.spec, false), desiredState };
+    const change = { name: request.metadata.name, spec: this.echo(request.spec, false), desiredState };
     const plan = planChange(uid, record, {
       operation: 'PUT',
       configChanged: true,
@@ -122,15 +129,14 @@ export class ClusterService {
       metadata: { name: record.name, uid },
       spec: { ...record.spec, desiredState: record.desiredState },
     };
-    const request = validate(applyMergePatch(base, patch));
+    const request = this.validate(applyMergePatch(base, patch));
     checkUid(request, uid);
     const change = {
       name: request.metadata.name,
-      spec: echoSpec(request.spec, false),
+      spec: this.echo(request.spec, false),
       desiredState: request.spec.desiredState ?? DEFAULT_DESIRED_STATE,
     };
-    const configChanged =
-      change.name !== record.name || JSON.stringify(change.spec) !== JSON.stringify(record.spec);
+    const configChanged = change.name !== record.name || !jsonEqual(change.spec, record.spec);
     const plan = planChange(uid, record, {
       operation: 'PATCH',
       configChanged,
@@ -169,8 +175,8 @@ export class ClusterService {
 
   private commit(record: ClusterRecord, change: Change, plan: Plan, options: ChangeOptions): Outcome {
     if (plan.kind === 'conflict') throw stateConflict(plan.message);
-    if (plan.kind === 'noop') return { status: 202, body: snapshotOf(record), committed: !options.dryRun };
-    if (options.dryRun) return { status: 200, body: snapshotOf({ ...record, ...change }), committed: false };
+    if (plan.kind === 'noop') return { status: 202, body: this.answer(record), committed: !options.dryRun };
+    if (options.dryRun) return { status: 200, body: this.answer({ ...record, ...change }), committed: false };
     const changed: ClusterRecord = {
       ...record,
       ...change,
@@ -180,7 +186,7 @@ export class ClusterService {
     const before = viewOf(record);
     this.start(changed, plan, this.presentation.lagMs);
     this.presentation.hold(before, viewOf(changed));
-    return { status: 202, body: snapshotOf(changed), committed: true };
+    return { status: 202, body: this.answer(changed), committed: true };
   }
 
   /** Saves the record in the plan's busy state, with a snapshot when the version is new. */
@@ -202,9 +208,23 @@ export class ClusterService {
     this.clock.schedule(started);
   }
 
-  /** What GET and the list show of a record: the presentation faults applied. */
+  /** What GET and the list show of a record: the presentation faults applied, as the mode shows it. */
   private view(record: ClusterRecord): ClusterView {
-    return this.presentation.present(viewOf(record), record.transition !== undefined);
+    return inMode(this.presentation.present(viewOf(record), record.transition !== undefined), this.mode());
+  }
+
+  /** What POST, PUT and PATCH answer: the record's configuration, as the mode shows it. */
+  private answer(record: ClusterRecord): VersionSnapshot {
+    return inMode(snapshotOf(record), this.mode());
+  }
+
+  /** A body's check: realistic mode takes back fields we do not model, the default refuses them. */
+  private validate(body: unknown) {
+    return validate(body, this.mode().realistic ? 'keep' : 'refuse');
+  }
+
+  private echo(spec: ClusterSpec, onCreate: boolean) {
+    return storedSpec(spec, onCreate, this.mode().realistic);
   }
 
   private isLive(record: ClusterRecord): boolean {

@@ -4,8 +4,8 @@ import { DATA_TIERS } from '../cloud-manager/schemas/cluster';
 /**
  * Builds the spec the emulator echoes back, with the defaults Imply fills in and the key order of
  * the tutorial's outputs (the tutorial is compared byte for byte, so order matters).
- * `desiredState` is left out of the echoed spec on purpose: the tutorial's PATCH output has none;
- * the emulator reports it as `status.desiredState` instead.
+ * `desiredState` is kept apart (the record's own field): answers add it to the spec as the API
+ * reference's sample does, or leave it out as the tutorial's outputs do (cluster-views.ts, `inMode`).
  */
 
 /** The echoed spec: a plain JSON object in the tutorial's key order, without `desiredState`. */

@@ -1,6 +1,6 @@
 import { CloudManagerRejected } from '../cloud-manager/errors';
 import type { ClusterPatch, ClusterRequest } from '../cloud-manager/schemas/cluster';
-import { parseClusterPatch, parseClusterRequest } from '../cloud-manager/validation';
+import { parseClusterPatch, parseClusterRequest, type UnknownFields } from '../cloud-manager/validation';
 import { EmulatorHttpError } from './http-io';
 
 /**
@@ -14,10 +14,13 @@ function asHttpError(error: unknown): unknown {
     : error;
 }
 
-/** Validates a POST/PUT body (or a merged PATCH result); throws a 400 BadArgument. Pure. */
-export function validate(body: unknown): ClusterRequest {
+/**
+ * Validates a POST/PUT body (or a merged PATCH result); throws a 400 BadArgument. Fields we do not
+ * model are refused as typos, or kept (realistic mode, where clusters carry them). Pure.
+ */
+export function validate(body: unknown, unknownFields: UnknownFields = 'refuse'): ClusterRequest {
   try {
-    return parseClusterRequest(body);
+    return parseClusterRequest(body, unknownFields);
   } catch (error) {
     throw asHttpError(error);
   }

@@ -6,6 +6,7 @@ import { ClusterPresentation } from './accept-lag';
 import { ClusterService } from './cluster-service';
 import { parseFaults, type FaultConfig } from './fault-config';
 import { FaultInjector } from './faults';
+import { ModeSettings, parseMode, type EmulatorMode } from './mode';
 import { EmulatorHttpError } from './http-io';
 import { createRequestHandler } from './request-handler';
 import { RequestLog, type RequestLogEntry } from './request-log';
@@ -18,6 +19,7 @@ import { ClusterStore } from './store';
  */
 
 export type { FaultConfig } from './fault-config';
+export type { EmulatorMode } from './mode';
 export type { RequestLogEntry } from './request-log';
 export type { EmulatorOAuthClient, EmulatorToken } from './auth';
 export { emulatorTokenUrl } from './token-endpoint';
@@ -52,6 +54,10 @@ export interface EmulatorOptions {
    * 404. setFaults() and requestLog() below work either way.
    */
   admin?: boolean;
+  /** Clusters carry spec and status fields we do not model, as the real API's do (docs/emulator.md, Modes). */
+  realistic?: boolean;
+  /** Answers leave `spec.desiredState` out, as the tutorial's outputs do. */
+  tutorialOutputs?: boolean;
 }
 
 export interface RunningEmulator {
@@ -63,6 +69,8 @@ export interface RunningEmulator {
   setFaults(faults: Partial<FaultConfig>): void;
   requestLog(): RequestLogEntry[];
   clearRequestLog(): void;
+  /** Changes the mode, as `PUT /_emulator/mode` does; answers the mode now in force. */
+  setMode(changes: Partial<EmulatorMode>): EmulatorMode;
 }
 
 function checkOptions(options: EmulatorOptions): {
@@ -89,6 +97,15 @@ function checkOptions(options: EmulatorOptions): {
 function parseFaultOption(faults: unknown): Partial<FaultConfig> {
   try {
     return parseFaults(faults);
+  } catch (error) {
+    throw error instanceof EmulatorHttpError ? new Error(error.message) : error;
+  }
+}
+
+/** A mode set from code is checked like `PUT /_emulator/mode`, but fails as a plain Error. */
+function parseModeOption(changes: unknown): Partial<EmulatorMode> {
+  try {
+    return parseMode(changes);
   } catch (error) {
     throw error instanceof EmulatorHttpError ? new Error(error.message) : error;
   }
@@ -127,11 +144,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const startedAt = Date.now();
   const store = new ClusterStore(options.dbPath);
   const faults = new FaultInjector(initialFaults, seed);
+  const mode = new ModeSettings({ realistic: options.realistic, tutorialOutputs: options.tutorialOutputs });
   const service = new ClusterService(
     store,
     transitionMs,
     (uid) => faults.takeFailNext(uid),
     new ClusterPresentation(() => faults.get()),
+    () => mode.get(),
   );
   const requestLog = new RequestLog();
   const closing = new AbortController();
@@ -141,9 +160,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     transitionMs,
     persistent: store.persistent,
     seed,
+    mode: mode.get(),
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
   });
-  const admin = { faults, service, requestLog, health };
+  const admin = { faults, service, requestLog, health, mode };
   const server = createServer(
     createRequestHandler({
       service,
@@ -181,6 +201,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     setFaults: (changes) => void faults.set(parseFaultOption(changes)),
     requestLog: () => requestLog.list(),
     clearRequestLog: () => requestLog.clear(),
+    setMode: (changes) => mode.set(parseModeOption(changes)),
   };
 }
 

@@ -29,7 +29,7 @@ describe('emulator endpoints', () => {
     assert.equal(fetched.json.metadata.name, 'alias');
   });
 
-  it('fills every default of the tutorial in its key order, and desiredState only in status', async () => {
+  it('fills every default of the tutorial in its key order, then desiredState, which status shows too', async () => {
     const body = tutorialCreateBody();
     (body.spec as Record<string, unknown>).desiredState = 'STARTED';
     const created = await call(emulator, 'POST', '/api/v1/clusters', { body });
@@ -37,7 +37,9 @@ describe('emulator endpoints', () => {
     assert.deepEqual(Object.keys(spec), [
       'version', 'awsInstanceRole', 'awsTags', 'encryptVolumes', 'commonRuntimeProperties', 'master', 'query',
       'data', 'metadataStore', 'pivot', 'deepStorage', 'druidExtensions', 'featureFlags', 'customFiles',
+      'desiredState',
     ]); // prettier-ignore
+    assert.equal(spec.desiredState, 'STARTED');
     assert.deepEqual(spec.data, {
       historicalRuntimeProperties: [],
       middleManagerRuntimeProperties: [],

@@ -89,9 +89,12 @@ describe('the tutorial, replayed with curl against `imply-runbooks emulator`', (
   before(async () => {
     requireTool('curl');
     requireTool('jq');
-    cli = runCli(['emulator', '--port', '0', '--transition-ms', '600000', '--quiet', '--admin'], {
-      IMPLY_TOKEN: TOKEN,
-    });
+    cli = runCli(
+      ['emulator', '--port', '0', '--transition-ms', '600000', '--quiet', '--admin', '--tutorial-outputs'],
+      {
+        IMPLY_TOKEN: TOKEN,
+      },
+    );
     baseUrl = await waitForListening(cli);
   });
 

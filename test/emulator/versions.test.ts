@@ -62,7 +62,7 @@ describe('emulator versions, history, PUT and PATCH', () => {
     assert.equal(refused.json.error.details[0].target, 'metadata.uid');
   });
 
-  it('merges a PATCH, counts a version, and reports desiredState in status only', async () => {
+  it('merges a PATCH, counts a version, and echoes desiredState in spec and status', async () => {
     const uid = await createCluster(emulator);
     const patch = {
       metadata: { name: 'patched' },
@@ -80,9 +80,16 @@ describe('emulator versions, history, PUT and PATCH', () => {
     const stopped = await call(emulator, 'PATCH', `/api/v1/clusters/${uid}`, {
       body: { spec: { desiredState: 'STOPPED' } },
     });
-    assert.equal('desiredState' in stopped.json.spec, false);
+    assert.equal(stopped.json.spec.desiredState, 'STOPPED');
     const fetched = await call(emulator, 'GET', `/api/v1/clusters/${uid}`);
     assert.deepEqual(fetched.json.status, { state: 'STOPPED', resourceVersion: 2, desiredState: 'STOPPED' });
+    assert.equal(fetched.json.spec.desiredState, 'STOPPED');
+    const history = await call(emulator, 'GET', `/api/v1/clusters/${uid}/history/2`);
+    assert.equal(history.json.spec.desiredState, 'STOPPED');
+    assert.equal(
+      (await call(emulator, 'GET', `/api/v1/clusters/${uid}/history/1`)).json.spec.desiredState,
+      'STARTED',
+    );
   });
 
   it('removes a field with null in a PATCH, then fills its default again', async () => {

@@ -36,6 +36,8 @@ interface EmulatorFlags {
   seed?: number;
   quiet?: boolean;
   admin?: boolean;
+  realistic?: boolean;
+  tutorialOutputs?: boolean;
 }
 
 function wholeNumber(flag: string, minimum: number, maximum = Number.MAX_SAFE_INTEGER) {
@@ -161,6 +163,8 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       seed: flags.seed,
       log: flags.quiet ? undefined : (line) => console.log(line),
       admin: flags.admin ?? false,
+      realistic: flags.realistic ?? false,
+      tutorialOutputs: flags.tutorialOutputs ?? false,
     });
   } catch (error) {
     stop.dispose();
@@ -249,6 +253,11 @@ export function registerEmulatorCommand(program: Command): void {
     .option('--seed <n>', 'seed for the random faults (repeatable runs)', wholeNumber('--seed', 0))
     .option('--quiet', 'do not print a line per request')
     .option('--admin', 'serve the /_emulator/ endpoints (faults, request log; no auth): off by default')
+    .option(
+      '--realistic',
+      'clusters carry spec and status fields imply-runbooks does not model, as the real API does',
+    )
+    .option('--tutorial-outputs', "answers leave spec.desiredState out, as the tutorial's outputs do")
     .action(async (flags: EmulatorFlags) => {
       process.exitCode = await runEmulator(flags);
     });
