@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { registerCompletionCommand } from './commands/completion';
+import { EXIT_CODES_HELP, exitCodeOfError } from './exit-codes';
 import { registerClusterCommands } from './commands/clusters';
 import { registerEmulatorCommand } from './commands/emulator';
 import { registerDevCommand } from './commands/dev';
@@ -16,8 +20,15 @@ import { registerChangeCommands } from './commands/change';
 export function buildProgram(): Command {
   const program = new Command('imply-runbooks')
     .description('Durable runbooks on Temporal for Imply (Apache Druid) clusters')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--profile <name>', "the Temporal config file's profile to connect with (sets TEMPORAL_PROFILE)")
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
+  program.hook('preAction', (command) => {
+    const profile = command.optsWithGlobals().profile as string | undefined;
+    if (profile) process.env.TEMPORAL_PROFILE = profile;
+  });
   registerDevCommand(program);
   registerWorkerCommand(program);
   registerRunbookCommands(program);
@@ -30,7 +41,13 @@ export function buildProgram(): Command {
   registerScheduleCommands(program);
   registerReportCommands(program);
   registerCodecServerCommand(program);
+  registerCompletionCommand(program);
   return program;
+}
+
+function packageVersion(): string {
+  const file = path.resolve(__dirname, '../../package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 /** Entry point of the bin script; resolves to the process exit code. */
@@ -39,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    throw error;
+    if (!(error instanceof CommanderError)) throw error;
+    // Help and --version end the run on purpose; anything else commander refuses is a usage error.
+    const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return done ? 0 : exitCodeOfError(error);
   }
 }

@@ -1,3 +1,4 @@
+import { exitCodeOfError } from './exit-codes';
 import { ZodError } from 'zod';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { FailureType } from '../shared/failure-types';
@@ -108,10 +109,10 @@ export function describeError(error: unknown, secrets: readonly string[] = envir
   return text;
 }
 
-/** Prints an error to stderr and marks the process as failed, without throwing. */
+/** Prints an error to stderr and sets the exit code its kind calls for (exit-codes.ts), without throwing. */
 export function reportError(error: unknown, write: Write = (text) => process.stderr.write(text)): void {
   write(`imply-runbooks: ${describeError(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode = exitCodeOfError(error);
 }
 
 /** Wraps a command body so any failure prints as advice on stderr with exit code 1. */

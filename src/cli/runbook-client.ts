@@ -1,3 +1,4 @@
+import { noteConnecting } from './exit-codes';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -24,6 +25,7 @@ export async function withTemporal<T>(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<T> {
   const settings = temporalSettingsFromEnv(env);
+  noteConnecting();
   const tracing = cliTracing(env);
   const { client, connection } = await connectClient(settings, { interceptors: tracing?.interceptors });
   try {

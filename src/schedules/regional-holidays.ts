@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import type HolidaysType from 'date-holidays';
 import type { SkipDate } from './skip-dates';
 
 /**
@@ -15,6 +15,13 @@ export function isRegionCode(value: string): boolean {
   return REGION_PATTERN.test(value.trim()) && !/^\d/.test(value.trim());
 }
 
+/** Loaded on first use: the library and its data take a noticeable part of the CLI's start-up. */
+function holidaysLibrary(): typeof HolidaysType {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('date-holidays') as { default?: typeof HolidaysType } & typeof HolidaysType;
+  return loaded.default ?? loaded;
+}
+
 function known(entries: Record<string, string> | undefined): string {
   const codes = Object.keys(entries ?? {});
   return codes.length > 0 ? codes.join(', ') : 'none';
@@ -23,7 +30,7 @@ function known(entries: Record<string, string> | undefined): string {
 /** Checks the code level by level, naming the known codes of the level that did not match. */
 function resolve(code: string, flag: string): [string, string?, string?] {
   const [country, state, region] = code.trim().toUpperCase().split('-') as [string, string?, string?];
-  const catalogue = new Holidays();
+  const catalogue = new (holidaysLibrary())();
   const countries = catalogue.getCountries('en');
   if (!countries[country]) {
     throw new Error(
@@ -52,6 +59,7 @@ export function regionalHolidays(
 ): SkipDate[] {
   const flag = options.flag ?? '--holidays';
   const parts = resolve(code, flag);
+  const Holidays = holidaysLibrary();
   const calendar = new Holidays(...(parts as [string, string, string]), { types: ['public'] });
   const fromYear = options.fromYear ?? new Date().getUTCFullYear();
   const label = parts.join('-');

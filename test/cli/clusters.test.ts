@@ -70,9 +70,9 @@ describe('imply-runbooks clusters', () => {
     assertNoToken(run);
     return run;
   }
-  async function failed(name: string): Promise<Run> {
+  async function failed(name: string, code = 1): Promise<Run> {
     const run = await runs[name]!;
-    assert.equal(run.code, 1, `expected exit code 1; stdout: ${run.stdout}`);
+    assert.equal(run.code, code, `expected exit code ${code}; stdout: ${run.stdout}`);
     assertNoToken(run);
     return run;
   }
@@ -112,21 +112,21 @@ describe('imply-runbooks clusters', () => {
     assert.match(diff.stdout, /^spec\.data\.tier1\.replicas: 1 → 2$/m);
   });
 
-  it('explains an unknown cluster, a bad version and a bad token, exiting 1', async () => {
+  it('explains an unknown cluster, a bad version (2: bad input) and a bad token, exiting 1', async () => {
     const unknown = await failed('unknown');
     assert.match(unknown.stderr, /no-such-cluster/);
     assert.match(unknown.stderr, /imply-runbooks clusters list/);
-    assert.match((await failed('badVersion')).stderr, /<version-a> 'zero' is not a resource version/);
+    assert.match((await failed('badVersion', 2)).stderr, /<version-a> 'zero' is not a resource version/);
     const badToken = await failed('badToken');
     assert.match(badToken.stderr, /401/);
     assert.match(badToken.stderr, /IMPLY_TOKEN/);
   });
 
   it('says where it looked when the API is unreachable, and what to set when unconfigured', async () => {
-    const unreachable = await failed('unreachable');
+    const unreachable = await failed('unreachable', 6);
     assert.match(unreachable.stderr, new RegExp(`http://127\\.0\\.0\\.1:${port}/api/v1`));
     assert.match(unreachable.stderr, /imply-runbooks emulator/);
-    assert.match((await failed('unconfigured')).stderr, /IMPLY_VANITY_DOMAIN/);
+    assert.match((await failed('unconfigured', 2)).stderr, /IMPLY_VANITY_DOMAIN/);
   });
 });
 

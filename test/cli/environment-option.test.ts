@@ -86,7 +86,7 @@ describe('--environment', () => {
     );
     runs.forEach((run, index) => {
       const what = commands[index]!.slice(0, 2).join(' ');
-      assert.equal(run.code, 1, `${what}: ${run.stdout}`);
+      assert.equal(run.code, 2, `${what} (bad input): ${run.stdout}`);
       assert.match(
         run.stderr,
         /--environment "prdo" is not a configured environment \(known: default, prod, staging\)/,

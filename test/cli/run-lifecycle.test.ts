@@ -23,7 +23,7 @@ describe('imply-runbooks run lifecycle, before anything starts', () => {
     const bad = structuredClone(tutorial);
     bad.spec.data.tier1.replicas = 0;
     const run = await runCli(['run', 'lifecycle', '--spec', specFile('zero.json', bad)], NO_TEMPORAL);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'bad input exits 2');
     assert.match(run.stderr, /spec\.data\.tier1\.replicas: must be at least 1/);
     assert.doesNotMatch(run.stderr, /connect/i);
   });
@@ -33,7 +33,7 @@ describe('imply-runbooks run lifecycle, before anything starts', () => {
     bad.spec.replicaCount = 3;
     bad.spec.deepStorage.path = '/tmp/segments';
     const run = await runCli(['run', 'lifecycle', '--spec', specFile('fields.json', bad)], NO_TEMPORAL);
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'bad input exits 2');
     assert.match(run.stderr, /spec\.replicaCount/);
     assert.match(run.stderr, /spec\.deepStorage\.path: must be an S3 path/);
   });
@@ -43,7 +43,7 @@ describe('imply-runbooks run lifecycle, before anything starts', () => {
       ['run', 'lifecycle', '--spec', 'examples/tutorial-cluster.json', '--scale', 'data.tier1.replicas=0'],
       NO_TEMPORAL,
     );
-    assert.equal(run.code, 1);
+    assert.equal(run.code, 2, 'bad input exits 2');
     assert.match(run.stderr, /spec\.data\.tier1\.replicas/);
   });
 
@@ -52,13 +52,13 @@ describe('imply-runbooks run lifecycle, before anything starts', () => {
       ['run', 'lifecycle', '--spec', path.join(directory, 'nope.json')],
       NO_TEMPORAL,
     );
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 2, 'bad input exits 2');
     assert.match(missing.stderr, /cannot read --spec .*nope\.json: ENOENT/);
     const broken = await runCli(
       ['run', 'lifecycle', '--spec', specFile('broken.json', '{"metadata": ')],
       NO_TEMPORAL,
     );
-    assert.equal(broken.code, 1);
+    assert.equal(broken.code, 2, 'bad input exits 2');
     assert.match(broken.stderr, /is not valid JSON/);
   });
 });

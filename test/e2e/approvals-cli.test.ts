@@ -155,12 +155,13 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
       at: 'string',
       via: 'update',
       outcome: 'counted',
+      authenticatedBy: 'cli',
     });
     assert.ok(!trail.decisions.some((entry) => entry.decider === 'bob'), 'a refused update left no trace');
 
     const text = await cli('audit', runbookId);
     assert.match(text.stdout, /policy default, outcome approved/);
-    assert.match(text.stdout, /alice +approve +1 +update +counted +capacity for the launch/);
+    assert.match(text.stdout, /alice +approve +1 +update +cli +counted +capacity for the launch/);
 
     await eventually('the `requested` message', () =>
       webhook.messages.find(
@@ -179,7 +180,7 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     const runbookId = handle.workflowId;
 
     const noReason = await cli('reject', runbookId, '--as', 'alice');
-    assert.equal(noReason.code, 1);
+    assert.equal(noReason.code, 2, 'bad input');
     assert.match(noReason.stderr, /--reason/);
 
     const rejected = await cli('reject', runbookId, '--as', 'alice', '--reason', 'not during the freeze');
@@ -211,7 +212,7 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
 
   it('refuses to decide without an identity, and names the unknown runbook', async () => {
     const anonymous = await cli('approve', 'lifecycle:nobody-here');
-    assert.equal(anonymous.code, 1);
+    assert.equal(anonymous.code, 2, 'bad input');
     assert.match(anonymous.stderr, /--as <user> or set IMPLY_RUNBOOKS_USER/);
     const unknown = await cli('approve', 'lifecycle:nobody-here', '--as', 'alice');
     assert.equal(unknown.code, 1);

@@ -131,7 +131,7 @@ describe('bad input is refused before anything starts, naming the field (propert
     ];
     for (const { args, names } of runs) {
       const run = await runCli(['run', 'lifecycle', ...args, '--no-approval'], env);
-      assert.equal(run.code, 1, run.stdout);
+      assert.equal(run.code, 2, run.stdout);
       assert.ok(run.stderr.includes(names), run.stderr);
       assert.doesNotMatch(run.stderr, /cannot connect to Temporal/);
       assert.equal(run.stdout, '');

@@ -1,3 +1,4 @@
+import { exitCodeOfEnd } from '../exit-codes';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
 import type { ChangeRequest, RollbackDecision } from '../../shared/change';
@@ -64,7 +65,10 @@ export function registerChangeCommands(program: Command): void {
       ),
   ).action(
     action((cluster: string, flags: ChangeFlags & { set: string[] }) =>
-      runChange(cluster, flags, { kind: 'scale', changes: flags.set.map((text) => parseTypedSpecChange(text)) }),
+      runChange(cluster, flags, {
+        kind: 'scale',
+        changes: flags.set.map((text) => parseTypedSpecChange(text)),
+      }),
     ),
   );
   withChangeOptions(
@@ -81,7 +85,10 @@ export function registerChangeCommands(program: Command): void {
       ),
   ).action(
     action((cluster: string, flags: ChangeFlags & { set: string[] }) =>
-      runChange(cluster, flags, { kind: 'update', changes: flags.set.map((text) => parseTypedSpecChange(text)) }),
+      runChange(cluster, flags, {
+        kind: 'update',
+        changes: flags.set.map((text) => parseTypedSpecChange(text)),
+      }),
     ),
   );
   withChangeOptions(
@@ -149,7 +156,7 @@ async function runChange(
     if (flags.json) printJson(end);
     const ended = reportChangeEnd(end);
     if (!flags.json) for (const line of ended.lines) (ended.ok ? console.log : console.error)(line);
-    if (!ended.ok) process.exitCode = 1;
+    if (!ended.ok) process.exitCode = exitCodeOfEnd(end);
   });
 }
 

@@ -22,6 +22,7 @@ import {
   taskQueueOf,
   withEnvironmentOption,
 } from '../environment-option';
+import { exitCodeOfEnd } from '../exit-codes';
 import { dryRunLines, fleetDryRun } from '../fleet-dry-run';
 import { requesterFrom } from '../lifecycle-input';
 import { action, printJson } from '../output';
@@ -117,7 +118,7 @@ function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
     else console.error(`Runbook ${end.outcome}: ${end.message}`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOfEnd(end);
     return;
   }
   const result = end.result as unknown as PowerResult;
@@ -229,12 +230,12 @@ function reportFleetEnd(end: RunbookEnd, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
     else console.error(`Fleet run ${end.outcome}: ${end.message}`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOfEnd(end);
     return;
   }
   const summary = end.result as unknown as FleetSummary;
   if (json) printJson(summary);
   else for (const line of fleetSummaryLines(summary)) console.log(line);
   // A script must notice clusters left as they were.
-  if (summary.failed.length > 0 || summary.aborted) process.exitCode = 1;
+  process.exitCode = exitCodeOfEnd(end);
 }

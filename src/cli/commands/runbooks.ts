@@ -1,3 +1,4 @@
+import { exitCodeOfEnd } from '../exit-codes';
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { LifecycleResult } from '../../shared/runbook';
@@ -200,7 +201,7 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
   if (json) printJson(end);
   if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
     if (!json) console.error(`Runbook ended without applying the change: ${end.result.reason ?? 'rejected'}`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeOfEnd(end);
     return;
   }
   if (end.outcome === 'completed') {
@@ -215,5 +216,5 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
     return;
   }
   if (!json) console.error(`Runbook ${end.outcome}: ${end.message}`);
-  process.exitCode = 1;
+  process.exitCode = exitCodeOfEnd(end);
 }
