@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerCompletionCommand } from './commands/completion';
+import { registerDoctorCommand } from './commands/doctor';
 import { EXIT_CODES_HELP, exitCodeOfError } from './exit-codes';
 import { registerClusterCommands } from './commands/clusters';
 import { registerEmulatorCommand } from './commands/emulator';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerScheduleCommands(program);
   registerReportCommands(program);
   registerCodecServerCommand(program);
+  registerDoctorCommand(program);
   registerCompletionCommand(program);
   return program;
 }
