@@ -11,6 +11,7 @@ import { EmulatorHttpError } from './http-io';
 import { createRequestHandler } from './request-handler';
 import { RequestLog, type RequestLogEntry } from './request-log';
 import { API_PREFIX } from './routes';
+import { seedStore } from './seed';
 import { ClusterStore } from './store';
 
 /**
@@ -56,6 +57,8 @@ export interface EmulatorOptions {
   admin?: boolean;
   /** Clusters carry spec and status fields we do not model, as the real API's do (docs/emulator.md, Modes). */
   realistic?: boolean;
+  /** Start from the cluster answers `doctor --record` wrote in this folder (seed.ts). */
+  seedFrom?: string;
   /** Answers leave `spec.desiredState` out, as the tutorial's outputs do. */
   tutorialOutputs?: boolean;
 }
@@ -143,6 +146,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const seed = options.seed ?? randomInt(2 ** 31);
   const startedAt = Date.now();
   const store = new ClusterStore(options.dbPath);
+  if (options.seedFrom) seedStore(store, options.seedFrom);
   const faults = new FaultInjector(initialFaults, seed);
   const mode = new ModeSettings({ realistic: options.realistic, tutorialOutputs: options.tutorialOutputs });
   const service = new ClusterService(

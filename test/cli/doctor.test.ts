@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';
 import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { jwtLifetime } from '../../src/doctor/checks';
+import { seedStore } from '../../src/emulator/seed';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
+import { ClusterStore } from '../../src/emulator/store';
 import { runCli } from '../helpers/cli';
 import { eventually, TUTORIAL_CLUSTER } from '../helpers/e2e';
 
@@ -116,6 +118,35 @@ describe('imply-runbooks doctor (real CLI, emulator over HTTP)', () => {
     }
     assert.match(text, /"uid": "cluster-1"/);
     assert.match(text, /"replicas": 1/, 'the shape and numbers are kept');
+  });
+
+  it('seeds an emulator from a recording (emulator --seed-from), which doctor then reads as recorded', async () => {
+    const out = path.join(directory, 'seed');
+    const recorded = await runCli(['doctor', '--record', out], env(realistic));
+    assert.equal(recorded.code, 0, recorded.stderr);
+    // A state nobody documented, as a real account might show.
+    const file = path.join(out, 'cluster-cluster-1.json');
+    const answer = JSON.parse(readFileSync(file, 'utf8')) as { status: { state: string } };
+    answer.status.state = 'PROVISIONING';
+    writeFileSync(file, JSON.stringify(answer));
+    const seeded = await startEmulator({ tokens: [{ token: TOKEN }], realistic: true, seedFrom: out });
+    try {
+      const run = await runCli(['doctor', '--json'], env(seeded));
+      const report = JSON.parse(run.stdout) as {
+        checks: Array<{ name: string; ok: boolean; detail: string; unmodelled?: string[] }>;
+      };
+      const cluster = report.checks.find((check) => check.name === 'GET cluster name-1');
+      assert.ok(cluster, run.stdout);
+      assert.ok(cluster.unmodelled?.includes('status.state=PROVISIONING'), JSON.stringify(cluster));
+      assert.ok(
+        cluster.unmodelled?.some((field) => field.startsWith('spec.')),
+        'the unmodelled spec fields came along',
+      );
+      assert.match(cluster.detail, /a PUT built from it keeps every field/);
+    } finally {
+      await seeded.close();
+    }
+    assert.throws(() => seedStore(new ClusterStore(), path.join(directory, 'none')), /--seed .*none: ENOENT/);
   });
 
   it('reads the lifetime of a JWT without verifying it', () => {

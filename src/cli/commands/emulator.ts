@@ -34,6 +34,7 @@ interface EmulatorFlags {
   acceptLagBumpsVersion?: boolean;
   unknownState?: string;
   seed?: number;
+  seedFrom?: string;
   quiet?: boolean;
   admin?: boolean;
   realistic?: boolean;
@@ -156,6 +157,7 @@ export async function runEmulator(flags: EmulatorFlags): Promise<number> {
       port: flags.port,
       tokens,
       oauthClients,
+      seedFrom: flags.seedFrom,
       tokenTtlSeconds: flags.tokenTtl,
       transitionMs: flags.transitionMs,
       dbPath: flags.db,
@@ -251,6 +253,7 @@ export function registerEmulatorCommand(program: Command): void {
       'show transitions under this undocumented state name, e.g. PROVISIONING',
     )
     .option('--seed <n>', 'seed for the random faults (repeatable runs)', wholeNumber('--seed', 0))
+    .option('--seed-from <dir>', 'start with the clusters `doctor --record` wrote in this folder')
     .option('--quiet', 'do not print a line per request')
     .option('--admin', 'serve the /_emulator/ endpoints (faults, request log; no auth): off by default')
     .option(
