@@ -8,11 +8,13 @@ import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } fro
 import { DEFAULT_TASK_QUEUE } from '../shared/constants';
 import { DEFAULT_ENVIRONMENT, environmentOfRunbook } from '../shared/environments';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { checkedUserName } from './lifecycle-input';
 import {
   approvalAuditQuery,
   approveChangeUpdate,
   pendingApprovalQuery,
 } from '../workflows/approval-messages';
+import { shellQuote } from '../shared/terminal-text';
 
 /**
  * What the approvals commands ask Temporal: pending gates through visibility (the search attribute
@@ -46,13 +48,12 @@ export class DecisionRefused extends Error {
 
 /** Who decides: `--as`, else IMPLY_RUNBOOKS_USER; never the OS user, so nobody decides by accident. Pure. */
 export function deciderIdentity(as: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const identity = as?.trim() || env.IMPLY_RUNBOOKS_USER?.trim();
-  if (!identity) {
-    throw new Error(
-      'who is deciding? Pass --as <user> or set IMPLY_RUNBOOKS_USER (the OS user name is not used for decisions)',
-    );
-  }
-  return identity;
+  if (as?.trim()) return checkedUserName(as.trim(), '--as');
+  const identity = env.IMPLY_RUNBOOKS_USER?.trim();
+  if (identity) return checkedUserName(identity, 'IMPLY_RUNBOOKS_USER');
+  throw new Error(
+    'who is deciding? Pass --as <user> or set IMPLY_RUNBOOKS_USER (the OS user name is not used for decisions)',
+  );
 }
 
 /**
@@ -138,7 +139,7 @@ export async function readPendingApproval(client: Client, runbookId: string): Pr
   }
   if (!pending) {
     throw new Error(
-      `runbook "${runbookId}" has no change waiting for approval: see its decisions with \`imply-runbooks audit ${runbookId}\``,
+      `runbook "${runbookId}" has no change waiting for approval: see its decisions with \`imply-runbooks audit ${shellQuote(runbookId)}\``,
     );
   }
   return pending;

@@ -1,6 +1,7 @@
 import type { ChangeAck, ChangeInput, ChangeResult } from '../shared/change';
 import type { PendingApproval } from '../shared/approval';
 import type { RunbookEnd } from './runbook-client';
+import { shellQuote } from '../shared/terminal-text';
 
 /** What the change commands print: the trigger's answer, the plan to approve, and how the change ended. */
 
@@ -25,7 +26,7 @@ export function ackLines(
   if (ack.needsApproval) {
     const others = input.approval.stage.approvers.filter((approver) => approver !== requester);
     lines.push(
-      `  Approve it: imply-runbooks approve ${ack.runbookId} --as ${others[0] ?? '<approver>'} ` +
+      `  Approve it: imply-runbooks approve ${shellQuote(ack.runbookId)} --as ${others[0] === undefined ? '<approver>' : shellQuote(others[0])} ` +
         `(${input.approval.stage.required} of ${input.approval.stage.approvers.join(', ')}; not ${requester}, who asked)`,
     );
   }

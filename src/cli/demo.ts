@@ -7,6 +7,7 @@ import { projectRoot } from '../temporal/cli-path';
 import { connectClient, type TemporalSettings } from '../temporal/connection';
 import { lifecycleInputFromFlags } from './lifecycle-input';
 import { followRunbook, runbookUiLink, startLifecycle } from './runbook-client';
+import { shellQuote } from '../shared/terminal-text';
 
 /** What the dev stack hands the demo: where everything runs, and a signal that fires on Ctrl-C. */
 export interface DemoContext {
@@ -80,7 +81,9 @@ export async function runDemo(context: DemoContext): Promise<void> {
       say(
         `The scale change was not applied (${end.result.reason ?? 'rejected'}); the cluster is kept RUNNING.`,
       );
-      say(`See every decision: imply-runbooks audit ${workflowId}. Start again: npm start -- --fresh`);
+      say(
+        `See every decision: imply-runbooks audit ${shellQuote(workflowId)}. Start again: npm start -- --fresh`,
+      );
     } else if (end.outcome === 'completed') {
       say(
         `Done: ${end.result.clusterName} (${end.result.clusterId}) went through every step and is ${end.result.finalState}.`,
@@ -110,7 +113,9 @@ function approvalPrompter(input: LifecycleInput, runbookId: string, context: Dem
     say(
       `The scale step waits for approval (requested by ${input.requester}, who cannot approve it). Either:`,
     );
-    say(`  in another terminal: ${shell}imply-runbooks approve ${runbookId} --as ${approver}`);
+    say(
+      `  in another terminal: ${shell}imply-runbooks approve ${shellQuote(runbookId)} --as ${shellQuote(approver)}`,
+    );
     say(`  or on the page: ${page}   (sign in as ${approver} with the link in .data/web-logins.txt)`);
   };
 }

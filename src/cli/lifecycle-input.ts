@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseClusterRequest } from '../cloud-manager/validation';
-import { loadConfig, resolveApprovalPolicy } from '../config';
-import { parseDuration } from '../shared/durations';
+import { loadConfig, resolveApprovalPolicy, type Config } from '../config';
+import { reasonProblem, refuseProblem, userNameProblem } from '../shared/requester-text';
+import { refuseControlCharacters } from '../shared/terminal-text';
+import { parseStopAt, parseWaitFlag, waitFromFlags } from '../shared/wait-flags';
 import type { CleanupPolicy, LifecycleInput } from '../shared/runbook';
 import { parseTypedSpecChange } from '../cloud-manager/path-types';
 import { applySpecChanges } from '../shared/spec-changes';
@@ -44,14 +46,18 @@ export function lifecycleInputFromFlags(
   const cluster = parseClusterRequest(readSpecFile(flags.spec));
   const scale = (flags.scale ?? []).map((text) => parseTypedSpecChange(text));
   // The scaled spec must be valid too: refuse `--scale data.tier1.replicas=0` before anything starts.
-  parseClusterRequest(applySpecChanges(cluster, scale));
+  const scaled = parseClusterRequest(applySpecChanges(cluster, scale));
+  refuseControlCharacters(cluster.metadata.name, `metadata.name in --spec ${flags.spec}`);
+  refuseControlCharacters(scaled.metadata.name, 'metadata.name after --scale');
+  // A --config given is read and checked now, whether or not this runbook will need its policies.
+  const config = flags.config === undefined ? undefined : loadConfig({ path: flags.config, env });
   if (flags.stopAfter && flags.stopAt) throw new Error('give --stop-after or --stop-at, not both');
   if ((flags.deleteAfter || flags.delete) && flags.keep)
     throw new Error('give --delete/--delete-after or --keep, not both');
   const input: LifecycleInput = { cluster, scale, force: flags.force ?? false };
-  if (flags.stopAfter) input.stop = { afterMs: parseDuration(flags.stopAfter, '--stop-after') };
+  if (flags.stopAfter) input.stop = { afterMs: parseWaitFlag(flags.stopAfter, '--stop-after') };
   if (flags.stopAt) input.stop = { at: parseStopAt(flags.stopAt, now) };
-  if (flags.deleteAfter) input.delete = { afterMs: parseDuration(flags.deleteAfter, '--delete-after') };
+  if (flags.deleteAfter) input.delete = { afterMs: parseWaitFlag(flags.deleteAfter, '--delete-after') };
   else if (flags.delete) input.delete = {};
   if (flags.onCancel) {
     if (!CLEANUP_POLICIES.includes(flags.onCancel as CleanupPolicy)) {
@@ -59,26 +65,37 @@ export function lifecycleInputFromFlags(
     }
     input.onCancel = flags.onCancel as CleanupPolicy;
   }
-  const wait = {
-    transitionTimeoutMs: flags.transitionTimeout
-      ? parseDuration(flags.transitionTimeout, '--transition-timeout')
-      : undefined,
-    pollInitialMs: flags.pollInitial ? parseDuration(flags.pollInitial, '--poll-initial') : undefined,
-    pollMaxMs: flags.pollMax ? parseDuration(flags.pollMax, '--poll-max') : undefined,
-  };
-  if (Object.values(wait).some((value) => value !== undefined)) input.wait = wait;
-  return { ...input, ...approvalFromFlags(flags, input, env) };
+  const wait = waitFromFlags(flags);
+  if (wait) input.wait = wait;
+  return { ...input, ...approvalFromFlags(flags, input, env, config) };
 }
 
 /** Who asks: `--as`, else IMPLY_RUNBOOKS_USER, else the OS user name. */
 export function requesterFrom(as: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const named = as?.trim() || env.IMPLY_RUNBOOKS_USER?.trim();
-  if (named) return named;
+  if (as?.trim()) return checkedUserName(as.trim(), '--as');
+  if (env.IMPLY_RUNBOOKS_USER?.trim())
+    return checkedUserName(env.IMPLY_RUNBOOKS_USER.trim(), 'IMPLY_RUNBOOKS_USER');
+  let name: string;
   try {
-    return userInfo().username;
+    name = userInfo().username;
   } catch {
     throw new Error('who is asking? Pass --as <user> or set IMPLY_RUNBOOKS_USER');
   }
+  return checkedUserName(name, 'the OS user name (pass --as <user> instead)');
+}
+
+/** `name` when it names a person the way the triggers accept one; else an error naming where it came from. */
+export function checkedUserName(name: string, source: string): string {
+  refuseProblem(source, userNameProblem(name));
+  return name;
+}
+
+/** A `--reason` (or `--comment`) trimmed, refused as the triggers refuse it; undefined when empty. */
+export function reasonFromFlag(text: string | undefined, flag = '--reason'): string | undefined {
+  const reason = text?.trim();
+  if (!reason) return undefined;
+  refuseProblem(flag, reasonProblem(reason));
+  return reason;
 }
 
 /** The requester, reason and the policy the configuration gives this cluster (by name and awsTags). */
@@ -86,16 +103,18 @@ function approvalFromFlags(
   flags: LifecycleFlags,
   input: LifecycleInput,
   env: NodeJS.ProcessEnv,
+  config: Config | undefined,
 ): Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> {
   const result: Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> = {
     requester: requesterFrom(flags.as, env),
   };
-  if (flags.reason?.trim()) result.reason = flags.reason.trim();
+  const reason = reasonFromFlag(flags.reason);
+  if (reason) result.reason = reason;
   if (flags.approval === false || input.scale.length === 0) return result;
-  const config = loadConfig({ path: flags.config, env });
   const cluster = input.cluster;
   const tags = (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) }));
-  result.approval = resolveApprovalPolicy(config, { name: cluster.metadata.name, tags });
+  const policies = config ?? loadConfig({ env });
+  result.approval = resolveApprovalPolicy(policies, { name: cluster.metadata.name, tags });
   return result;
 }
 
@@ -111,13 +130,4 @@ function readSpecFile(file: string): unknown {
   } catch (error) {
     throw new Error(`--spec ${file} is not valid JSON: ${(error as Error).message}`);
   }
-}
-
-function parseStopAt(text: string, now: number): string {
-  const at = Date.parse(text);
-  if (Number.isNaN(at) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) {
-    throw new Error(`--stop-at "${text}" is not an ISO time: write for example 2026-12-01T19:00:00Z`);
-  }
-  if (at <= now) throw new Error(`--stop-at ${text} is in the past`);
-  return new Date(at).toISOString();
 }

@@ -5,6 +5,7 @@ import { FailureType } from '../shared/failure-types';
 import { formatTarget } from '../cloud-manager/validation';
 import { ENCRYPTED_ENCODING } from '../codec/encryption-codec';
 import { CODEC_KEYS_VARIABLE } from '../codec/keys';
+import { escapeControlCharacters, escapeJsonText } from '../shared/terminal-text';
 
 /** How every CLI command prints: aligned tables for people, JSON for scripts, errors that say what to do. */
 
@@ -18,7 +19,19 @@ const toStdout: Write = (text) => process.stdout.write(text);
 
 function cell(value: unknown): string {
   if (value === undefined || value === null || value === '') return '-';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return escapeControlCharacters(typeof value === 'string' ? value : JSON.stringify(value));
+}
+
+/**
+ * A template tag for output lines: every interpolated value has its control characters escaped, so
+ * a cluster name or id holding a newline or an escape sequence cannot forge or hide a line. Pure.
+ */
+export function safe(strings: TemplateStringsArray, ...values: unknown[]): string {
+  return strings.reduce(
+    (line, text, index) =>
+      index === 0 ? text : `${line}${escapeControlCharacters(String(values[index - 1]))}${text}`,
+    '',
+  );
 }
 
 /** Renders rows as a left-aligned text table with a header line. Pure. */
@@ -52,7 +65,7 @@ export function printFields(fields: ReadonlyArray<[string, unknown]>, write: Wri
 
 /** Prints a value as indented JSON on stdout, for scripts and `jq`. */
 export function printJson(value: unknown, write: Write = toStdout): void {
-  write(`${JSON.stringify(value, null, 2)}\n`);
+  write(`${escapeJsonText(JSON.stringify(value, null, 2))}\n`);
 }
 
 function adviceFor(error: CloudManagerError): string | undefined {
@@ -106,7 +119,7 @@ function describeUnredacted(error: unknown): string {
 export function describeError(error: unknown, secrets: readonly string[] = environmentSecrets()): string {
   let text = describeUnredacted(error).replace(/\s*\n\s*/g, ' ');
   for (const secret of secrets) text = text.split(secret).join('[redacted]');
-  return text;
+  return escapeControlCharacters(text);
 }
 
 /** Prints an error to stderr and sets the exit code its kind calls for (exit-codes.ts), without throwing. */

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { parseDuration } from '../shared/durations';
-import type { WaitOptions } from '../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { cliApiClient, type EnvironmentFlags } from './environment-option';
+import { refuseControlCharacters, shellQuote } from '../shared/terminal-text';
 
 /**
  * Flags every power command shares: where the Cloud Manager API is (to resolve names): the
@@ -14,11 +14,7 @@ export interface ApiFlags extends EnvironmentFlags {
   vanityDomain?: string;
 }
 
-export interface WaitFlags {
-  transitionTimeout?: string;
-  pollInitial?: string;
-  pollMax?: string;
-}
+export { waitFromFlags, type WaitFlags } from '../shared/wait-flags';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,6 +26,7 @@ export async function resolveCluster(
   idOrName: string,
   flags: ApiFlags,
 ): Promise<{ id: string; name: string }> {
+  refuseControlCharacters(idOrName, 'the cluster');
   let api;
   try {
     api = cliApiClient(flags);
@@ -85,16 +82,6 @@ export function parseNumberFlag(text: string | undefined, flag: string, whole = 
   return value;
 }
 
-/** The waits `--transition-timeout`, `--poll-initial` and `--poll-max` ask for; undefined when none. */
-export function waitFromFlags(flags: WaitFlags): WaitOptions | undefined {
-  const wait: WaitOptions = {};
-  if (flags.transitionTimeout)
-    wait.transitionTimeoutMs = parseDuration(flags.transitionTimeout, '--transition-timeout');
-  if (flags.pollInitial) wait.pollInitialMs = parseDuration(flags.pollInitial, '--poll-initial');
-  if (flags.pollMax) wait.pollMaxMs = parseDuration(flags.pollMax, '--poll-max');
-  return Object.keys(wait).length > 0 ? wait : undefined;
-}
-
 /** Why a change to a cluster was refused: the running runbook with that id, and its kind. Read-only. */
 export async function describeBusy(client: Client, workflowId: string): Promise<string> {
   let kind = 'unknown';
@@ -106,6 +93,6 @@ export async function describeBusy(client: Client, workflowId: string): Promise<
   }
   return (
     `busy: ${workflowId} (kind ${kind}) is running; try again when it ends ` +
-    `(follow it with \`imply-runbooks status ${workflowId}\`)`
+    `(follow it with \`imply-runbooks status ${shellQuote(workflowId)}\`)`
   );
 }

@@ -1,5 +1,6 @@
 import { formatDuration } from '../shared/durations';
 import type { RunbookProgress, StepProgress } from '../shared/runbook';
+import { safe } from './output';
 
 type Write = (line: string) => void;
 
@@ -18,8 +19,12 @@ export function formatStep(step: StepProgress, index: number, total: number): st
     step.startedAt && step.endedAt
       ? ` (${formatDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))})`
       : '';
-  const detail = step.detail ? `: ${step.detail}` : '';
-  return `[${index + 1}/${total}] ${MARK[step.status]} ${step.title}${detail}${step.status === 'running' ? '' : took}`;
+  const detail = step.detail ? safe`: ${step.detail}` : '';
+  return (
+    safe`[${index + 1}/${total}] ${MARK[step.status]} ${step.title}` +
+    detail +
+    (step.status === 'running' ? '' : took)
+  );
 }
 
 /**
@@ -45,9 +50,10 @@ export class ProgressPrinter {
 /** A table-like summary of every step, for `imply-runbooks status`. */
 export function formatProgress(progress: RunbookProgress): string[] {
   const header = [
-    `runbook:   ${progress.kind} for ${progress.clusterName}${progress.clusterId ? ` (${progress.clusterId})` : ''}`,
-    `cluster:   ${progress.clusterState ?? '-'} at resource version ${progress.resourceVersion ?? '-'}`,
-    `step:      ${progress.currentStep ?? progress.outcome ?? '-'}`,
+    safe`runbook:   ${progress.kind} for ${progress.clusterName}` +
+      (progress.clusterId ? safe` (${progress.clusterId})` : ''),
+    safe`cluster:   ${progress.clusterState ?? '-'} at resource version ${progress.resourceVersion ?? '-'}`,
+    safe`step:      ${progress.currentStep ?? progress.outcome ?? '-'}`,
   ];
   return [...header, ...progress.steps.map((step, index) => formatStep(step, index, progress.steps.length))];
 }

@@ -15,6 +15,7 @@ import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '.
 import { lifecycleRunbook, runbookProgressQuery } from '../workflows';
 import { ProgressPrinter } from './progress-printer';
 import { ensureSearchAttributes } from './search-attributes-setup';
+import { shellQuote } from '../shared/terminal-text';
 
 /**
  * Connects to Temporal from the TEMPORAL_* variables, runs `body`, and closes the connection. With
@@ -68,7 +69,7 @@ export async function startLifecycle(
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       throw new Error(
         `a lifecycle runbook for cluster "${input.cluster.metadata.name}" is already running ` +
-          `(${options.workflowId}): follow it with \`imply-runbooks status ${options.workflowId}\``,
+          `(${options.workflowId}): follow it with \`imply-runbooks status ${shellQuote(options.workflowId)}\``,
       );
     }
     throw error;

@@ -103,5 +103,15 @@ function withDefaults(file: ConfigFile, source: string): Config {
 export function loadConfig(options: LoadConfigOptions = {}): Config {
   const file = findFile(options);
   if (file === undefined) return LOCAL_DEFAULTS;
-  return parseConfigText(readFileSync(file, 'utf8'), file);
+  return parseConfigText(readConfigFile(file), file);
+}
+
+function readConfigFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const what = code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    throw new ConfigFileError(file, [`${what}: give the path of the YAML configuration file`]);
+  }
 }

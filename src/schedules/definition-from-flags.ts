@@ -2,7 +2,7 @@ import { isRegionCode, regionalHolidays } from './regional-holidays';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDuration } from '../shared/durations';
 import { fleetSettings } from '../shared/fleet-settings';
-import type { WaitOptions } from '../shared/runbook';
+import { waitFromFlags } from '../shared/wait-flags';
 import { describeSelector, parseSelector } from '../shared/selector';
 import { DEFAULT_CATCHUP_WINDOW_MS, checkScheduleName, type PowerScheduleDefinition } from './schedule-spec';
 import { parseIcs, parseSkipDates, type SkipDate } from './skip-dates';
@@ -123,15 +123,6 @@ function skipDatesFromFlags(flags: ScheduleCreateFlags): SkipDate[] {
     }
   }
   return dates;
-}
-
-function waitFromFlags(flags: ScheduleCreateFlags): WaitOptions | undefined {
-  const wait: WaitOptions = {};
-  if (flags.transitionTimeout)
-    wait.transitionTimeoutMs = parseDuration(flags.transitionTimeout, '--transition-timeout');
-  if (flags.pollInitial) wait.pollInitialMs = parseDuration(flags.pollInitial, '--poll-initial');
-  if (flags.pollMax) wait.pollMaxMs = parseDuration(flags.pollMax, '--poll-max');
-  return Object.keys(wait).length > 0 ? wait : undefined;
 }
 
 const DAY = 86_400_000;

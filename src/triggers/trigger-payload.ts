@@ -2,6 +2,7 @@ import type { ChangeRequest } from '../shared/change';
 import { NODE_GROUPS } from '../shared/change-policy';
 import { parseTypedSpecChange } from '../cloud-manager/path-types';
 import type { SpecChange } from '../shared/spec-changes';
+import { MAX_REASON_LENGTH, reasonProblem, userNameProblem } from '../shared/requester-text';
 
 /**
  * The bodies `POST /api/triggers/scale` accepts, turned into scale requests:
@@ -38,7 +39,6 @@ export class PayloadProblem extends Error {
   }
 }
 
-const USER_NAME = /^[A-Za-z0-9._@+-]{1,128}$/;
 const MAX_ALERTS = 50;
 
 type Json = Record<string, unknown>;
@@ -74,9 +74,8 @@ function ownTrigger(body: Json): ScaleTrigger {
   const cluster = text(body.cluster);
   if (!cluster) throw new PayloadProblem(['cluster: name the cluster by uid or name']);
   const requester = text(body.requester) ?? 'http-trigger';
-  if (!USER_NAME.test(requester)) {
-    throw new PayloadProblem(['requester: letters, digits and . _ @ + - only, at most 128']);
-  }
+  const requesterProblem = userNameProblem(requester);
+  if (requesterProblem) throw new PayloadProblem([`requester: ${requesterProblem}`]);
   const kind = body.kind === undefined ? 'scale' : text(body.kind);
   if (kind !== 'scale' && kind !== 'update') {
     throw new PayloadProblem([
@@ -90,7 +89,9 @@ function ownTrigger(body: Json): ScaleTrigger {
     source: 'http',
   };
   const reason = text(body.reason);
-  if (reason) request.reason = reason.slice(0, 500);
+  const problem = reason === undefined ? undefined : reasonProblem(reason);
+  if (problem) throw new PayloadProblem([`reason: ${problem}`]);
+  if (reason) request.reason = reason;
   return { cluster, request, ...environmentOf(body.environment, 'environment') };
 }
 
@@ -141,7 +142,7 @@ function alertTrigger(alert: Json, body: Json, index: number): ScaleTrigger {
     source: 'alertmanager',
   };
   const reason = values('summary') ?? values('description') ?? values('alertname');
-  if (reason) request.reason = `alert: ${reason}`.slice(0, 500);
+  if (reason) request.reason = `alert: ${reason}`.slice(0, MAX_REASON_LENGTH);
   return { cluster, request, ...environmentOf(values('imply_environment'), `${field}.imply_environment`) };
 }
 

@@ -11,10 +11,12 @@ import {
   sendDecision,
   type PendingApprovalRow,
 } from '../approvals-client';
-import { action, printJson, printTable } from '../output';
+import { reasonFromFlag } from '../lifecycle-input';
+import { action, printJson, printTable, safe } from '../output';
+import { shellQuote } from '../../shared/terminal-text';
 import { withTemporal } from '../runbook-client';
 
-const indent = (lines: readonly string[]) => lines.map((line) => `    ${line}`);
+const indent = (lines: readonly string[]) => lines.map((line) => safe`    ${line}`);
 
 function timeLeft(deadline: string, now = Date.now()): string {
   const ms = Date.parse(deadline) - now;
@@ -22,26 +24,27 @@ function timeLeft(deadline: string, now = Date.now()): string {
 }
 
 function approvalsSoFar(pending: PendingApproval): string {
-  const by = pending.approvals.length > 0 ? ` (${pending.approvals.join(', ')})` : '';
+  const by = pending.approvals.length > 0 ? safe` (${pending.approvals.join(', ')})` : '';
   return `${pending.approvals.length} of ${pending.required}${by}`;
 }
 
 function describePending(row: PendingApprovalRow, publicUrl: string): string[] {
   const { pending, runbookId } = row;
-  if (!pending) return [`${runbookId}: waiting for approval; ${row.problem ?? 'no details'}`];
+  if (!pending) return [safe`${runbookId}: waiting for approval; ${row.problem ?? 'no details'}`];
   const { plan } = pending;
   const escalated = pending.stage === 'escalated' ? ', escalated' : '';
+  const id = shellQuote(runbookId);
   return [
-    `${runbookId}: change to ${plan.clusterName} (${plan.clusterId})`,
-    ...(row.environment ? [`  environment: ${row.environment}`] : []),
-    `  asked by:   ${plan.requester} at ${plan.createdAt}${plan.reason ? ` (${plan.reason})` : ''}`,
-    `  approvals:  ${approvalsSoFar(pending)}, policy ${pending.policy}${escalated}`,
-    `  approvers:  ${pending.approvers.join(', ')} (${pending.groups.join(', ')})`,
-    `  deadline:   ${pending.deadline} (${timeLeft(pending.deadline)})`,
-    `  plan ${plan.version}, against resource version ${plan.resourceVersion}:`,
+    safe`${runbookId}: change to ${plan.clusterName} (${plan.clusterId})`,
+    ...(row.environment ? [safe`  environment: ${row.environment}`] : []),
+    safe`  asked by:   ${plan.requester} at ${plan.createdAt}` + (plan.reason ? safe` (${plan.reason})` : ''),
+    `  approvals:  ${approvalsSoFar(pending)}` + safe`, policy ${pending.policy}${escalated}`,
+    safe`  approvers:  ${pending.approvers.join(', ')} (${pending.groups.join(', ')})`,
+    safe`  deadline:   ${pending.deadline} (${timeLeft(pending.deadline)})`,
+    safe`  plan ${plan.version}, against resource version ${plan.resourceVersion}:`,
     ...indent(plan.diffLines.length > 0 ? plan.diffLines : ['(no field changes)']),
-    `  decide:     imply-runbooks approve ${runbookId} --as <you>  |  reject ${runbookId} --reason <why> --as <you>`,
-    `  page:       ${approvalLink(publicUrl, runbookId)}`,
+    safe`  decide:     imply-runbooks approve ${id} --as <you>  |  reject ${id} --reason <why> --as <you>`,
+    safe`  page:       ${approvalLink(publicUrl, runbookId)}`,
   ];
 }
 
@@ -51,7 +54,7 @@ function outcomeLine(ack: DecisionAck, pending: PendingApproval): string {
   const missing = ack.required - ack.approvals;
   return (
     `approved ${ack.approvals} of ${ack.required}: waiting for ${missing} more ` +
-    `approval${missing === 1 ? '' : 's'} from ${pending.approvers.join(', ')}`
+    safe`approval${missing === 1 ? '' : 's'} from ${pending.approvers.join(', ')}`
   );
 }
 
@@ -68,12 +71,13 @@ async function decide(
     const pending = await readPendingApproval(client, runbookId);
     const { plan } = pending;
     const request: DecisionRequest = { decider, decision, planVersion: plan.version, authenticatedBy: 'cli' };
-    if (flags.comment) request.comment = flags.comment;
+    const comment = reasonFromFlag(flags.comment, decision === 'reject' ? '--reason' : '--comment');
+    if (comment) request.comment = comment;
     if (!flags.json) {
       // Shown before sending: the decision is on exactly this plan version, whatever the answer.
       const verb = decision === 'approve' ? 'Approving' : 'Rejecting';
       console.log(
-        `${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
+        safe`${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
       );
       for (const line of indent(plan.diffLines)) console.log(line);
     }
@@ -84,11 +88,11 @@ async function decide(
 }
 
 function printAudit(runbookId: string, status: string, audit: ApprovalAudit | undefined): void {
-  if (!audit) return console.log(`${runbookId} (${status}) has not asked for approval`);
-  console.log(`${runbookId} (${status}): policy ${audit.policy}, outcome ${audit.outcome ?? 'pending'}`);
+  if (!audit) return console.log(safe`${runbookId} (${status}) has not asked for approval`);
+  console.log(safe`${runbookId} (${status}): policy ${audit.policy}, outcome ${audit.outcome ?? 'pending'}`);
   for (const plan of audit.plans) {
     console.log(
-      `plan ${plan.version} by ${plan.requester} at ${plan.createdAt}, against resource version ${plan.resourceVersion}:`,
+      safe`plan ${plan.version} by ${plan.requester} at ${plan.createdAt}, against resource version ${plan.resourceVersion}:`,
     );
     for (const line of indent(plan.diffLines)) console.log(line);
   }

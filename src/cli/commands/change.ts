@@ -14,8 +14,9 @@ import {
   taskQueueOf,
   withEnvironmentOption,
 } from '../environment-option';
-import { requesterFrom } from '../lifecycle-input';
-import { action, printJson } from '../output';
+import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
+import { action, printJson, safe } from '../output';
+import { refuseControlCharacters, shellQuote } from '../../shared/terminal-text';
 import { waitFromFlags, type ApiFlags, type WaitFlags } from '../power-input';
 import { followRunbook, withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
@@ -133,9 +134,11 @@ async function runChange(
   flags: ChangeFlags,
   change: Pick<ChangeRequest, 'kind' | 'changes' | 'toVersion'>,
 ): Promise<void> {
+  refuseControlCharacters(idOrName, 'the cluster');
   const requester = requesterFrom(flags.as);
   const request: ChangeRequest = { ...change, requester, source: 'cli' };
-  if (flags.reason?.trim()) request.reason = flags.reason.trim();
+  const reason = reasonFromFlag(flags.reason);
+  if (reason) request.reason = reason;
   const config = loadConfig({ path: flags.config });
   const environment = environmentFromFlags(flags, process.env, config);
   const api = cliApiClient(flags, process.env, config);
@@ -149,13 +152,13 @@ async function runChange(
       ? await handle.query(pendingApprovalQuery).catch(() => undefined)
       : undefined;
     if (flags.json && !flags.wait) return printJson({ ...ack, ...(pending ? { plan: pending.plan } : {}) });
-    if (!flags.json) for (const line of ackLines(ack, input, requester, pending)) console.log(line);
-    if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${ack.runbookId}`);
-    const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
+    if (!flags.json) for (const line of ackLines(ack, input, requester, pending)) console.log(safe`${line}`);
+    if (!flags.wait) return console.log(safe`Follow it: imply-runbooks status ${shellQuote(ack.runbookId)}`);
+    const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(safe`${line}`)));
     if (!end) return;
     if (flags.json) printJson(end);
     const ended = reportChangeEnd(end);
-    if (!flags.json) for (const line of ended.lines) (ended.ok ? console.log : console.error)(line);
+    if (!flags.json) for (const line of ended.lines) (ended.ok ? console.log : console.error)(safe`${line}`);
     if (!ended.ok) process.exitCode = exitCodeOfEnd(end);
   });
 }
@@ -181,13 +184,13 @@ function registerRollbackCommand(program: Command): void {
           const decision: RollbackDecision = {
             decision: flags.retry ? 'retry' : 'abandon',
             decider: deciderIdentity(flags.as),
-            ...(flags.comment?.trim() ? { comment: flags.comment.trim() } : {}),
+            ...(flags.comment?.trim() ? { comment: reasonFromFlag(flags.comment, '--comment') } : {}),
           };
           await withTemporal((client) =>
             client.workflow.getHandle(runbookId).signal(rollbackDecisionSignal, decision),
           );
           console.log(
-            `Sent ${decision.decision} to ${runbookId}: follow it with imply-runbooks status ${runbookId}`,
+            safe`Sent ${decision.decision} to ${runbookId}: follow it with imply-runbooks status ${shellQuote(runbookId)}`,
           );
         },
       ),

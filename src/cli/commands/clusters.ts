@@ -5,6 +5,7 @@ import { CloudManagerError, CloudManagerRejected } from '../../cloud-manager/err
 import { DATA_TIERS, type Cluster } from '../../cloud-manager/schemas/cluster';
 import { cliApiClient, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { action, printFields, printJson, printTable, type Column } from '../output';
+import { escapeControlCharacters } from '../../shared/terminal-text';
 
 /** `imply-runbooks clusters …`: read-only views of the clusters behind the Cloud Manager API. */
 
@@ -140,7 +141,12 @@ export function registerClusterCommands(program: Command): void {
       ]);
       const entries = diffClusters(configurationOf(first), configurationOf(second));
       if (options.json) printJson(entries);
-      else process.stdout.write(entries.length === 0 ? 'No differences.\n' : `${formatDiff(entries)}\n`);
+      else
+        process.stdout.write(
+          entries.length === 0
+            ? 'No differences.\n'
+            : `${formatDiff(entries).split('\n').map(escapeControlCharacters).join('\n')}\n`,
+        );
     }),
   );
 }

@@ -5,8 +5,9 @@ import { keepAliveStartOptions, keepAliveWorkflowId, type KeepAlive } from '../.
 import type { keepAliveRunbook } from '../../workflows/keep-alive';
 import { withEnvironmentMemo } from '../../shared/environments';
 import { environmentFromFlags, taskQueueOf, withEnvironmentOption } from '../environment-option';
-import { requesterFrom } from '../lifecycle-input';
-import { action, printJson, printTable } from '../output';
+import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
+import { action, printJson, printTable, safe } from '../output';
+import { shellQuote } from '../../shared/terminal-text';
 import { parseUntil, resolveCluster, type ApiFlags } from '../power-input';
 import { withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
@@ -81,7 +82,7 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
     clusterId: cluster.id,
     clusterName: cluster.name,
     until,
-    reason: flags.reason.trim(),
+    reason: reasonFromFlag(flags.reason) as string,
     setBy: requesterFrom(flags.as),
     setAt: new Date().toISOString(),
   };
@@ -101,8 +102,8 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
     }
     if (flags.json) return printJson({ runbookId: options.workflowId, keepAlive: override });
     console.log(
-      `Keep-alive set: ${cluster.name} stays running through scheduled stops until ${until} ` +
-        `(${options.workflowId}; remove it with imply-runbooks keep-alive cancel ${cluster.name})`,
+      safe`Keep-alive set: ${cluster.name} stays running through scheduled stops until ${until} ` +
+        safe`(${options.workflowId}; remove it with imply-runbooks keep-alive cancel ${shellQuote(cluster.name)})`,
     );
   });
 }
@@ -133,7 +134,7 @@ async function cancelKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise
     }
     const end = await handle.result();
     if (flags.json) return printJson(end);
-    console.log(`Keep-alive of ${cluster.name} removed by ${by}: scheduled stops apply to it again`);
+    console.log(safe`Keep-alive of ${cluster.name} removed by ${by}: scheduled stops apply to it again`);
   });
 }
 

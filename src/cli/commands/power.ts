@@ -24,8 +24,9 @@ import {
 } from '../environment-option';
 import { exitCodeOfEnd } from '../exit-codes';
 import { dryRunLines, fleetDryRun } from '../fleet-dry-run';
-import { requesterFrom } from '../lifecycle-input';
-import { action, printJson } from '../output';
+import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
+import { action, printJson, safe } from '../output';
+import { shellQuote } from '../../shared/terminal-text';
 import {
   describeBusy,
   parseNumberFlag,
@@ -84,7 +85,8 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
     requester: requesterFrom(flags.as),
     source: 'person',
   };
-  if (flags.reason?.trim()) input.reason = flags.reason.trim();
+  const reason = reasonFromFlag(flags.reason);
+  if (reason) input.reason = reason;
   const wait = waitFromFlags(flags);
   if (wait) input.wait = wait;
   await withTemporal(async (client, settings) => {
@@ -106,10 +108,11 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
     const link = runbookUiLink(settings, handle.workflowId);
     if (flags.json && !flags.wait)
       return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
-    console.log(`Started runbook ${handle.workflowId} (${powerAction} ${cluster.name})`);
+    console.log(safe`Started runbook ${handle.workflowId} (${powerAction} ${cluster.name})`);
     if (link) console.log(`Temporal UI: ${link}`);
-    if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
-    const end = await followRunbook(handle, (line) => console.log(line));
+    if (!flags.wait)
+      return console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
+    const end = await followRunbook(handle, (line) => console.log(safe`${line}`));
     if (end) reportPowerEnd(end, flags.json);
   });
 }
@@ -117,14 +120,15 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
 function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
-    else console.error(`Runbook ${end.outcome}: ${end.message}`);
+    else console.error(safe`Runbook ${end.outcome}: ${end.message}`);
     process.exitCode = exitCodeOfEnd(end);
     return;
   }
   const result = end.result as unknown as PowerResult;
   if (json) return printJson(result);
-  if (result.outcome === 'skipped') console.log(`Nothing to do: ${result.clusterName} is ${result.reason}`);
-  else console.log(`Done: ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
+  if (result.outcome === 'skipped')
+    console.log(safe`Nothing to do: ${result.clusterName} is ${result.reason}`);
+  else console.log(safe`Done: ${result.clusterName} (${result.clusterId}) is ${result.finalState}`);
 }
 
 interface FleetFlags extends WaitFlags, ApiFlags {
@@ -205,7 +209,7 @@ function registerFleetCommand(program: Command): void {
         return withTemporal(async (client, settings) => {
           const report = await fleetDryRun(input, api, { client, namespace: settings.namespace });
           if (flags.json) printJson(report);
-          else for (const line of dryRunLines(report)) console.log(line);
+          else for (const line of dryRunLines(report)) console.log(safe`${line}`);
         });
       }
       await withTemporal(async (client, settings) => {
@@ -217,9 +221,12 @@ function registerFleetCommand(program: Command): void {
         const handle = await client.workflow.start<typeof fleetRunbook>('fleetRunbook', options);
         if (flags.json && !flags.wait)
           return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId });
-        if (!flags.json) console.log(`Started fleet run ${handle.workflowId}`);
-        if (!flags.wait) return console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
-        const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(line)));
+        if (!flags.json) console.log(safe`Started fleet run ${handle.workflowId}`);
+        if (!flags.wait)
+          return console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
+        const end = await followRunbook(handle, (line) =>
+          flags.json ? undefined : console.log(safe`${line}`),
+        );
         if (end) reportFleetEnd(end, flags.json);
       });
     }),
@@ -229,13 +236,13 @@ function registerFleetCommand(program: Command): void {
 function reportFleetEnd(end: RunbookEnd, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
-    else console.error(`Fleet run ${end.outcome}: ${end.message}`);
+    else console.error(safe`Fleet run ${end.outcome}: ${end.message}`);
     process.exitCode = exitCodeOfEnd(end);
     return;
   }
   const summary = end.result as unknown as FleetSummary;
   if (json) printJson(summary);
-  else for (const line of fleetSummaryLines(summary)) console.log(line);
+  else for (const line of fleetSummaryLines(summary)) console.log(safe`${line}`);
   // A script must notice clusters left as they were.
   process.exitCode = exitCodeOfEnd(end);
 }

@@ -10,7 +10,8 @@ import { cancelledBySignal } from '../../workflows/change-messages';
 import { environmentOfRunbook } from '../../shared/environments';
 import { environmentFromFlags, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { lifecycleInputFromFlags, requesterFrom, type LifecycleFlags } from '../lifecycle-input';
-import { action, printJson, printTable } from '../output';
+import { action, printJson, printTable, safe } from '../output';
+import { shellQuote } from '../../shared/terminal-text';
 import { formatProgress } from '../progress-printer';
 import {
   followRunbook,
@@ -69,11 +70,11 @@ export function registerRunbookCommands(program: Command): void {
         const link = runbookUiLink(settings, handle.workflowId);
         if (flags.json && !flags.wait)
           return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });
-        console.log(`Started runbook ${handle.workflowId}`);
+        console.log(safe`Started runbook ${handle.workflowId}`);
         if (link) console.log(`Temporal UI: ${link}`);
         for (const line of approvalAdvice(input, handle.workflowId, flags.config)) console.log(line);
         if (!flags.wait) {
-          console.log(`Follow it: imply-runbooks status ${handle.workflowId}`);
+          console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
           return;
         }
         const end = await followRunbook(handle, (line) => console.log(line));
@@ -102,7 +103,7 @@ export function registerRunbookCommands(program: Command): void {
           if (flags.json)
             return printJson({ runbookId, status: description.status.name, environment, progress });
           console.log(`status:    ${description.status.name}`);
-          if (environment) console.log(`env:       ${environment}`);
+          if (environment) console.log(safe`env:       ${environment}`);
           for (const line of formatProgress(progress)) console.log(line);
         });
       }),
@@ -170,7 +171,7 @@ export function registerRunbookCommands(program: Command): void {
           }
           await handle.cancel();
           console.log(
-            `Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${runbookId}`,
+            safe`Cancellation requested for ${runbookId}: follow it with imply-runbooks status ${shellQuote(runbookId)}`,
           );
         });
       }),
@@ -183,14 +184,15 @@ export function approvalAdvice(input: LifecycleInput, runbookId: string, configP
   if (!policy) return [];
   const others = policy.stage.approvers.filter((approver) => approver !== input.requester);
   const page = `${webSettings(loadConfig({ path: configPath })).publicUrl}/approvals/${encodeURIComponent(runbookId)}`;
+  const approveAs = others[0] === undefined ? '<approver>' : shellQuote(others[0]);
   const lines = [
-    `The scale step waits for ${policy.stage.required} approval(s) from ${policy.stage.groups.join(', ')} ` +
-      `(${policy.stage.approvers.join(', ')}); policy "${policy.name}", requested by ${input.requester}.`,
-    `Approve it: imply-runbooks approve ${runbookId} --as ${others[0] ?? '<approver>'}   or on the page: ${page}`,
+    safe`The scale step waits for ${policy.stage.required} approval(s) from ${policy.stage.groups.join(', ')} ` +
+      safe`(${policy.stage.approvers.join(', ')}); policy "${policy.name}", requested by ${input.requester}.`,
+    safe`Approve it: imply-runbooks approve ${shellQuote(runbookId)} --as ${approveAs}   or on the page: ${page}`,
   ];
   if (others.length < policy.stage.required) {
     lines.push(
-      `Warning: only ${others.length} approver(s) besides ${input.requester}, who cannot approve their own change; ` +
+      safe`Warning: only ${others.length} approver(s) besides ${input.requester}, who cannot approve their own change; ` +
         'it will time out unless the policy escalates. Start it --as someone else, or change the policy.',
     );
   }
@@ -200,7 +202,8 @@ export function approvalAdvice(input: LifecycleInput, runbookId: string, configP
 function reportEnd(end: RunbookEnd, json?: boolean): void {
   if (json) printJson(end);
   if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
-    if (!json) console.error(`Runbook ended without applying the change: ${end.result.reason ?? 'rejected'}`);
+    if (!json)
+      console.error(safe`Runbook ended without applying the change: ${end.result.reason ?? 'rejected'}`);
     process.exitCode = exitCodeOfEnd(end);
     return;
   }
@@ -208,13 +211,15 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
     // `status --follow` serves every kind of runbook: say what this one's result holds.
     const result = end.result as Partial<LifecycleResult> & { outcome?: string; reason?: string };
     const cluster = result.clusterName
-      ? `cluster ${result.clusterName} (${result.clusterId})`
+      ? safe`cluster ${result.clusterName} (${result.clusterId})`
       : 'the runbook';
-    const why = result.reason ? ` (${result.reason})` : '';
-    const what = result.finalState ? `is ${result.finalState}` : `: ${result.outcome ?? 'done'}${why}`;
+    const why = result.reason ? safe` (${result.reason})` : '';
+    const what = result.finalState
+      ? safe`is ${result.finalState}`
+      : safe`: ${result.outcome ?? 'done'}` + why;
     if (!json) console.log(`Runbook completed: ${cluster} ${what}`.replace(' :', ':'));
     return;
   }
-  if (!json) console.error(`Runbook ${end.outcome}: ${end.message}`);
+  if (!json) console.error(safe`Runbook ${end.outcome}: ${end.message}`);
   process.exitCode = exitCodeOfEnd(end);
 }

@@ -22,8 +22,9 @@ import {
   withEnvironmentOption,
   type EnvironmentFlags,
 } from '../environment-option';
-import { requesterFrom } from '../lifecycle-input';
-import { action, printJson } from '../output';
+import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
+import { action, printJson, safe } from '../output';
+import { shellQuote } from '../../shared/terminal-text';
 import { withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
 
@@ -113,9 +114,10 @@ export function registerScheduleCommands(program: Command): void {
     .option('--as <user>', 'who pauses (default IMPLY_RUNBOOKS_USER or the OS user)')
     .action(
       action(async (name: string, flags: { reason?: string; as?: string }) => {
-        const note = `paused by ${requesterFrom(flags.as)}${flags.reason ? `: ${flags.reason}` : ''}`;
+        const reason = reasonFromFlag(flags.reason);
+        const note = `paused by ${requesterFrom(flags.as)}${reason ? `: ${reason}` : ''}`;
         await withTemporal((client) => pausePowerSchedule(client, name, note));
-        console.log(`Paused ${name} (${note})`);
+        console.log(safe`Paused ${name} (${note})`);
       }),
     );
 
@@ -127,7 +129,7 @@ export function registerScheduleCommands(program: Command): void {
       action(async (name: string, flags: { as?: string }) => {
         const note = `unpaused by ${requesterFrom(flags.as)}`;
         await withTemporal((client) => unpausePowerSchedule(client, name, note));
-        console.log(`Unpaused ${name}`);
+        console.log(safe`Unpaused ${name}`);
       }),
     );
 
@@ -139,7 +141,9 @@ export function registerScheduleCommands(program: Command): void {
       action(async (name: string, flags: { action: string }) => {
         const chosen = powerAction(flags.action);
         const scheduleId = await withTemporal((client) => triggerPowerSchedule(client, name, chosen));
-        console.log(`Triggered ${scheduleId}: follow it with \`imply-runbooks schedule describe ${name}\``);
+        console.log(
+          safe`Triggered ${scheduleId}: follow it with \`imply-runbooks schedule describe ${shellQuote(name)}\``,
+        );
       }),
     );
 
@@ -149,7 +153,7 @@ export function registerScheduleCommands(program: Command): void {
     .action(
       action(async (name: string) => {
         const deleted = await withTemporal((client) => deletePowerSchedule(client, name));
-        console.log(`Deleted ${deleted.join(' and ')}`);
+        console.log(safe`Deleted ${deleted.join(' and ')}`);
       }),
     );
 }
@@ -217,7 +221,7 @@ function registerCreate(schedule: Command): void {
           await createPowerSchedule(client, definition, taskQueue);
           const view = await describePowerSchedule(client, name);
           if (flags.json) return printJson(view);
-          console.log(`Created schedules ${name}-stop and ${name}-start on task queue "${taskQueue}"`);
+          console.log(safe`Created schedules ${name}-stop and ${name}-start on task queue "${taskQueue}"`);
           process.stdout.write(formatScheduleView(view));
         });
       },
