@@ -1,6 +1,7 @@
 import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { shellQuote } from '../shared/terminal-text';
 
 /**
  * Registers the product's search attributes in a namespace unless they are there already. Safe to
@@ -21,8 +22,44 @@ export async function ensureSearchAttributes(connection: ConnectionLike, namespa
     const names = missing.map((key) => `${key.name}=Keyword`).join(' ');
     throw new Error(
       `namespace "${namespace}" lacks the search attributes ${names} and they could not be added ` +
-        `(${(error as Error).message}). Add them once: temporal operator search-attribute create --namespace ${namespace} ` +
-        missing.map((key) => `--name ${key.name} --type Keyword`).join(' '),
+        `(${(error as Error).message}). Add them once: ` +
+        searchAttributeCommand(
+          namespace,
+          missing.map((key) => key.name),
+        ),
+    );
+  }
+}
+
+/** The command an operator runs once to add `missing` (names) to a namespace. Pure. */
+export function searchAttributeCommand(namespace: string, missing: readonly string[]): string {
+  return (
+    `temporal operator search-attribute create --namespace ${shellQuote(namespace)} ` +
+    missing.map((name) => `--name ${name} --type Keyword`).join(' ')
+  );
+}
+
+/**
+ * Runs a visibility read; when it fails and the namespace lacks the product's search attributes,
+ * throws an error naming the missing ones and the command that registers them. Reads only.
+ */
+export async function withSearchAttributes<T>(
+  connection: ConnectionLike,
+  namespace: string,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const known = await listSearchAttributeNames(connection, namespace).catch(() => undefined);
+    const missing = Object.values(SEARCH_ATTRIBUTES)
+      .map((key) => key.name)
+      .filter((name) => known !== undefined && !known.has(name));
+    if (missing.length === 0) throw error;
+    throw new Error(
+      `namespace "${namespace}" lacks the search attributes ${missing.join(', ')} that runbooks are listed by ` +
+        `(${(error as Error).message}). Register them once: ${searchAttributeCommand(namespace, missing)} ` +
+        '(starting any runbook with this CLI also adds them where the server allows it)',
     );
   }
 }

@@ -8,7 +8,7 @@ import { clusterRequestSchema } from './schemas/cluster';
  * their text, as before.
  */
 
-export type PathType = 'string' | 'number' | 'boolean' | 'unknown';
+export type PathType = 'string' | 'integer' | 'number' | 'boolean' | 'unknown';
 
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
@@ -33,7 +33,7 @@ export function schemaTypeAt(path: string): PathType {
   }
   const leaf = unwrap(schema);
   if (leaf instanceof z.ZodString || leaf instanceof z.ZodEnum) return 'string';
-  if (leaf instanceof z.ZodNumber) return 'number';
+  if (leaf instanceof z.ZodNumber) return leaf.isInt ? 'integer' : 'number';
   if (leaf instanceof z.ZodBoolean) return 'boolean';
   return 'unknown';
 }

@@ -20,7 +20,7 @@ const PATH_PATTERN = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
  */
 export function parseSpecChange(
   text: string,
-  typeOf?: (path: string) => 'string' | 'number' | 'boolean' | 'unknown',
+  typeOf?: (path: string) => 'string' | 'integer' | 'number' | 'boolean' | 'unknown',
 ): SpecChange {
   const equals = text.indexOf('=');
   if (equals <= 0) {
@@ -41,9 +41,13 @@ export function parseSpecChange(
 function typedValue(
   path: string,
   raw: string,
-  type: 'string' | 'number' | 'boolean' | 'unknown',
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'unknown',
 ): ChangeValue {
   if (type === 'string') return raw;
+  if (type === 'integer') {
+    if (!/^-?\d+$/.test(raw)) throw new Error(`${path} takes a whole number, not "${raw}": write ${path}=4`);
+    return Number(raw);
+  }
   if (type === 'number') {
     if (!/^-?\d+(\.\d+)?$/.test(raw))
       throw new Error(`${path} takes a number, not "${raw}": write ${path}=4`);

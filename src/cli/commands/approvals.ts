@@ -15,6 +15,7 @@ import { reasonFromFlag } from '../lifecycle-input';
 import { action, printJson, printTable, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';
 import { withTemporal } from '../runbook-client';
+import { withSearchAttributes } from '../search-attributes-setup';
 
 const indent = (lines: readonly string[]) => lines.map((line) => safe`    ${line}`);
 
@@ -126,7 +127,9 @@ export function registerApprovalCommands(program: Command): void {
       action(async (flags: { json?: boolean; config?: string }) => {
         const { publicUrl } = webSettings(loadConfig({ path: flags.config }));
         const rows = await withTemporal((client, settings) =>
-          listPendingApprovals(client, { baseTaskQueue: settings.taskQueue }),
+          withSearchAttributes(client.connection, settings.namespace, () =>
+            listPendingApprovals(client, { baseTaskQueue: settings.taskQueue }),
+          ),
         );
         if (flags.json) {
           return printJson(rows.map((row) => ({ ...row, link: approvalLink(publicUrl, row.runbookId) })));

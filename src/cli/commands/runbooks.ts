@@ -5,14 +5,14 @@ import type { LifecycleResult } from '../../shared/runbook';
 import { loadConfig, webSettings } from '../../config';
 import type { LifecycleInput } from '../../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../shared/search-attributes';
-import { runbookProgressQuery } from '../../workflows';
 import { cancelledBySignal } from '../../workflows/change-messages';
 import { environmentOfRunbook } from '../../shared/environments';
 import { environmentFromFlags, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { lifecycleInputFromFlags, requesterFrom, type LifecycleFlags } from '../lifecycle-input';
 import { action, printJson, printTable, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';
-import { formatProgress } from '../progress-printer';
+import { formatStatus, readStatus } from '../status-view';
+import { withSearchAttributes } from '../search-attributes-setup';
 import {
   followRunbook,
   runbookUiLink,
@@ -91,20 +91,16 @@ export function registerRunbookCommands(program: Command): void {
     .action(
       action(async (runbookId: string, flags: { json?: boolean; follow?: boolean }) => {
         await withTemporal(async (client, settings) => {
-          const handle = client.workflow.getHandle(runbookId);
-          const description = await handle.describe();
           if (flags.follow) {
+            const handle = client.workflow.getHandle(runbookId);
+            await handle.describe();
             const end = await followRunbook(handle, (line) => console.log(line));
             if (end) reportEnd(end, flags.json);
             return;
           }
-          const progress = await handle.query(runbookProgressQuery);
-          const environment = environmentOfRunbook(description, settings.taskQueue);
-          if (flags.json)
-            return printJson({ runbookId, status: description.status.name, environment, progress });
-          console.log(`status:    ${description.status.name}`);
-          if (environment) console.log(safe`env:       ${environment}`);
-          for (const line of formatProgress(progress)) console.log(line);
+          const view = await readStatus(client, settings.taskQueue, runbookId);
+          if (flags.json) return printJson(view);
+          for (const line of formatStatus(view)) console.log(line);
         });
       }),
     );
@@ -122,10 +118,12 @@ export function registerRunbookCommands(program: Command): void {
             .filter(Boolean)
             .join(' AND ');
           const rows: WorkflowExecutionInfo[] = [];
-          for await (const execution of client.workflow.list({ query })) {
-            rows.push(execution);
-            if (rows.length >= Number(flags.limit)) break;
-          }
+          await withSearchAttributes(client.connection, settings.namespace, async () => {
+            for await (const execution of client.workflow.list({ query })) {
+              rows.push(execution);
+              if (rows.length >= Number(flags.limit)) break;
+            }
+          });
           const view = rows.map((row) => ({
             runbookId: row.workflowId,
             status: row.status.name,
