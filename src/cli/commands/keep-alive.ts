@@ -76,14 +76,16 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
     throw new Error('--until is required: a time (2026-12-01T07:00:00+01:00) or a duration (12h)');
   if (!flags.reason?.trim()) throw new Error('--reason is required: say why the cluster must stay up');
   const until = parseUntil(flags.until);
+  const reason = reasonFromFlag(flags.reason) as string;
+  const setBy = requesterFrom(flags.as);
   const environment = environmentFromFlags(flags);
   const cluster = await resolveCluster(idOrName, flags);
   const override: KeepAlive = {
     clusterId: cluster.id,
     clusterName: cluster.name,
     until,
-    reason: reasonFromFlag(flags.reason) as string,
-    setBy: requesterFrom(flags.as),
+    reason,
+    setBy,
     setAt: new Date().toISOString(),
   };
   await withTemporal(async (client, settings) => {

@@ -78,16 +78,12 @@ export function registerPowerCommands(program: Command): void {
 
 async function runPower(powerAction: PowerAction, idOrName: string, flags: PowerFlags): Promise<void> {
   const environment = environmentFromFlags(flags);
-  const cluster = await resolveCluster(idOrName, flags);
-  const input: PowerInput = {
-    clusterId: cluster.id,
-    action: powerAction,
-    requester: requesterFrom(flags.as),
-    source: 'person',
-  };
+  const requester = requesterFrom(flags.as);
   const reason = reasonFromFlag(flags.reason);
-  if (reason) input.reason = reason;
   const wait = waitFromFlags(flags);
+  const cluster = await resolveCluster(idOrName, flags);
+  const input: PowerInput = { clusterId: cluster.id, action: powerAction, requester, source: 'person' };
+  if (reason) input.reason = reason;
   if (wait) input.wait = wait;
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
