@@ -58,6 +58,23 @@ describe('the test runner summary (scripts/tap-summary.js)', () => {
     assert.deepEqual(counts.notes, ['after hook fails: hookFailed after its tests passed']);
   });
 
+  it('counts a file that Node cancelled at the test timeout, which its totals call cancelled, not failed', () => {
+    const timedOut = [
+      'TAP version 13',
+      'not ok 1 - test/hangs.test.ts',
+      '  ---',
+      "  failureType: 'testTimeoutFailure'",
+      "  error: 'test timed out after 900000ms'",
+      '  ...',
+      '1..1',
+      '# tests 1',
+      '# pass 0',
+      '# fail 0',
+      '# cancelled 1',
+    ].join('\n');
+    assert.equal(formatSummary(summarizeTap(timedOut, 1)), '0 passed, 1 failed');
+  });
+
   it('never closes a run that exited non-zero with 0 failed', () => {
     const empty = summarizeTap('', 1);
     assert.equal(formatSummary(empty), '0 passed, 1 failed');
