@@ -45,10 +45,13 @@ function withChangeOptions(command: Command): Command {
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
     .option(
       '--transition-timeout <duration>',
-      'how long the update may take before it is rolled back (default 1h)',
+      'how long the update may take before it is rolled back (default 1h, at most 24h)',
     )
-    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--poll-initial <duration>',
+      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
+    )
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print JSON');
 }

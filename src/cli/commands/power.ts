@@ -52,9 +52,15 @@ function withApiAndWaitOptions(command: Command): Command {
   return withEnvironmentOption(command, { config: true })
     .option('--api-url <url>', 'Cloud Manager API base URL, to look up names (default: IMPLY_API_URL)')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
-    .option('--transition-timeout <duration>', 'how long the stop or start may take (default 1h)')
-    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--transition-timeout <duration>',
+      'how long the stop or start may take (default 1h, at most 24h)',
+    )
+    .option(
+      '--poll-initial <duration>',
+      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
+    )
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print JSON');
 }
@@ -182,9 +188,15 @@ function registerFleetCommand(program: Command): void {
     .option('--rate <n>', 'Cloud Manager requests per second for the whole fleet (default 10)')
     .option('--max-failure-share <share>', 'start no new cluster once this share has failed (default 0.3)')
     .option('--as <user>', 'who asks (default: IMPLY_RUNBOOKS_USER or the OS user)')
-    .option('--transition-timeout <duration>', 'how long each stop or start may take (default 1h)')
-    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--transition-timeout <duration>',
+      'how long each stop or start may take (default 1h, at most 24h)',
+    )
+    .option(
+      '--poll-initial <duration>',
+      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
+    )
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the run until it ends and print its summary')
     .option(
       '--dry-run',

@@ -36,9 +36,12 @@ export function registerRunbookCommands(program: Command): void {
       collect,
     )
     .option('--force', 'send the scale PUT with force=true (allow a disruptive restart)')
-    .option('--stop-after <duration>', 'stop this long after the scale, e.g. 8h')
-    .option('--stop-at <time>', 'stop at this ISO time, e.g. 2026-12-01T19:00:00Z')
-    .option('--delete-after <duration>', 'delete this long after the stop, e.g. 1d')
+    .option('--stop-after <duration>', 'stop this long after the scale, e.g. 8h (at most 30d)')
+    .option(
+      '--stop-at <time>',
+      'stop at this ISO time, e.g. 2026-12-01T19:00:00Z (in the future, within 30 days)',
+    )
+    .option('--delete-after <duration>', 'delete this long after the stop, e.g. 1d (at most 30d)')
     .option('--delete', 'delete right after the stop')
     .option('--keep', 'keep the cluster at the end (the default)')
     .option(
@@ -46,9 +49,15 @@ export function registerRunbookCommands(program: Command): void {
       'what cancelling does to the created cluster: keep, stop or delete',
       'keep',
     )
-    .option('--transition-timeout <duration>', 'how long one create/update/stop may take (default 1h)')
-    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--transition-timeout <duration>',
+      'how long one create/update/stop may take (default 1h, at most 24h)',
+    )
+    .option(
+      '--poll-initial <duration>',
+      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
+    )
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option(
       '--config <file>',
       'configuration with the approval policies (default: IMPLY_RUNBOOKS_CONFIG, ./imply-runbooks.config.yaml, built-in)',

@@ -199,9 +199,15 @@ function registerCreate(schedule: Command): void {
       '--max-failure-share <x>',
       'stop starting new clusters above this share of failures (default 0.3)',
     )
-    .option('--transition-timeout <duration>', 'how long one stop or start may take (default 1h)')
-    .option('--poll-initial <duration>', 'first poll interval while waiting (default 1s, doubling)')
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s)')
+    .option(
+      '--transition-timeout <duration>',
+      'how long one stop or start may take (default 1h, at most 24h)',
+    )
+    .option(
+      '--poll-initial <duration>',
+      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
+    )
+    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--as <user>', 'who creates it (default IMPLY_RUNBOOKS_USER or the OS user)')
     .option('--json', 'print the created schedule as JSON');
   withEnvironmentOption(create, { config: true }).action(
