@@ -7,15 +7,17 @@
 # ---- build: install every dependency, bundle the workflow code, then drop the dev dependencies ----
 FROM node:20.20.2-bookworm-slim AS build
 WORKDIR /app
-# The image talks to a real Temporal server: no Temporal CLI download on npm ci.
+# The image talks to a real Temporal server: no Temporal CLI download on npm ci, nor the tests' tools.
 ENV IMPLY_RUNBOOKS_SKIP_TEMPORAL_INSTALL=1 \
+    IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL=1 \
     npm_config_update_notifier=false
 # Compilers for native modules (better-sqlite3) when no prebuilt binary fits this platform.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-COPY scripts/install-temporal.js ./scripts/
+COPY scripts/install-temporal.js scripts/install-compose.js scripts/install-chromium.js ./scripts/
+COPY scripts/tools ./scripts/tools
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src

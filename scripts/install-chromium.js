@@ -7,6 +7,7 @@
  * only) and there is no system Chromium: as root on Debian it runs apt-get install chromium, saying
  * so; otherwise it prints what to do, and the browser tests fail naming the same.
  *   node scripts/install-chromium.js [--force]
+ * IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL=1 skips it (the Docker image's build does).
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -116,12 +117,18 @@ function fallBack(problem) {
 }
 
 function main() {
+  if (process.env.IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL === '1') {
+    console.log('install-chromium: skipped (IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL=1)');
+    return undefined;
+  }
   const version = packageVersion();
   const shown = path.relative(process.cwd(), PROJECT_DIR) || PROJECT_DIR;
-  if (!version)
-    return fallBack(
-      `@sparticuz/chromium is not in node_modules (npm install installs it as a devDependency)`,
+  if (!version) {
+    console.log(
+      'install-chromium: @sparticuz/chromium is not installed (no dev dependencies): nothing to do',
     );
+    return undefined;
+  }
   if (!process.argv.includes('--force') && alreadyInstalled(version)) {
     console.log(`install-chromium: Chromium from @sparticuz/chromium ${version} already in ${shown}`);
     return undefined;

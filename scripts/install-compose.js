@@ -5,6 +5,7 @@
  * docker-compose.yml in test/production (`docker-compose config` needs no Docker engine). Runs as
  * npm postinstall, so it never fails `npm install`; the compose tests fail naming this command instead.
  *   node scripts/install-compose.js [--force]
+ * IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL=1 skips it (the Docker image's build does).
  * docker-compose 1.29.2 asks for PyYAML < 6, which has no wheel for Python 3.11 and no longer builds
  * there; it runs with PyYAML 6 (as Debian ships it), so every package is pinned and none resolved.
  */
@@ -61,6 +62,10 @@ function checkCompose(target = TARGET) {
 }
 
 function main() {
+  if (process.env.IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL === '1') {
+    console.log('install-compose: skipped (IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL=1)');
+    return;
+  }
   const force = process.argv.includes('--force');
   const shown = path.relative(process.cwd(), TARGET) || TARGET;
   if (!force && stampMatches(TARGET, PINNED) && !checkCompose()) {

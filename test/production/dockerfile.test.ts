@@ -100,6 +100,29 @@ describe('Dockerfile', () => {
     assert.ok(find('COPY', inFinal).some(({ args }) => /--from=\S+ \/app\/dist /.test(args)));
   });
 
+  it("copies every script npm ci's postinstall runs before npm ci, and skips the tests' tools", () => {
+    const postinstall: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts
+      .postinstall;
+    const needed = [...postinstall.matchAll(/node (scripts\/\S+\.js)/g)].map((match) => match[1]!);
+    assert.ok(needed.length >= 3, postinstall);
+    const npmCi = instructions.findIndex(({ keyword, args }) => keyword === 'RUN' && /\bnpm ci\b/.test(args));
+    const before = instructions.slice(0, npmCi).filter(({ keyword }) => keyword === 'COPY');
+    const copied = before.flatMap(({ args }) => flags(args).rest.slice(0, -1));
+    for (const script of needed) {
+      const required = [
+        script,
+        ...(/require\('\.\/tools\//.test(readFileSync(path.join(ROOT, script), 'utf8'))
+          ? ['scripts/tools']
+          : []),
+      ];
+      for (const file of required)
+        assert.ok(copied.includes(file), `${file} (postinstall) is copied before npm ci`);
+    }
+    const stage = instructions[npmCi]!.stage;
+    const env = envOf(instructions.filter((instruction) => instruction.stage === stage));
+    assert.equal(env.IMPLY_RUNBOOKS_SKIP_TEST_TOOLS_INSTALL, '1');
+  });
+
   it('cleans up after apt-get and bakes no secret into the image', () => {
     for (const run of find('RUN').map(({ args }) => args)) {
       if (!/apt-get install/.test(run)) continue;
