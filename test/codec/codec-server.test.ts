@@ -109,13 +109,13 @@ describe('codec server', () => {
 
   it('refuses to start without keys or with a short token, through the CLI', async () => {
     const noKeys = await runCli(['codec-server', '--port', '0'], { IMPLY_RUNBOOKS_CODEC_TOKEN: TOKEN });
-    assert.equal(noKeys.code, 1);
+    assert.equal(noKeys.code, 2, 'bad configuration');
     assert.match(noKeys.stderr, /IMPLY_RUNBOOKS_CODEC_KEYS is not set/);
     const shortToken = await runCli(['codec-server', '--port', '0'], {
       IMPLY_RUNBOOKS_CODEC_KEYS: KEYS,
       IMPLY_RUNBOOKS_CODEC_TOKEN: 'short',
     });
-    assert.equal(shortToken.code, 1);
+    assert.equal(shortToken.code, 2, 'bad configuration');
     assert.match(shortToken.stderr, /IMPLY_RUNBOOKS_CODEC_TOKEN must be set to a secret of 16 characters/);
     assert.ok(!shortToken.stderr.includes(KEYS.slice(3)));
   });

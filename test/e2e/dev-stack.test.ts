@@ -204,7 +204,7 @@ describe('imply-runbooks dev', () => {
 
   it('rejects a port that is not a number, naming the flag', async () => {
     const run = runDev(['--temporal-port', 'seven']);
-    assert.equal(await run.exited, 1);
+    assert.equal(await run.exited, 2, 'a usage error');
     assert.match(run.output(), /--temporal-port <port>.*seven.*use a port from 1 to 65535/s);
   });
 });

@@ -14,7 +14,7 @@ async function get(url: string, token?: string): Promise<{ status: number; body:
 }
 
 describe('imply-runbooks emulator (CLI)', () => {
-  it('refuses bad flag values, naming the flag, with exit code 1', async () => {
+  it('refuses bad flag values, naming the flag, with exit code 2', async () => {
     const cases = [
       [['--error-rate', '1.5'], '--error-rate'],
       [['--throttle-rate', 'lots'], '--throttle-rate'],
@@ -26,7 +26,7 @@ describe('imply-runbooks emulator (CLI)', () => {
     await Promise.all(
       cases.map(async ([flags, name]) => {
         const run = runCli(['emulator', ...flags]);
-        assert.equal(await run.exited, 1, flags.join(' '));
+        assert.equal(await run.exited, 2, `${flags.join(' ')} (a usage error)`);
         assert.ok(run.stderr().includes(name), `${flags.join(' ')}: ${run.stderr()}`);
       }),
     );
