@@ -21,7 +21,10 @@ const TUTORIAL_SCALE = [
   { path: 'metadata.name', value: 'clusters-example-scaled' },
 ];
 
-/** The tutorial's documented output of one step, with our role, bucket and the created uid. */
+/**
+ * The tutorial's documented output of one step, with our role, bucket and the created uid, and the
+ * `spec.desiredState` the emulator's default mode echoes as the API reference's sample does.
+ */
 function tutorialOutput(step: number, uid: string): unknown {
   const output = readTutorial().find((candidate) => candidate.number === step)?.outputs[0];
   assert.ok(output, `the tutorial has an output for step ${step}`);
@@ -31,7 +34,8 @@ function tutorialOutput(step: number, uid: string): unknown {
     awsRole: TUTORIAL_CLUSTER.spec.awsInstanceRole as string,
     deepStoragePath: TUTORIAL_CLUSTER.spec.deepStorage.path,
   };
-  return JSON.parse(substitute(output, values));
+  const documented = JSON.parse(substitute(output, values));
+  return { ...documented, spec: { ...documented.spec, desiredState: 'STARTED' } };
 }
 
 const realCreates = (log: RequestLogEntry[]) =>
