@@ -1,3 +1,4 @@
+import { ENCRYPTED_ENCODING } from '../codec/encryption-codec';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { environmentOfRunbook } from '../shared/environments';
@@ -71,6 +72,10 @@ export async function readStatus(
   try {
     return { ...view, progress: await handle.query(runbookProgressQuery) };
   } catch (error) {
+    // Encrypted payloads without the keys: say so (describeError explains it), do not pretend to know.
+    if (error instanceof Error && error.name === 'ValueError' && error.message.includes(ENCRYPTED_ENCODING)) {
+      throw error;
+    }
     const problem = `the runbook did not answer its progress query (${(error as Error).message}); shown here is what the server keeps`;
     return { ...view, fallback: fallbackOf(description), problem };
   }
