@@ -21,10 +21,9 @@ import { registerChangeCommands } from './commands/change';
 export function buildProgram(): Command {
   const program = new Command('imply-runbooks')
     .description('Durable runbooks on Temporal for Imply (Apache Druid) clusters')
-    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--profile <name>', "the Temporal config file's profile to connect with (sets TEMPORAL_PROFILE)")
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', `\nimply-runbooks --version (or -V) prints the version.${EXIT_CODES_HELP}`)
     .exitOverride();
   program.hook('preAction', (command) => {
     const profile = command.optsWithGlobals().profile as string | undefined;
@@ -54,6 +53,11 @@ function packageVersion(): string {
 
 /** Entry point of the bin script; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Only as the first argument: `upgrade <cluster> --version 2022.01` has a --version of its own.
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    console.log(packageVersion());
+    return 0;
+  }
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

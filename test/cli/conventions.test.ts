@@ -22,6 +22,13 @@ describe('the command line conventions people expect', () => {
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stdout.trim(), version);
     }
+    // A subcommand's own --version (upgrade) is its own, not the program's.
+    const upgrade = await runCli(
+      ['upgrade', 'some-cluster', '--version', '2022.01', '--as', 'alice'],
+      NO_TEMPORAL,
+    );
+    assert.doesNotMatch(upgrade.stderr, /required option '--version/);
+    assert.notEqual(upgrade.stdout.trim(), version);
   });
 
   it('documents the exit codes in --help and uses 2 for usage errors', async () => {

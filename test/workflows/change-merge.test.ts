@@ -55,33 +55,38 @@ describe('change runbook: one change per cluster at a time (time skipping, fake 
         ? 'data.tier1.replicas 7 is refused by the API'
         : undefined;
     await withChangeWorker(environment, fake, async (taskQueue) => {
-      const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
-      const first = submit(environment, taskQueue, changeInput(uid), scale({ 'data.tier1.replicas': 3 }));
-      await untilState(environment, handle, (state) => state.phase === 'planning', 'plan v1 in flight');
-      // Merged while plan v1 is made: not accepted until a plan of its own passes.
-      const bad = submit(
-        environment,
-        taskQueue,
-        changeInput(uid),
-        scale({ 'data.tier1.replicas': 7 }, 'erin'),
-      );
-      await untilState(environment, handle, (state) => (state.current?.length ?? 0) === 2, 'the merge in');
-      release();
-      assert.equal((await first).ack?.disposition, 'started');
-      const refused = await bad;
-      assert.match(refused.refused?.message ?? '', /data\.tier1\.replicas 7 is refused by the API/);
-      const pending = await untilPlan(handle, 3);
-      assert.deepEqual(pending.plan.diffLines, ['spec.data.tier1.replicas: 1 → 3']);
-      const later = await submit(
-        environment,
-        taskQueue,
-        changeInput(uid),
-        scale({ 'data.tier1.replicas': 4 }, 'erin'),
-      );
-      assert.deepEqual([later.ack?.disposition, later.ack?.planVersion], ['merged', 4]);
-      assert.deepEqual((await untilPlan(handle, 4)).plan.diffLines, ['spec.data.tier1.replicas: 1 → 4']);
-      const { historyLength } = await handle.describe();
-      assert.ok(historyLength < 200, `history grew to ${historyLength} events`);
+      try {
+        const handle: ChangeHandle = environment.client.workflow.getHandle(`change:${uid}`);
+        const first = submit(environment, taskQueue, changeInput(uid), scale({ 'data.tier1.replicas': 3 }));
+        await untilState(environment, handle, (state) => state.phase === 'planning', 'plan v1 in flight');
+        // Merged while plan v1 is made: not accepted until a plan of its own passes.
+        const bad = submit(
+          environment,
+          taskQueue,
+          changeInput(uid),
+          scale({ 'data.tier1.replicas': 7 }, 'erin'),
+        );
+        await untilState(environment, handle, (state) => (state.current?.length ?? 0) === 2, 'the merge in');
+        release();
+        assert.equal((await first).ack?.disposition, 'started');
+        const refused = await bad;
+        assert.match(refused.refused?.message ?? '', /data\.tier1\.replicas 7 is refused by the API/);
+        const pending = await untilPlan(handle, 3);
+        assert.deepEqual(pending.plan.diffLines, ['spec.data.tier1.replicas: 1 → 3']);
+        const later = await submit(
+          environment,
+          taskQueue,
+          changeInput(uid),
+          scale({ 'data.tier1.replicas': 4 }, 'erin'),
+        );
+        assert.deepEqual([later.ack?.disposition, later.ack?.planVersion], ['merged', 4]);
+        assert.deepEqual((await untilPlan(handle, 4)).plan.diffLines, ['spec.data.tier1.replicas: 1 → 4']);
+        const { historyLength } = await handle.describe();
+        assert.ok(historyLength < 200, `history grew to ${historyLength} events`);
+      } finally {
+        // A failed assertion must not leave the plan activity waiting forever (the worker would never stop).
+        release();
+      }
     });
   });
 
