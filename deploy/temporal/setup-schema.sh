@@ -5,7 +5,8 @@ set -eu
 : "${POSTGRES_SEEDS:?set POSTGRES_SEEDS to the PostgreSQL host}"
 : "${POSTGRES_USER:?set POSTGRES_USER}"
 : "${SQL_PASSWORD:?set SQL_PASSWORD to the PostgreSQL password}"
-SCHEMA_DIR=/etc/temporal/schema/postgresql/v12
+# The admin-tools image keeps the schema here; SCHEMA_DIR points elsewhere (the native rehearsal).
+SCHEMA_DIR="${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 
 sql_tool() {
   database="$1"
