@@ -64,6 +64,7 @@ function rehearsalSettings(): Record<string, string> {
     IMPLY_RUNBOOKS_TOKEN_ALICE: secret('web'),
     IMPLY_RUNBOOKS_TOKEN_BOB: secret('web'),
     IMPLY_RUNBOOKS_TRIGGER_TOKEN: secret('trigger'),
+    IMPLY_RUNBOOKS_SESSION_SECRET: secret('session'),
     IMPLY_RUNBOOKS_LOG_LEVEL: 'WARN',
   };
 }

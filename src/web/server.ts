@@ -23,6 +23,8 @@ export interface WebServerOptions {
   config: Config;
   /** User name → login token, for per-user token sign-in (the local default). */
   tokens?: Record<string, string>;
+  /** Signs session cookies; the same on every replica makes sessions valid on all. Default: random. */
+  sessionSecret?: string;
   /** Decisions, sign-ins, trigger results and failures, with the runbook they concern (pinoWebLog). */
   log?: WebLog;
   /** Timeouts and limits of the Temporal calls. */
@@ -125,7 +127,7 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const host = options.host ?? '127.0.0.1';
   const settings = webSettings(options.config);
-  const sessions = new SessionStore({ tokens: options.tokens });
+  const sessions = new SessionStore({ tokens: options.tokens, secret: options.sessionSecret });
   const log: WebLog = options.log ?? (() => {});
   const context = {
     sessions,

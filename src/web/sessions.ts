@@ -1,8 +1,10 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Who is signed in, kept in memory only: a session is known by the SHA-256 of its random cookie
- * value, and a token by its SHA-256, so neither a cookie nor a token is ever stored as given.
+ * Who is signed in. A session cookie is signed (HMAC-SHA256) with a secret: web servers that share
+ * IMPLY_RUNBOOKS_SESSION_SECRET accept each other's sessions and CSRF tokens (replicas behind a load
+ * balancer); without it each server makes its own secret and knows only its own sessions. Sessions
+ * are cached in memory by the SHA-256 of the cookie, and tokens kept as SHA-256 hashes only.
  */
 
 export const SESSION_COOKIE = 'imply_runbooks_session';
@@ -26,6 +28,24 @@ export interface SessionStoreOptions {
   /** The oldest sessions go first beyond this many; default 10,000. */
   maxSessions?: number;
   now?: () => number;
+  /** Shared by every replica (IMPLY_RUNBOOKS_SESSION_SECRET); default: random, this process only. */
+  secret?: string;
+}
+
+/** IMPLY_RUNBOOKS_SESSION_SECRET: the key replicas share for session cookies. */
+export const SESSION_SECRET_VARIABLE = 'IMPLY_RUNBOOKS_SESSION_SECRET';
+const MIN_SECRET_LENGTH = 32;
+
+/** The shared session secret from the environment, checked; undefined when unset. */
+export function sessionSecretFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const secret = env[SESSION_SECRET_VARIABLE]?.trim();
+  if (!secret) return undefined;
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(
+      `${SESSION_SECRET_VARIABLE} is ${secret.length} characters: use at least ${MIN_SECRET_LENGTH} (e.g. openssl rand -base64 33), the same on every web server`,
+    );
+  }
+  return secret;
 }
 
 function sha256(text: string): Buffer {
@@ -44,8 +64,12 @@ export class SessionStore {
   private readonly ttlMs: number;
   private readonly maxSessions: number;
   private readonly now: () => number;
+  private readonly secret: string;
+  /** Sessions signed out here: their cookies are refused here even though the signature holds. */
+  private readonly ended = new Set<string>();
 
   constructor(options: SessionStoreOptions = {}) {
+    this.secret = options.secret ?? randomBytes(32).toString('base64url');
     this.tokenHashes = Object.entries(options.tokens ?? {})
       .filter(([, token]) => token.length > 0)
       .map(([user, token]) => ({ user, hash: sha256(token) }));
@@ -69,38 +93,73 @@ export class SessionStore {
     return user;
   }
 
-  /** Starts a session and returns the cookie value (shown only to the browser). Adds state. */
-  create(user: string, via: Session['via']): { cookieValue: string; session: Session } {
-    const cookieValue = randomBytes(32).toString('base64url');
-    const session: Session = {
-      user,
-      via,
-      csrfToken: randomBytes(32).toString('base64url'),
-      expiresAt: this.now() + this.ttlMs,
-    };
-    this.sessions.set(sha256(cookieValue).toString('hex'), session);
+  private sign(text: string): string {
+    return createHmac('sha256', this.secret).update(text, 'utf8').digest('base64url');
+  }
+
+  private remember(key: string, session: Session): void {
+    this.sessions.set(key, session);
     while (this.sessions.size > this.maxSessions) {
       const oldest = this.sessions.keys().next().value as string;
       this.sessions.delete(oldest);
     }
+  }
+
+  /** Starts a session and returns the cookie value (shown only to the browser). Adds state. */
+  create(user: string, via: Session['via']): { cookieValue: string; session: Session } {
+    const expiresAt = this.now() + this.ttlMs;
+    const claims = { user, via, expiresAt, nonce: randomBytes(16).toString('base64url') };
+    const payload = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
+    const cookieValue = `${payload}.${this.sign(payload)}`;
+    const session: Session = { user, via, csrfToken: this.sign(`csrf:${payload}`), expiresAt };
+    this.remember(sha256(cookieValue).toString('hex'), session);
     return { cookieValue, session };
   }
 
-  /** The live session for a cookie value; an expired one is dropped. */
+  /** A session another replica (same secret) signed, or undefined when the signature does not hold. Pure. */
+  private verify(cookieValue: string): Session | undefined {
+    const [payload = '', signature = '', extra] = cookieValue.split('.');
+    if (extra !== undefined || !sameSecret(signature, this.sign(payload))) return undefined;
+    try {
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      const { user, via, expiresAt } = claims;
+      if (
+        typeof user !== 'string' ||
+        (via !== 'token' && via !== 'header') ||
+        typeof expiresAt !== 'number'
+      ) {
+        return undefined;
+      }
+      return { user, via, expiresAt, csrfToken: this.sign(`csrf:${payload}`) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The live session for a cookie value; an expired one is dropped. Caches a verified one. */
   find(cookieValue: string | undefined): Session | undefined {
     if (!cookieValue) return undefined;
     const key = sha256(cookieValue).toString('hex');
-    const session = this.sessions.get(key);
-    if (session && session.expiresAt <= this.now()) {
+    if (this.ended.has(key)) return undefined;
+    const session = this.sessions.get(key) ?? this.verify(cookieValue);
+    if (!session || session.expiresAt <= this.now()) {
       this.sessions.delete(key);
       return undefined;
     }
+    if (!this.sessions.has(key)) this.remember(key, session);
     return session;
   }
 
-  /** Ends the session of a cookie value, if any. Safe to repeat. */
+  /** Ends the session of a cookie value on this server, if any. Safe to repeat. */
   end(cookieValue: string | undefined): void {
-    if (cookieValue) this.sessions.delete(sha256(cookieValue).toString('hex'));
+    if (!cookieValue) return;
+    const key = sha256(cookieValue).toString('hex');
+    this.sessions.delete(key);
+    this.ended.add(key);
+    if (this.ended.size > this.maxSessions) this.ended.delete(this.ended.values().next().value as string);
   }
 }
 

@@ -32,7 +32,7 @@ describe('token sign-in', () => {
     assert.equal(login.status, 200);
     assert.match(
       login.headers['set-cookie']?.[0] ?? '',
-      /^imply_runbooks_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+      /^imply_runbooks_session=[\w-]+\.[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/,
     );
     assert.equal(login.headers['referrer-policy'], 'no-referrer');
     assert.match(login.body, /<meta http-equiv="refresh" content="0;url=\/approvals" \/>/);

@@ -4,6 +4,7 @@ import { startTracing, tracingClientInterceptors } from '../../observability/tra
 import { pinoWebLog, webObservability } from '../../observability/web-log';
 import { connectClient, describeTemporalSettings, temporalSettingsFromEnv } from '../../temporal/connection';
 import { startWebServer } from '../../web/server';
+import { sessionSecretFromEnv } from '../../web/sessions';
 import { tokensFromEnv } from '../../web/tokens';
 import { triggerOptionsFromEnv } from '../../triggers/trigger-setup';
 import { action } from '../output';
@@ -49,6 +50,7 @@ async function runWeb(options: WebOptions): Promise<void> {
     ? startTracing(observability.settings.tracing, 'web', observability.logger)
     : undefined;
   const { tokens, missing } = tokensFromEnv(settings);
+  const sessionSecret = sessionSecretFromEnv();
   const temporal = temporalSettingsFromEnv();
   const interceptors = tracing ? tracingClientInterceptors(tracing) : undefined;
   const { client, connection } = await connectClient(temporal, { interceptors });
@@ -61,6 +63,7 @@ async function runWeb(options: WebOptions): Promise<void> {
       temporal: { baseTaskQueue: temporal.taskQueue },
       config,
       tokens,
+      sessionSecret,
       log,
       triggers: triggerOptionsFromEnv(client, temporal.taskQueue, announce),
     });
