@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
@@ -36,4 +38,26 @@ export async function withWorker<T>(
     activities,
   });
   return worker.runUntil(body(taskQueue));
+}
+
+/**
+ * Terminates a workflow once no workflow task of it is outstanding. The time-skipping test server
+ * locks time for each workflow task it hands out and never lets go of one whose workflow was
+ * terminated under it: every later test on that server would run on the wall clock. Its describe
+ * does not report the pending task, so the history's last event tells.
+ */
+export async function terminateWhenIdle(handle: WorkflowHandle): Promise<void> {
+  const { EventType } = temporal.api.enums.v1;
+  const outstanding = new Set([
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  ]);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const description = await handle.describe().catch(() => undefined);
+    if (!description || description.status.name !== 'RUNNING') return;
+    const last = (await handle.fetchHistory()).events?.at(-1)?.eventType;
+    if (last === undefined || last === null || !outstanding.has(last)) break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await handle.terminate('test over').catch(() => undefined);
 }

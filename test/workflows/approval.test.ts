@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { runbookProgressQuery } from '../../src/workflows/progress';
 import { approvalAuditQuery, approvalDecisionSignal } from '../../src/workflows/approval-messages';
-import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
+import { createTimeSkippingEnvironment, terminateWhenIdle } from '../helpers/workflow-environment';
 import {
   acceptedUpdateIds,
   approvalState,
@@ -212,7 +212,7 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
     await withRunbook(environment, input, async (handle) => {
       const pending = await untilPending(environment, handle);
       assert.deepEqual(pending.plan.diffLines, ['spec.data.tier1.replicas: 1 → 4']);
-      await handle.terminate('test over');
+      await terminateWhenIdle(handle);
     });
   });
 });

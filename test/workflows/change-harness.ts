@@ -27,7 +27,7 @@ import { FailureType } from '../../src/shared/failure-types';
 import { changeRunbook } from '../../src/workflows/change';
 import { changeStateQuery, mergeChangeUpdate } from '../../src/workflows/change-messages';
 import { fakeClusterApi, type FakeOptions } from '../helpers/fake-cluster-api';
-import { withWorker } from '../helpers/workflow-environment';
+import { terminateWhenIdle, withWorker } from '../helpers/workflow-environment';
 
 /** The change runbook over the in-memory Cloud Manager: its own activities faked beside the cluster fake's. */
 
@@ -229,10 +229,7 @@ export async function withChangeWorker<T>(
     try {
       return await body(taskQueue);
     } finally {
-      await environment.client.workflow
-        .getHandle('change:uid-1')
-        .terminate('test over')
-        .catch(() => undefined);
+      await terminateWhenIdle(environment.client.workflow.getHandle('change:uid-1'));
     }
   });
 }

@@ -6,7 +6,11 @@ import { changeWorkflowId, type FleetInput, type FleetSummary } from '../../src/
 import { fleetRunbook } from '../../src/workflows/fleet';
 import { keepAliveRunbook } from '../../src/workflows/keep-alive';
 import { fakeFleetApi } from '../helpers/fake-fleet-api';
-import { createTimeSkippingEnvironment, withWorker } from '../helpers/workflow-environment';
+import {
+  createTimeSkippingEnvironment,
+  terminateWhenIdle,
+  withWorker,
+} from '../helpers/workflow-environment';
 
 type Fake = ReturnType<typeof fakeFleetApi>;
 const HOUR = 3_600_000;
@@ -48,7 +52,7 @@ describe('fleet run (time skipping, fake Cloud Manager)', () => {
         return await handle.result();
       } finally {
         // Fake uids repeat from one test to the next: free the id for them.
-        await other?.terminate('test over').catch(() => undefined);
+        if (other) await terminateWhenIdle(other);
       }
     });
   }

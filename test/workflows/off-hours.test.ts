@@ -8,7 +8,11 @@ import type { OffHoursGuardInput } from '../../src/shared/off-hours';
 import { offHoursGuard } from '../../src/workflows/off-hours';
 import { scheduledFleetRun } from '../../src/workflows/scheduled-fleet';
 import { fakeFleetApi } from '../helpers/fake-fleet-api';
-import { createTimeSkippingEnvironment, withWorker } from '../helpers/workflow-environment';
+import {
+  createTimeSkippingEnvironment,
+  terminateWhenIdle,
+  withWorker,
+} from '../helpers/workflow-environment';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -119,6 +123,6 @@ describe('enforced off-hours (time skipping, fake Cloud Manager)', () => {
     assert.equal(Date.parse(until), expected);
     const guard = environment.client.workflow.getHandle(result.run.offHoursGuardId);
     assert.equal((await guard.describe()).status.name, 'RUNNING');
-    await guard.terminate('test over');
+    await terminateWhenIdle(guard);
   });
 });

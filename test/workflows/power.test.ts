@@ -15,7 +15,11 @@ import { keepAliveRunbook, removeKeepAliveSignal } from '../../src/workflows/kee
 import { powerRunbook } from '../../src/workflows/power';
 import { runbookProgressQuery } from '../../src/workflows/progress';
 import { fakeFleetApi } from '../helpers/fake-fleet-api';
-import { createTimeSkippingEnvironment, withWorker } from '../helpers/workflow-environment';
+import {
+  createTimeSkippingEnvironment,
+  terminateWhenIdle,
+  withWorker,
+} from '../helpers/workflow-environment';
 
 type Fake = ReturnType<typeof fakeFleetApi>;
 const HOUR = 3_600_000;
@@ -224,7 +228,7 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
         (error) =>
           error instanceof WorkflowExecutionAlreadyStartedError && error.workflowId === `change:${uid}`,
       );
-      await first.terminate('test over');
+      await terminateWhenIdle(first);
     });
   });
 });
