@@ -1,8 +1,8 @@
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { diffClusters, formatDiff } from '../cloud-manager/diff';
-import type { Cluster, ClusterRequest } from '../cloud-manager/schemas/cluster';
+import { tagsOf, type Cluster, type ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ChangePlan } from '../shared/approval';
-import type { ChangeRequest } from '../shared/change';
+import { LAST_CHANGE_MEMO, type ChangeRequest, type LastChange } from '../shared/change';
 import { describeRequest } from '../shared/change-policy';
 import { changeWorkflowId } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
@@ -21,15 +21,6 @@ export interface PlannedChange {
   state: string;
   tags: Array<{ name: string; value: string }>;
 }
-
-/** The last change a change runbook applied to a cluster, as its memo records it. */
-export interface LastChange {
-  appliedAt: string;
-  runbookId: string;
-}
-
-/** The memo key a change runbook sets when it applies a change; the cooldown reads it back. */
-export const LAST_CHANGE_MEMO = 'lastChange';
 
 /** A PUT needs RUNNING (or FAILED, to recover): a stopped cluster would answer 409 for as long as we retry. */
 function checkChangeable(cluster: Cluster, request: ChangeRequest): void {
@@ -81,7 +72,7 @@ export const changeActivities = ({
     const context = {
       before: configOf(current),
       state: String(current.status?.state ?? 'UNKNOWN'),
-      tags: (current.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) })),
+      tags: tagsOf(current),
     };
     if (request.kind === 'delete') {
       const line = `delete cluster ${current.metadata.name} (${clusterId}): afterwards every request by its id answers 404`;

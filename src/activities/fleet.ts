@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { CloudManagerClient } from '../cloud-manager/client';
-import { DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
+import { tagsOf, DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
 import type { ClusterSelector, KeepAlive, NodeGroup } from '../shared/power';
 import { OWNER_TAG } from '../shared/off-hours';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
@@ -48,7 +48,7 @@ function selectable(cluster: Cluster): SelectableCluster {
   return {
     id: cluster.metadata.uid,
     name: cluster.metadata.name,
-    tags: (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) })),
+    tags: tagsOf(cluster),
   };
 }
 

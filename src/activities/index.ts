@@ -30,4 +30,5 @@ export function createActivities(dependencies: ActivityDependencies) {
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { ClusterSummary, ClusterConfig } from './clusters';
-export type { LastChange, PlannedChange } from './change';
+export type { PlannedChange } from './change';
+export type { LastChange } from '../shared/change';

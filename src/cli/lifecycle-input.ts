@@ -8,6 +8,7 @@ import { parseStopAt, parseWaitFlag, waitFromFlags } from '../shared/wait-flags'
 import type { CleanupPolicy, LifecycleInput } from '../shared/runbook';
 import { parseTypedSpecChange } from '../cloud-manager/path-types';
 import { applySpecChanges } from '../shared/spec-changes';
+import { tagsOf } from '../cloud-manager/schemas/cluster';
 
 export interface LifecycleFlags {
   spec: string;
@@ -112,7 +113,7 @@ function approvalFromFlags(
   if (reason) result.reason = reason;
   if (flags.approval === false || input.scale.length === 0) return result;
   const cluster = input.cluster;
-  const tags = (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) }));
+  const tags = tagsOf(cluster);
   const policies = config ?? loadConfig({ env });
   result.approval = resolveApprovalPolicy(policies, { name: cluster.metadata.name, tags });
   return result;

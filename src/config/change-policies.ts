@@ -2,13 +2,7 @@ import { z } from 'zod';
 import { CHANGE_KINDS, type ChangePolicy } from '../shared/change';
 import { isSecurityPath, NODE_GROUPS } from '../shared/change-policy';
 import { parseDuration } from '../shared/durations';
-import { globToRegExp } from '../shared/selector';
-
-/** What a cluster is matched on (as `ClusterIdentity` in ./index): its name and `spec.awsTags`. */
-interface ClusterIdentity {
-  name: string;
-  tags: ReadonlyArray<{ name: string; value: string }>;
-}
+import { matchesCluster, type ClusterIdentity } from './cluster-match';
 
 /**
  * The `policies` section: per cluster tag or name, the bounds of each node group, a cooldown after a
@@ -150,20 +144,12 @@ export const DEFAULT_CHANGE_POLICY: ChangePolicy = Object.freeze({
   protected: false,
 }) as ChangePolicy;
 
-function matches(policy: ChangePolicyConfig, cluster: ClusterIdentity): boolean {
-  const { tags, name } = policy.match;
-  if (name !== undefined && !globToRegExp(name).test(cluster.name)) return false;
-  return Object.entries(tags ?? {}).every(([tagName, value]) =>
-    cluster.tags.some((tag) => tag.name === tagName && tag.value === value),
-  );
-}
-
 /** The change policy of a cluster: the first of `policies` whose match holds, else the default. Pure. */
 export function resolveChangePolicy(
   policies: readonly ChangePolicyConfig[] | undefined,
   cluster: ClusterIdentity,
 ): ChangePolicy {
-  const index = (policies ?? []).findIndex((policy) => matches(policy, cluster));
+  const index = (policies ?? []).findIndex((policy) => matchesCluster(policy.match, cluster));
   const policy = index >= 0 ? policies![index]! : undefined;
   if (!policy) return { ...DEFAULT_CHANGE_POLICY, bounds: {}, autoApprove: [] };
   const bounds = Object.fromEntries(

@@ -1,9 +1,10 @@
 import { globToRegExp } from '../shared/selector';
 import type { ApprovalPolicy, ApprovalStage } from '../shared/approval';
+import { matchesCluster, type ClusterIdentity } from './cluster-match';
 import type { Config } from './defaults';
 import { ConfigFileError } from './load';
 import { stageMembers } from './references';
-import type { DefaultPolicyConfig, NamedPolicyConfig, StageConfig, WebConfig } from './schema';
+import type { DefaultPolicyConfig, StageConfig, WebConfig } from './schema';
 
 export { CONFIG_FILE_NAME, ConfigFileError, formatKey, loadConfig, parseConfigText } from './load';
 export type { LoadConfigOptions } from './load';
@@ -13,25 +14,13 @@ export type { WebConfig, WebhookConfig } from './schema';
 export { DEFAULT_CHANGE_POLICY, resolveChangePolicy } from './change-policies';
 export type { ChangePolicyConfig } from './change-policies';
 
-/** What a cluster is matched on: its name and its `spec.awsTags`. */
-export interface ClusterIdentity {
-  name: string;
-  tags: ReadonlyArray<{ name: string; value: string }>;
-}
+export type { ClusterIdentity } from './cluster-match';
 
 export type ApprovalEventKind = 'requested' | 'decided' | 'timed-out' | 'escalated';
 
 /** Matches a whole name against a glob where `*` is any run of characters and `?` one character. Pure. */
 export function globMatches(glob: string, name: string): boolean {
   return globToRegExp(glob).test(name);
-}
-
-function policyMatches(policy: NamedPolicyConfig, cluster: ClusterIdentity): boolean {
-  const { tags, name } = policy.match;
-  if (name !== undefined && !globMatches(name, cluster.name)) return false;
-  return Object.entries(tags ?? {}).every(([tagName, value]) =>
-    cluster.tags.some((tag) => tag.name === tagName && tag.value === value),
-  );
 }
 
 function toStage(stage: StageConfig, groups: Record<string, string[]>): ApprovalStage {
@@ -46,7 +35,7 @@ function toStage(stage: StageConfig, groups: Record<string, string[]>): Approval
 /** The policy for a cluster: the first policy whose match holds, else the default; groups expanded to people. Pure. */
 export function resolveApprovalPolicy(config: Config, cluster: ClusterIdentity): ApprovalPolicy {
   const { groups, policies } = config.approvals;
-  const matched = policies.find((policy) => policyMatches(policy, cluster));
+  const matched = policies.find((policy) => matchesCluster(policy.match, cluster));
   const policy: DefaultPolicyConfig = matched ?? config.approvals.default;
   const resolved: ApprovalPolicy = { name: matched?.name ?? 'default', stage: toStage(policy, groups) };
   if (policy.onTimeout === 'escalate' && policy.escalation !== undefined) {

@@ -59,6 +59,15 @@ export interface ChangePolicy {
 /** A tag that protects a cluster from deletion whatever its policy says. */
 export const PROTECTION_TAG = { name: 'imply-runbooks/protected', value: 'true' } as const;
 
+/** The last change a change runbook applied to a cluster, as its memo records it. */
+export interface LastChange {
+  appliedAt: string;
+  runbookId: string;
+}
+
+/** The memo key a change runbook sets when it applies a change; the cooldown reads it back. */
+export const LAST_CHANGE_MEMO = 'lastChange';
+
 /** Input of `changeRunbook`: one runbook per cluster (workflow id `change:<uid>`). */
 export interface ChangeInput {
   clusterId: string;
@@ -74,7 +83,7 @@ export interface ChangeInput {
   /** How often a failed rollback pages again while it waits for a person; default 4h. */
   rollbackReminderMs?: number;
   /** The last change applied by an earlier run of this id (carried over: visibility may lag). */
-  lastChange?: { appliedAt: string; runbookId: string };
+  lastChange?: LastChange;
   /** What the earlier runs of this id did, newest last (carried over by continue-as-new). */
   earlier?: ChangeOutcome[];
 }

@@ -2,7 +2,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { ApplicationFailure } from '@temporalio/common';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
-import type { Cluster } from '../cloud-manager/schemas/cluster';
+import { tagsOf, type Cluster } from '../cloud-manager/schemas/cluster';
 import { resolveApprovalPolicy, resolveChangePolicy, type Config } from '../config';
 import {
   CHANGE_REFUSED,
@@ -97,7 +97,7 @@ export async function findCluster(api: CloudManagerClient, idOrName: string): Pr
 export function changeInputFor(config: Config, cluster: Cluster, wait?: WaitOptions): ChangeInput {
   const identity = {
     name: cluster.metadata.name,
-    tags: (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) })),
+    tags: tagsOf(cluster),
   };
   const input: ChangeInput = {
     clusterId: cluster.metadata.uid,
@@ -118,7 +118,7 @@ export function precheck(
   const problem = requestProblem(request);
   if (problem) return { rule: 'request', message: problem };
   if (request.kind === 'delete') {
-    const tags = (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) }));
+    const tags = tagsOf(cluster);
     return protectedProblem(policy, tags);
   }
   return requestedBoundsProblems(policy, request.changes ?? [])[0];

@@ -19,18 +19,20 @@ export const reads = proxyActivities<Activities>({
   retry,
 });
 
-export const changes = proxyActivities<Activities>({
+/** The options of `changes`, for a caller that needs them with one more setting (a cancellation type). */
+export const CHANGE_ACTIVITY_OPTIONS = {
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '20m',
   retry,
-});
+} as const;
+
+export const changes = proxyActivities<Activities>(CHANGE_ACTIVITY_OPTIONS);
 
 /**
  * Changes that give up at once on a busy cluster (409) instead of retrying: for a caller that acted
  * on a listing and would rather read the cluster and wait for it to settle, paced, than hammer it.
  */
 export const changesUnlessBusy = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  scheduleToCloseTimeout: '20m',
+  ...CHANGE_ACTIVITY_OPTIONS,
   retry: { ...retry, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES, FailureType.ClusterBusy] },
 });

@@ -8,13 +8,19 @@ import {
   upsertMemo,
 } from '@temporalio/workflow';
 import type { Activities, PlannedChange } from '../activities';
-import type { ChangeInput, ChangeRequest, RollbackRecord } from '../shared/change';
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from '../shared/failure-types';
-import { changes, reads } from './activities';
+import {
+  LAST_CHANGE_MEMO,
+  type ChangeInput,
+  type ChangeRequest,
+  type RollbackRecord,
+} from '../shared/change';
+import { FailureType } from '../shared/failure-types';
+import { CHANGE_ACTIVITY_OPTIONS, changes, reads } from './activities';
 import { waitForState, waitUntilGone } from './cluster-steps';
 import { rollBack, skipPending, undoCancelledChange } from './change-rollback';
 import type { ChangeState } from './change-state';
-import { failureText, failureType, VERIFICATION_FAILED, verifyChange } from './change-verify';
+import { VERIFICATION_FAILED, verifyChange } from './change-verify';
+import { failureText, failureType } from './failures';
 import type { RunbookTracker } from './progress';
 
 /**
@@ -34,8 +40,6 @@ const ROLLBACK_REASONS: string[] = [
   FailureType.DeadlineExceeded,
   VERIFICATION_FAILED,
 ];
-/** The memo key the cooldown reads back (LAST_CHANGE_MEMO in activities/change.ts). */
-const LAST_CHANGE_MEMO = 'lastChange';
 
 /**
  * Marks runs in which a cancel after the PUT rolls the change back; histories recorded before it
@@ -48,14 +52,7 @@ export const ROLLBACK_ON_CANCEL_PATCH = 'change-rollback-on-cancel';
  * stops its retries), so the read that decides whether anything landed sees the truth.
  */
 const applying = proxyActivities<Pick<Activities, 'replaceCluster'>>({
-  startToCloseTimeout: '1m',
-  scheduleToCloseTimeout: '20m',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
-  },
+  ...CHANGE_ACTIVITY_OPTIONS,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 

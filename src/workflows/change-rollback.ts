@@ -10,7 +10,8 @@ import { describeRequest } from '../shared/change-policy';
 import { changes, reads } from './activities';
 import type { ChangeContext } from './change-apply';
 import type { ChangeState } from './change-state';
-import { failureText, verifyChange } from './change-verify';
+import { verifyChange } from './change-verify';
+import { failureText } from './failures';
 import { waitForState } from './cluster-steps';
 
 /**

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type { PlannedChange } from '../activities';
 import type { ChangeRequest } from '../shared/change';
 import { jsonEqual, valueAt } from '../shared/spec-changes';
@@ -7,18 +7,6 @@ import { reads } from './activities';
 /** Verification of a change, and how its failures read: shared by the change pipeline and its rollback. */
 
 export const VERIFICATION_FAILED = 'VerificationFailed';
-
-/** A failed activity's own message ("Activity task failed" says nothing), or the error's. */
-export function failureText(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The failure type of an error or of the activity failure around it. */
-export function failureType(error: unknown): string | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
 
 /** The first leaf of `expected` that `actual` does not hold, as `path is X, expected Y`. */
 function firstDifference(actual: unknown, expected: unknown, path: string): string | undefined {

@@ -22,7 +22,7 @@ import {
   type Planned,
   type RunContext as Context,
 } from './change-result';
-import { failureText } from './change-verify';
+import { failureText } from './failures';
 import { ChangeState } from './change-state';
 import { RunbookTracker, runbookProgressQuery } from './progress';
 

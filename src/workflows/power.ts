@@ -1,13 +1,8 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  isCancellation,
-  patched,
-  setHandler,
-} from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { POWER_ACTION_FAILED, type PowerAction, type PowerInput, type PowerResult } from '../shared/power';
 import { reads } from './activities';
 import { waitForState } from './cluster-steps';
+import { failureText } from './failures';
 import { Pacer } from './pacer';
 import {
   act,
@@ -113,7 +108,7 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
   } catch (error) {
     tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
     if (isCancellation(error)) throw error;
-    const failed = result('failed', describeFailure(error));
+    const failed = result('failed', failureText(error));
     throw ApplicationFailure.create({
       type: POWER_ACTION_FAILED,
       nonRetryable: true,
@@ -121,10 +116,4 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
       details: [failed],
     });
   }
-}
-
-/** The message a person needs: an activity's own failure rather than "Activity task failed". */
-function describeFailure(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,8 @@
-import { ActivityFailure, defineQuery, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
+import { defineQuery, isCancellation, upsertSearchAttributes } from '@temporalio/workflow';
 import { cloneJson } from '../shared/spec-changes';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { RunbookProgress, StepProgress, StepStatus } from '../shared/runbook';
+import { failureText } from './failures';
 
 /** Every runbook answers this query with its steps, cluster and state. */
 export const runbookProgressQuery = defineQuery<RunbookProgress>('runbookProgress');
@@ -95,10 +96,4 @@ export class RunbookTracker {
     if (!step) throw new Error(`unknown step ${name}`);
     return step;
   }
-}
-
-/** A failed activity's own message ("Activity task failed" says nothing), or the error's. */
-function failureText(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
 }

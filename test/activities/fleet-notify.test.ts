@@ -30,17 +30,21 @@ function webhook() {
   const received: Array<{ path: string; body: { text: string; blocks: Array<{ text: { text: string } }> } }> =
     [];
   let status = 200;
+  let headers: Record<string, string> = {};
   const server: Server = createServer((request, response) => {
     let text = '';
     request.on('data', (chunk: Buffer) => (text += chunk.toString()));
     request.on('end', () => {
       received.push({ path: request.url ?? '', body: JSON.parse(text) });
-      response.writeHead(status).end();
+      response.writeHead(status, headers).end();
     });
   });
   return {
     received,
-    setStatus: (value: number) => (status = value),
+    setStatus: (value: number, answerHeaders: Record<string, string> = {}) => {
+      status = value;
+      headers = answerHeaders;
+    },
     start: () => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
     url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
     close: () => new Promise((resolve) => server.close(resolve)),
@@ -93,6 +97,24 @@ describe('fleet summary notification', () => {
       assert.equal(error.nonRetryable, false);
       assert.equal(error.message, 'fleet summary not delivered: webhook 1 of 1 answered 500');
       assert.ok(!error.message.includes('secret-token-path'));
+      return true;
+    });
+  });
+
+  it('gives up at once on a 4xx, and waits out a Retry-After, like the approval notices (one poster)', async () => {
+    const settings = { webhookUrls: [server.url('/revoked')], publicUrl: '' };
+    server.setStatus(404);
+    await assert.rejects(notify(settings), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.nonRetryable, true);
+      assert.equal(error.message, 'fleet summary not delivered: webhook 1 of 1 answered 404');
+      return true;
+    });
+    server.setStatus(429, { 'retry-after': '7' });
+    await assert.rejects(notify(settings), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.nonRetryable, false);
+      assert.equal(error.nextRetryDelay, 7000);
       return true;
     });
   });

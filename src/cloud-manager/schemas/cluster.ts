@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KNOWN_STATES } from '../../shared/cluster-states';
 
 /**
  * Schemas for the Imply Cloud Manager cluster object, shared by the client and the emulator.
@@ -20,17 +21,7 @@ const replicas = z
 export const desiredStateSchema = z.enum(['STARTED', 'STOPPED']);
 export type DesiredState = z.infer<typeof desiredStateSchema>;
 
-export const clusterStateSchema = z.enum([
-  'CREATING',
-  'RUNNING',
-  'UPDATING',
-  'STOPPING',
-  'STOPPED',
-  'STARTING',
-  'DELETING',
-  'DELETED',
-  'FAILED',
-]);
+export const clusterStateSchema = z.enum(KNOWN_STATES);
 export type ClusterState = z.infer<typeof clusterStateSchema>;
 
 export const S3_PATH = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
@@ -196,4 +187,11 @@ export interface ErrorDetail {
   code?: string;
   target?: string;
   message?: string;
+}
+
+/** A cluster's `spec.awsTags` as name/value strings: what policies, selectors and protection match on. */
+export function tagsOf(cluster: {
+  spec: { awsTags?: ReadonlyArray<{ name: string; value: unknown }> };
+}): Array<{ name: string; value: string }> {
+  return (cluster.spec.awsTags ?? []).map((tag) => ({ name: tag.name, value: String(tag.value) }));
 }
