@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
-import { listPendingApprovals, type PendingApprovalRow } from '../cli/approvals-client';
+import { listPendingApprovals, type PendingApprovalRow } from '../approvals';
 import type { PinoLogger } from './logger';
 import { METRICS, runbookKind } from './metric-names';
 

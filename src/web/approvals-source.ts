@@ -1,47 +1,30 @@
-import { WorkflowUpdateFailedError, type WorkflowExecutionInfo } from '@temporalio/client';
-import { WorkflowNotFoundError, type QueryDefinition, type UpdateDefinition } from '@temporalio/common';
-import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../shared/approval';
-import { DEFAULT_TASK_QUEUE } from '../shared/constants';
-import { DEFAULT_ENVIRONMENT, environmentOfRunbook } from '../shared/environments';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import {
-  approvalAuditQuery,
-  approveChangeUpdate,
-  pendingApprovalQuery,
-} from '../workflows/approval-messages';
+  DECIDED_APPROVALS_QUERY,
+  DecisionRefused,
+  environmentOfEntry,
+  firstEntries,
+  listPendingApprovals,
+  readAuditOf,
+  RunbookNotFound,
+  sendDecision,
+  TimedOut,
+  withTimeout,
+  type ApprovalsTemporalClient,
+  type RunbookListEntry,
+} from '../approvals';
+import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../shared/approval';
+import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { pendingApprovalQuery } from '../workflows/approval-messages';
 
 /**
- * What the page reads from and sends to Temporal: pending gates found through visibility (the
- * `ImplyApprovalState` search attribute, no side database), their details through queries, and
- * decisions through the `approveChange` update.
+ * The page's view of the approvals module (src/approvals): pending gates, recent decisions and the
+ * audit, with the page's timeouts, and decisions answered as HTTP statuses.
  */
 
-export type RunbookListEntry = Pick<
-  WorkflowExecutionInfo,
-  'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime' | 'typedSearchAttributes'
-> &
-  Partial<Pick<WorkflowExecutionInfo, 'taskQueue' | 'memo'>>;
-
-/** The calls of a Temporal `Client` the page makes; a real Client fits, and so does a test's fake. */
-export interface WebTemporalClient {
-  workflow: {
-    list(options: { query: string; pageSize?: number }): AsyncIterable<RunbookListEntry>;
-    getHandle(workflowId: string): {
-      query<Ret>(definition: QueryDefinition<Ret, []>): Promise<Ret>;
-      /** Where the runbook runs (its task queue and memo say its environment); a fake may leave it out. */
-      describe?(): Promise<Partial<Pick<WorkflowExecutionInfo, 'taskQueue' | 'memo'>>>;
-      executeUpdate<Ret, Args extends [DecisionRequest]>(
-        definition: UpdateDefinition<Ret, Args>,
-        options: { args: Args; updateId?: string },
-      ): Promise<Ret>;
-      result(): Promise<unknown>;
-    };
-  };
-}
-
-const STATE = SEARCH_ATTRIBUTES.approval.name;
-export const PENDING_VISIBILITY_QUERY = `${STATE} = 'pending' AND ExecutionStatus = 'Running'`;
-export const DECIDED_VISIBILITY_QUERY = `${STATE} IN ('approved', 'rejected', 'timed-out', 'auto-approved')`;
+export type { RunbookListEntry } from '../approvals';
+/** The calls of a Temporal `Client` the page makes: the approvals module's. */
+export type WebTemporalClient = ApprovalsTemporalClient;
 
 export interface PendingRow {
   runbookId: string;
@@ -75,29 +58,6 @@ export interface ApprovalsSourceOptions {
   baseTaskQueue?: string;
 }
 
-class TimedOut extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimedOut(`${what} took longer than ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function firstEntries(entries: AsyncIterable<RunbookListEntry>, limit: number) {
-  const found: RunbookListEntry[] = [];
-  for await (const entry of entries) {
-    found.push(entry);
-    if (found.length >= limit) break;
-  }
-  return found;
-}
-
-function isAudit(value: unknown): value is ApprovalAudit {
-  return typeof value === 'object' && value !== null && Array.isArray((value as ApprovalAudit).decisions);
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -117,27 +77,21 @@ export class ApprovalsSource {
 
   /** Runbooks waiting at a gate, with their plan; rows whose gate just closed are left out. Read-only. */
   async listPending(): Promise<PendingRow[]> {
-    const query = { query: PENDING_VISIBILITY_QUERY, pageSize: this.options.pendingLimit ?? 50 };
-    const entries = await firstEntries(this.client.workflow.list(query), query.pageSize);
-    const rows = await Promise.all(
-      entries.map(async (entry): Promise<PendingRow | undefined> => {
-        const row: PendingRow = { runbookId: entry.workflowId, ...this.environmentOf(entry) };
-        try {
-          const pending = await this.pending(entry.workflowId);
-          return pending ? { ...row, pending } : undefined;
-        } catch (error) {
-          return { ...row, problem: `details unavailable: ${messageOf(error)}` };
-        }
-      }),
-    );
-    return rows.filter((row): row is PendingRow => row !== undefined);
+    const rows = await listPendingApprovals(this.client, {
+      limit: this.options.pendingLimit ?? 50,
+      queryTimeoutMs: this.queryTimeoutMs,
+      baseTaskQueue: this.options.baseTaskQueue,
+    });
+    return rows.map(({ runbookId, environment, pending, problem }) => ({
+      runbookId,
+      ...(environment ? { environment } : {}),
+      ...(pending ? { pending } : {}),
+      ...(problem ? { problem } : {}),
+    }));
   }
 
-  /** `{ environment }` for a runbook of a named environment; `{}` for the default one. Pure. */
-  private environmentOf(entry: RunbookListEntry): { environment?: string } {
-    const base = this.options.baseTaskQueue ?? DEFAULT_TASK_QUEUE;
-    const environment = environmentOfRunbook({ memo: entry.memo, taskQueue: entry.taskQueue }, base);
-    return environment && environment !== DEFAULT_ENVIRONMENT ? { environment } : {};
+  private environmentOf(entry: Partial<RunbookListEntry>): { environment?: string } {
+    return environmentOfEntry(entry, this.options.baseTaskQueue);
   }
 
   /** The environment of one runbook outside the default one, from its description. Read-only. */
@@ -166,30 +120,14 @@ export class ApprovalsSource {
    * Every plan and decision of one runbook: for an ended runbook the `approval` part of its result
    * first (no replay on a worker), else the query. Throws WorkflowNotFoundError. Read-only.
    */
-  async audit(runbookId: string, options: { ended?: boolean } = {}): Promise<ApprovalAudit | undefined> {
-    const handle = this.client.workflow.getHandle(runbookId);
-    const fromResult = async () => {
-      const result = await withTimeout(handle.result(), this.queryTimeoutMs, 'the result').catch(
-        () => undefined,
-      );
-      const approval = (result as { approval?: unknown } | undefined)?.approval;
-      return isAudit(approval) ? approval : undefined;
-    };
-    const ended = options.ended ? await fromResult() : undefined;
-    if (ended) return ended;
-    try {
-      const audit = await withTimeout(handle.query(approvalAuditQuery), this.queryTimeoutMs, 'the query');
-      if (isAudit(audit)) return audit;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw error;
-    }
-    return options.ended === undefined ? fromResult() : undefined;
+  audit(runbookId: string, options: { ended?: boolean } = {}): Promise<ApprovalAudit | undefined> {
+    return readAuditOf(this.client, runbookId, { ...options, timeoutMs: this.queryTimeoutMs });
   }
 
   /** The latest runbooks whose gate has closed, with their audit where it can be read. Read-only. */
   async recentDecisions(): Promise<DecidedRow[]> {
     const limit = this.options.recentLimit ?? 20;
-    const query = { query: DECIDED_VISIBILITY_QUERY, pageSize: limit };
+    const query = { query: DECIDED_APPROVALS_QUERY, pageSize: limit };
     const entries = await firstEntries(this.client.workflow.list(query), limit);
     return Promise.all(
       entries.map(async (entry) => ({
@@ -206,20 +144,17 @@ export class ApprovalsSource {
   }
 
   /**
-   * Sends one decision through the update. The update id is fixed per decider, decision and plan
-   * version, so a double click or a retry after a timeout is the same update, never a second decision.
+   * Sends one decision through the approvals module, whose update id is fixed per decider, decision
+   * and plan version: a double click, a retry after a timeout or the same decision from the CLI is
+   * the same update, never a second decision.
    */
   async decide(runbookId: string, request: DecisionRequest): Promise<DecisionResult> {
-    const handle = this.client.workflow.getHandle(runbookId);
-    const updateId = `web:${request.decider}:${request.decision}:v${request.planVersion}`;
     try {
-      const sent = handle.executeUpdate(approveChangeUpdate, { args: [request], updateId });
-      return { ok: true, ack: await withTimeout(sent, this.updateTimeoutMs, 'sending the decision') };
+      const ack = await sendDecision(this.client, runbookId, request, { timeoutMs: this.updateTimeoutMs });
+      return { ok: true, ack };
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        return { ok: false, status: 409, reason: messageOf(error.cause ?? error) };
-      }
-      if (error instanceof WorkflowNotFoundError) {
+      if (error instanceof DecisionRefused) return { ok: false, status: 409, reason: error.reason };
+      if (error instanceof RunbookNotFound || error instanceof WorkflowNotFoundError) {
         return { ok: false, status: 404, reason: `no runbook ${runbookId} is running: it may have ended` };
       }
       if (error instanceof TimedOut) {

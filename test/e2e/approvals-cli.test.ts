@@ -8,10 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { createActivities } from '../../src/activities';
 import type { SlackMessage } from '../../src/activities/approval-message';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
+import { ApprovalsSource } from '../../src/web/approvals-source';
 import type { ApprovalAudit } from '../../src/shared/approval';
 import type { LifecycleResult } from '../../src/shared/runbook';
 import { createWorker } from '../../src/worker';
-import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { approvalAuditQuery, pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { runCli, type CliRun } from '../helpers/cli';
 import {
   createE2eEnvironment,
@@ -83,14 +84,16 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
   });
 
   /** A lifecycle runbook that bob asks for, under the local default policy (one of alice, bob). */
-  async function startGatedRunbook(prefix: string): Promise<LifecycleHandle> {
+  async function startGatedRunbook(prefix: string, required = 1): Promise<LifecycleHandle> {
     const name = uniqueClusterName(prefix);
+    const policy = resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] });
+    const approvers = required > 1 ? ['alice', 'carol'] : policy.stage.approvers;
     const handle = await scenario.startRunbook(
       lifecycleInput(name, {
         scale: SCALE,
         requester: 'bob',
         reason: 'more capacity',
-        approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
+        approval: { ...policy, stage: { ...policy.stage, approvers, required } },
       }),
     );
     await eventually(`${name} waiting at its approval gate`, () => handle.query(pendingApprovalQuery), {
@@ -173,6 +176,43 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
         (message) => message.text.includes(runbookId) && /approved: the runbook goes on/.test(message.text),
       ),
     );
+  });
+
+  it('counts the same decision sent from the page and from the CLI once: one update id for both', async () => {
+    const handle = await startGatedRunbook('approve-twice', 2);
+    const runbookId = handle.workflowId;
+    const page = new ApprovalsSource(environment.client);
+    const fromPage = await page.decide(runbookId, {
+      decider: 'alice',
+      decision: 'approve',
+      planVersion: 1,
+      authenticatedBy: 'session',
+    });
+    assert.deepEqual(fromPage, {
+      ok: true,
+      ack: { accepted: true, state: 'pending', approvals: 1, required: 2 },
+    });
+
+    // The same person approves the same plan again from a terminal: the same update, answered alike.
+    const fromCli = await cli('approve', runbookId, '--as', 'alice', '--json');
+    assert.equal(fromCli.code, 0, fromCli.stderr);
+    assert.deepEqual(JSON.parse(fromCli.stdout), {
+      runbookId,
+      planVersion: 1,
+      decider: 'alice',
+      accepted: true,
+      state: 'pending',
+      approvals: 1,
+      required: 2,
+    });
+    assert.deepEqual((await handle.query(pendingApprovalQuery))?.approvals, ['alice'], 'alice counted once');
+    const audit = await handle.query(approvalAuditQuery);
+    assert.deepEqual(
+      audit?.decisions.map((entry) => [entry.decider, entry.authenticatedBy]),
+      [['alice', 'session']],
+      'one decision in the audit: the second send was the same update, not a second decision',
+    );
+    await handle.terminate('test done');
   });
 
   it('rejects with a reason: the runbook ends cleanly with nothing applied', async () => {

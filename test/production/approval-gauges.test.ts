@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { MetricMeter, MetricTags } from '@temporalio/common';
-import { pendingApprovalsQuery, type PendingApprovalRow } from '../../src/cli/approvals-client';
+import { pendingApprovalsQuery, type PendingApprovalRow } from '../../src/approvals';
 import { createLogger } from '../../src/observability/logger';
 import { approvalGaugeValues, startApprovalGauges } from '../../src/observability/approval-gauges';
 import type { PendingApproval } from '../../src/shared/approval';

@@ -47,7 +47,7 @@ describe('decision form', () => {
           comment: 'fine by me',
           authenticatedBy: 'proxy-header',
         },
-        updateId: 'web:alice:approve:v1',
+        updateId: 'approve:plan-1:alice',
       },
     ]);
     const next = await web.request(answer.headers.location!, { headers });

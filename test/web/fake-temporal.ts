@@ -3,11 +3,11 @@ import { ApplicationFailure, TypedSearchAttributes, WorkflowNotFoundError } from
 import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../../src/shared/approval';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import {
-  DECIDED_VISIBILITY_QUERY,
-  PENDING_VISIBILITY_QUERY,
+  DECIDED_APPROVALS_QUERY,
+  PENDING_APPROVALS_QUERY,
+  type ApprovalsTemporalClient as WebTemporalClient,
   type RunbookListEntry,
-  type WebTemporalClient,
-} from '../../src/web/approvals-source';
+} from '../../src/approvals';
 
 /**
  * A fake of the few Temporal client calls the page makes: visibility lists, the two queries and the
@@ -52,8 +52,8 @@ export class FakeTemporal implements WebTemporalClient {
     if (this.unreachable) throw new Error('14 UNAVAILABLE: connection refused');
     for (const [workflowId, runbook] of this.runbooks) {
       const pendingMatch =
-        query === PENDING_VISIBILITY_QUERY && runbook.state === 'pending' && runbook.running;
-      const decidedMatch = query === DECIDED_VISIBILITY_QUERY && runbook.state !== 'pending';
+        query === PENDING_APPROVALS_QUERY && runbook.state === 'pending' && runbook.running;
+      const decidedMatch = query === DECIDED_APPROVALS_QUERY && runbook.state !== 'pending';
       if (!pendingMatch && !decidedMatch) continue;
       yield {
         workflowId,

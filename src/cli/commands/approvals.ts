@@ -4,13 +4,13 @@ import { loadConfig, webSettings } from '../../config';
 import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../../shared/approval';
 import { formatDuration } from '../../shared/durations';
 import {
-  deciderIdentity,
   listPendingApprovals,
   readAudit,
   readPendingApproval,
   sendDecision,
   type PendingApprovalRow,
-} from '../approvals-client';
+} from '../../approvals';
+import { deciderIdentity } from '../decider';
 import { reasonFromFlag } from '../lifecycle-input';
 import { action, printJson, printTable, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';

@@ -6,7 +6,7 @@ import { parseTypedSpecChange } from '../../cloud-manager/path-types';
 import { submitChange } from '../../triggers/submit-change';
 import { pendingApprovalQuery } from '../../workflows/approval-messages';
 import { rollbackDecisionSignal } from '../../workflows/change-messages';
-import { deciderIdentity } from '../approvals-client';
+import { deciderIdentity } from '../decider';
 import { ackLines, reportChangeEnd } from '../change-output';
 import {
   cliApiClient,
