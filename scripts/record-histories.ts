@@ -34,7 +34,7 @@ import { SEARCH_ATTRIBUTE_FLAGS } from '../src/shared/search-attributes';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createWorker } from '../src/worker';
 import { lifecycleRunbook, powerRunbook, runbookProgressQuery } from '../src/workflows';
-import { historyToJsonText } from '../test/replay/history-json';
+import { historyToJsonText } from './lib/history-json';
 import { CHANGE_RECORDINGS } from './record-histories/change';
 import { fleetRecording } from './record-histories/fleet';
 import {

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { codecFromEnv } from '../src/codec/data-converter';
 import { connectClient, temporalSettingsFromEnv } from '../src/temporal/connection';
-import { scanOutput, scanServerHistories, type SecretFinding } from '../test/helpers/secret-scan';
+import { scanOutput, scanServerHistories, type SecretFinding } from './lib/secret-scan';
 
 const DEFAULT_SECRET_VARIABLES = ['IMPLY_TOKEN', 'IMPLY_CLIENT_SECRET', 'TEMPORAL_API_KEY'];
 

@@ -1,6 +1,6 @@
 import type { Worker } from '@temporalio/worker';
 import type { CloudManagerClient } from './cloud-manager/client';
-import { environmentClient, environmentNames } from './cloud-manager/environment-clients';
+import { environmentClient, environmentNames } from './config/environment-clients';
 import type { Config } from './config';
 import { checkEnvironment, DEFAULT_ENVIRONMENT, environmentTaskQueue } from './shared/environments';
 

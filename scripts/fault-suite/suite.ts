@@ -1,4 +1,4 @@
-import { scanOutput, scanServerHistories, type SecretFinding } from '../../test/helpers/secret-scan';
+import { scanOutput, scanServerHistories, type SecretFinding } from '../lib/secret-scan';
 import { FAULT_CASES, type FaultCase } from './cases';
 import { formatFigures, type CaseFigures } from './figures';
 import { startSuiteStack } from './stack';

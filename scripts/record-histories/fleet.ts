@@ -1,6 +1,7 @@
-import { changeWorkflowId, fleetStartOptions, type FleetInput } from '../../src/shared/power';
+import { fleetStartOptions, type FleetInput } from '../../src/shared/power';
 import { fleetRunbook } from '../../src/workflows';
 import { named, runningCluster, WAIT, type Recording } from './recording';
+import { changeWorkflowId } from '../../src/shared/runbook-ids';
 
 /**
  * A fleet run stopping three tagged RUNNING clusters, two at a time: the parent's history, and the

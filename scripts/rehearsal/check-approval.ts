@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { runCli } from '../../test/helpers/cli';
+import { runCli } from '../lib/run-cli';
 import type { LifecycleResult } from '../../src/shared/runbook';
 import type { Topology } from './topology';
 import { hiddenField, WebSession } from './web-session';

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import type { RequestLogEntry } from '../../src/emulator/server';
-import { runCli } from '../../test/helpers/cli';
+import { runCli } from '../lib/run-cli';
 import { TUTORIAL_CLUSTER } from '../fault-suite/tutorial-cluster';
 import { cliEnv, until, type CheckOutcome } from './check-approval';
 import { emulatorApi } from './check-trigger';

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { METRICS } from '../../src/observability/metric-names';
-import { runCli } from '../../test/helpers/cli';
+import { runCli } from '../lib/run-cli';
 import { cliEnv, until, type CheckOutcome } from './check-approval';
 import { SCHEDULE } from './check-schedule';
 import type { Topology } from './topology';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readDockerfile } from '../../test/production/docker-files';
+import { readDockerfile } from '../lib/docker-files';
 import type { TemporalServerBuild } from './temporal-build';
 
 /**

@@ -4,7 +4,7 @@ import { tagsOf, type Cluster, type ClusterRequest } from '../cloud-manager/sche
 import type { ChangePlan } from '../shared/approval';
 import { LAST_CHANGE_MEMO, type ChangeRequest, type LastChange } from '../shared/change';
 import { describeRequest } from '../shared/change-policy';
-import { changeWorkflowId } from '../shared/power';
+import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { ClusterConfig } from './clusters';
 import { configOf, liveRequest } from './change-request';

@@ -2,12 +2,13 @@ import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadConfig, webSettings } from '../config';
 import { dataConverterFromEnv } from '../codec/data-converter';
-import { lifecycleWorkflowId, type LifecycleInput } from '../shared/runbook';
+import { type LifecycleInput } from '../shared/runbook';
 import { projectRoot } from '../temporal/cli-path';
 import { connectClient, type TemporalSettings } from '../temporal/connection';
 import { lifecycleInputFromFlags } from './lifecycle-input';
 import { followRunbook, runbookUiLink, startLifecycle } from './runbook-client';
 import { shellQuote } from '../shared/terminal-text';
+import { lifecycleWorkflowId } from '../shared/runbook-ids';
 
 /** What the dev stack hands the demo: where everything runs, and a signal that fires on Ctrl-C. */
 export interface DemoContext {

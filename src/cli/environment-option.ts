@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { CloudManagerClient } from '../cloud-manager/client';
-import { checkConfiguredEnvironment, environmentClient } from '../cloud-manager/environment-clients';
+import { checkConfiguredEnvironment, environmentClient } from '../config/environment-clients';
 import { loadConfig, type Config } from '../config';
 import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environments';
 

@@ -6,21 +6,14 @@ import { formatTarget } from '../cloud-manager/validation';
 import { ENCRYPTED_ENCODING } from '../codec/encryption-codec';
 import { CODEC_KEYS_VARIABLE } from '../codec/keys';
 import { escapeControlCharacters, escapeJsonText } from '../shared/terminal-text';
+import { cell, formatTable, type Column } from '../shared/text-table';
+
+export { formatTable, type Column } from '../shared/text-table';
 
 /** How every CLI command prints: aligned tables for people, JSON for scripts, errors that say what to do. */
 
-export interface Column<Row> {
-  header: string;
-  value: (row: Row) => unknown;
-}
-
 type Write = (text: string) => void;
 const toStdout: Write = (text) => process.stdout.write(text);
-
-function cell(value: unknown): string {
-  if (value === undefined || value === null || value === '') return '-';
-  return escapeControlCharacters(typeof value === 'string' ? value : JSON.stringify(value));
-}
 
 /**
  * A template tag for output lines: every interpolated value has its control characters escaped, so
@@ -32,20 +25,6 @@ export function safe(strings: TemplateStringsArray, ...values: unknown[]): strin
       index === 0 ? text : `${line}${escapeControlCharacters(String(values[index - 1]))}${text}`,
     '',
   );
-}
-
-/** Renders rows as a left-aligned text table with a header line. Pure. */
-export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const cells = rows.map((row) => columns.map((column) => cell(column.value(row))));
-  const widths = columns.map((column, index) =>
-    Math.max(column.header.length, ...cells.map((line) => (line[index] ?? '').length)),
-  );
-  const render = (line: string[]) =>
-    line
-      .map((text, index) => text.padEnd(widths[index] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [render(columns.map((column) => column.header)), ...cells.map(render)].join('\n') + '\n';
 }
 
 /** Prints rows as a table on stdout. */

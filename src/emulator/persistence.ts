@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { ClusterRecord, VersionSnapshot } from './store';
+import type { ClusterRecord, VersionSnapshot } from './records';
 
 /** The emulator's SQLite file: one row per cluster, one per past version. */
 

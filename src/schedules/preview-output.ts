@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/output';
+import { formatTable } from '../shared/text-table';
 import type { SchedulePreview } from './schedule-preview';
 
 /** How `schedule preview` prints for people. Pure: returns text. */

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/output';
+import { formatTable } from '../shared/text-table';
 import type { SavingsReport } from './savings';
 
 /** How `report savings` prints: tables for people, CSV for spreadsheets. Pure: returns text. */

@@ -1,7 +1,7 @@
 import { formatDuration } from '../shared/durations';
 import type { PowerScheduleListing } from './schedule-service';
 import type { PowerScheduleView, RecentRun } from './schedule-views';
-import { formatTable } from '../cli/output';
+import { formatTable } from '../shared/text-table';
 import { formatLocal } from './time-zones';
 
 /** How `schedule list` and `schedule describe` print for people. Pure: returns text. */

@@ -55,8 +55,3 @@ export interface ScheduledRunResult {
   /** The off-hours guard started after the stop, until the next start (enforced off-hours). */
   offHoursGuardId?: string;
 }
-
-/** The workflow id of the fleet run for one slot of one schedule: Temporal's id uniqueness dedupes. */
-export function slotFleetWorkflowId(scheduleId: string, slotKey: string): string {
-  return `fleet:${scheduleId}:${slotKey}`;
-}

@@ -1,7 +1,8 @@
 import type { ApprovalAudit, ApprovalPolicy, ChangePlan } from './approval';
-import { changeWorkflowId, runbookAttributes } from './power';
+import { runbookAttributes } from './power';
 import type { StepProgress, WaitOptions } from './runbook';
 import type { SpecChange } from './spec-changes';
+import { changeWorkflowId } from './runbook-ids';
 
 /**
  * The change runbooks' shared vocabulary (scale, upgrade, restore, delete): what a trigger asks,

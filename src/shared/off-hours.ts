@@ -46,8 +46,3 @@ export interface OffHoursResult {
   /** Clusters announced (started during off-hours), stopped or not. */
   announced: string[];
 }
-
-/** `offhours:<schedule>:<until>`: one guard per night and schedule. */
-export function offHoursWorkflowId(scheduleName: string, until: string): string {
-  return `offhours:${scheduleName}:${until}`;
-}

@@ -1,12 +1,13 @@
 import type { WaitOptions } from './runbook';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { changeWorkflowId, keepAliveWorkflowId, manualFleetWorkflowId } from './runbook-ids';
 
 /** What a power runbook does to a cluster: `stop` sets desiredState STOPPED, `start` RUNNING. */
 export type PowerAction = 'stop' | 'start';
 
 /**
- * Input of the per-cluster power workflow `powerRunbook` (workflow id `change:<clusterUid>`: one
- * change per cluster at a time; issue 6's change runbooks will share that id).
+ * Input of the per-cluster power workflow `powerRunbook` (workflow id `change:<clusterUid>`, shared
+ * with the change runbook: one change, stop or start per cluster at a time).
  */
 export interface PowerInput {
   clusterId: string;
@@ -130,16 +131,6 @@ export const FLEET_DEFAULTS = {
 /** Failure type of a power runbook whose change did not land; its details hold the `PowerResult`. */
 export const POWER_ACTION_FAILED = 'PowerActionFailed';
 
-/** The workflow id of any change to one cluster: one change per cluster at a time. */
-export function changeWorkflowId(clusterId: string): string {
-  return `change:${clusterId}`;
-}
-
-/** The workflow id of the keep-alive override of one cluster. */
-export function keepAliveWorkflowId(clusterId: string): string {
-  return `keepalive:${clusterId}`;
-}
-
 /** The search attributes a runbook on one cluster starts with: found by kind and cluster before its first task. */
 export const runbookAttributes = (kind: string, clusterId: string, clusterName?: string) => [
   { key: SEARCH_ATTRIBUTES.kind, value: kind },
@@ -176,10 +167,10 @@ export function keepAliveStartOptions(keepAlive: KeepAlive, taskQueue: string) {
   };
 }
 
-/** How a fleet run is started by hand: `fleet:<schedule or manual>:<action>:<start time>`. */
+/** How a fleet run is started by hand (`manualFleetWorkflowId`). */
 export function fleetStartOptions(input: FleetInput, taskQueue: string, now: Date) {
   return {
-    workflowId: `fleet:${input.scheduleName ?? 'manual'}:${input.action}:${now.toISOString()}`,
+    workflowId: manualFleetWorkflowId(input.scheduleName, input.action, now),
     taskQueue,
     args: [input] as [FleetInput],
     workflowIdConflictPolicy: 'FAIL' as const,

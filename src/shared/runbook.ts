@@ -1,4 +1,6 @@
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { lifecycleWorkflowId } from './runbook-ids';
+
 import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from './environments';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ApprovalAudit, ApprovalPolicy } from './approval';
@@ -84,16 +86,6 @@ export interface LifecycleResult {
   verifiedVersion?: { before: number; after: number };
   finalState: 'RUNNING' | 'STOPPED' | 'DELETED';
   steps: StepProgress[];
-}
-
-/**
- * The workflow id of the lifecycle runbook of one cluster name: one runbook per name at a time in
- * each environment (`lifecycle:<name>` in the default one, `lifecycle:<env>:<name>` in another).
- */
-export function lifecycleWorkflowId(clusterName: string, environment: string = DEFAULT_ENVIRONMENT): string {
-  return environment === DEFAULT_ENVIRONMENT
-    ? `lifecycle:${clusterName}`
-    : `lifecycle:${environment}:${clusterName}`;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   type Refusal,
 } from '../shared/change-policy';
 import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from '../shared/environments';
-import { changeWorkflowId } from '../shared/power';
+import { changeWorkflowId } from '../shared/runbook-ids';
 import type { WaitOptions } from '../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import type { changeRunbook } from '../workflows/change';

@@ -3,7 +3,7 @@ import {
   checkConfiguredEnvironment,
   environmentClient,
   type EnvironmentsOf,
-} from '../cloud-manager/environment-clients';
+} from '../config/environment-clients';
 import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environments';
 import { TriggerRefused } from './submit-change';
 

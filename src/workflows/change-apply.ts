@@ -8,32 +8,19 @@ import {
   upsertMemo,
 } from '@temporalio/workflow';
 import type { Activities, PlannedChange } from '../activities';
-import {
-  LAST_CHANGE_MEMO,
-  type ChangeInput,
-  type ChangeRequest,
-  type RollbackRecord,
-} from '../shared/change';
+import { LAST_CHANGE_MEMO, type ChangeRequest, type RollbackRecord } from '../shared/change';
 import { FailureType } from '../shared/failure-types';
 import { CHANGE_ACTIVITY_OPTIONS, changes, reads } from './activities';
 import { waitForState, waitUntilGone } from './cluster-steps';
 import { rollBack, skipPending, undoCancelledChange } from './change-rollback';
-import type { ChangeState } from './change-state';
+import type { ChangeContext } from './change-state';
 import { VERIFICATION_FAILED, verifyChange } from './change-verify';
 import { failureText, failureType } from './failures';
-import type { RunbookTracker } from './progress';
 
 /**
  * Apply → wait → verify, and the rollback (change-rollback.ts) when any of them shows the change
  * did not land as approved, or a cancel comes once the PUT may have been sent.
  */
-
-export interface ChangeContext {
-  input: ChangeInput;
-  state: ChangeState;
-  tracker: RunbookTracker;
-  runbookId: string;
-}
 
 const ROLLBACK_REASONS: string[] = [
   FailureType.ClusterFailed,

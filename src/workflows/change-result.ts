@@ -2,7 +2,7 @@ import { autoApprovalProblem } from '../shared/change-policy';
 import type { PlannedChange } from '../activities';
 import type { ChangeInput, ChangeOutcome, ChangeRequest, ChangeResult } from '../shared/change';
 import type { ApprovalGate } from './approval';
-import type { ChangeContext } from './change-apply';
+import type { ChangeContext } from './change-state';
 
 /** The change runbook's result, built the same way whichever way the run ends. */
 

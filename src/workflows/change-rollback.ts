@@ -8,7 +8,7 @@ import {
 } from '../shared/change';
 import { describeRequest } from '../shared/change-policy';
 import { changes, reads } from './activities';
-import type { ChangeContext } from './change-apply';
+import type { ChangeContext } from './change-state';
 import type { ChangeState } from './change-state';
 import { verifyChange } from './change-verify';
 import { failureText } from './failures';

@@ -22,6 +22,7 @@ import {
   mergeChangeUpdate,
   rollbackDecisionSignal,
 } from './change-messages';
+import type { RunbookTracker } from './progress';
 
 type Verdict = { refusal?: Refusal; message: string; needsApproval: boolean };
 /** A verdict with the request that plan version was made of: what each waiting trigger is told against. */
@@ -263,4 +264,12 @@ function supersededBy(request: ChangeRequest, planned: ChangeRequest): string | 
 function refuse(refusal: Refusal): ApplicationFailure {
   const { message, ...details } = refusal;
   return ApplicationFailure.create({ type: CHANGE_REFUSED, message, nonRetryable: true, details: [details] });
+}
+
+/** What the steps of one change run share: its input, its state, its progress and its id. */
+export interface ChangeContext {
+  input: ChangeInput;
+  state: ChangeState;
+  tracker: RunbookTracker;
+  runbookId: string;
 }

@@ -12,12 +12,13 @@ import type { FleetCluster, FleetSelection } from '../activities/fleet';
 import { formatDuration } from '../shared/durations';
 import { needsKeepAlives, planFleet } from '../shared/fleet-plan';
 import type { FleetSettings } from '../shared/fleet-settings';
-import { changeWorkflowId, POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
+import { POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
 import type { PowerInput, PowerResult } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { reads } from './activities';
 import { powerRunbook } from './power';
 import type { RunbookTracker } from './progress';
+import { changeWorkflowId } from '../shared/runbook-ids';
 
 /**
  * The state of one fleet run: which clusters were done, skipped, failed or never started, and the

@@ -17,11 +17,12 @@ import {
   type OffHoursGuardInput,
   type OffHoursResult,
 } from '../shared/off-hours';
-import { changeWorkflowId, type PowerInput } from '../shared/power';
+import { type PowerInput } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { reads } from './activities';
 import { powerRunbook } from './power';
 import { RunbookTracker, runbookProgressQuery } from './progress';
+import { changeWorkflowId } from '../shared/runbook-ids';
 
 /** Announcements go out a few times at most: a webhook that is down must not keep a cluster up. */
 const notifier = proxyActivities<Activities>({

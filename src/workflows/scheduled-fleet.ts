@@ -7,12 +7,11 @@ import { isCancellation, setHandler, startChild, workflowInfo } from '@temporali
 import {
   LATE_AFTER_MS,
   SCHEDULED_RUN_KIND,
-  slotFleetWorkflowId,
   type ScheduledRunInput,
   type ScheduledRunResult,
 } from '../schedules/scheduled-run';
 import { nextSlotInstant, slotOfRun, type SlotClaim } from '../schedules/slots';
-import { offHoursWorkflowId } from '../shared/off-hours';
+import { offHoursWorkflowId, slotFleetWorkflowId } from '../shared/runbook-ids';
 import { formatDuration } from '../shared/durations';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { fleetRunbook } from './fleet';

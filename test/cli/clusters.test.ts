@@ -7,7 +7,7 @@ import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { errorFromResponse } from '../../src/cloud-manager/errors';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
 import { tutorialRequest } from '../cloud-manager/fixtures';
-import { runCli, type CliRun } from '../helpers/cli';
+import { runCli, type CliRun } from '../../scripts/lib/run-cli';
 
 const TOKEN = 'tok-cli-test-secret-42';
 

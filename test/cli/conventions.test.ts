@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { EXIT_CODES, exitCodeOfEnd } from '../../src/cli/exit-codes';
 import type { RunbookEnd } from '../../src/cli/runbook-client';
 import { formatStep } from '../../src/cli/progress-printer';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const NO_TEMPORAL = { TEMPORAL_ADDRESS: '127.0.0.1:1' };

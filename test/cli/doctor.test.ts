@@ -9,7 +9,7 @@ import { jwtLifetime } from '../../src/doctor/checks';
 import { seedStore } from '../../src/emulator/seed';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
 import { ClusterStore } from '../../src/emulator/store';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import { eventually, TUTORIAL_CLUSTER } from '../helpers/e2e';
 
 const TOKEN = 'doctor-token-0123456789abcdef';

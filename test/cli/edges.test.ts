@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const tutorial = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8'));
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-edges-'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { cliApiClient, environmentFromFlags, taskQueueOf } from '../../src/cli/environment-option';
 import { parseConfigText } from '../../src/config';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-environment-'));
 const CONFIG_TEXT = `

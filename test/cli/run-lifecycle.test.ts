@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { lifecycleInputFromFlags } from '../../src/cli/lifecycle-input';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const tutorial = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8'));
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-run-'));

@@ -6,7 +6,7 @@ import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec
 import { EncryptionCodec } from '../../src/codec/encryption-codec';
 import { parseCodecKeys } from '../../src/codec/keys';
 import { payloadsFromJson, payloadsToJson, type PayloadsBody } from '../../src/codec/payload-json';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const TOKEN = randomBytes(24).toString('hex');
 const UI_ORIGIN = 'http://127.0.0.1:8233';

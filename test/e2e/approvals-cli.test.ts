@@ -13,7 +13,7 @@ import type { ApprovalAudit } from '../../src/shared/approval';
 import type { LifecycleResult } from '../../src/shared/runbook';
 import { createWorker } from '../../src/worker';
 import { approvalAuditQuery, pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { runCli, type CliRun } from '../helpers/cli';
+import { runCli, type CliRun } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
   eventually,

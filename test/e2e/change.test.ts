@@ -13,7 +13,7 @@ import { powerStartOptions } from '../../src/shared/power';
 import { submitChange, TriggerRefused } from '../../src/triggers/submit-change';
 import { runbookProgressQuery } from '../../src/workflows';
 import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
   eventually,

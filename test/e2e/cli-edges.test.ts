@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   TUTORIAL_CLUSTER,
   createE2eEnvironment,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { ENCRYPTED_ENCODING } from '../../src/codec/encryption-codec';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   TUTORIAL_CLUSTER,
   createE2eEnvironment,
@@ -14,7 +14,7 @@ import {
   type E2eEnvironment,
   type Scenario,
 } from '../helpers/e2e';
-import { fieldsOf, payloadsOf } from '../helpers/history-scan';
+import { fieldsOf, payloadsOf } from '../../scripts/lib/history-scan';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-encrypted-'));
 const CODEC_KEYS = `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`;

@@ -14,7 +14,7 @@ import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/tempor
 import type { powerRunbook } from '../../src/workflows/power';
 import { renderPendingCard } from '../../src/web/approval-views';
 import { ApprovalsSource } from '../../src/web/approvals-source';
-import { BIN, runCli } from '../helpers/cli';
+import { BIN, runCli } from '../../scripts/lib/run-cli';
 import { createE2eEnvironment, eventually, TUTORIAL_CLUSTER, type E2eEnvironment } from '../helpers/e2e';
 
 /**

@@ -17,7 +17,7 @@ import { emulatorTokenUrl, startEmulator, type EmulatorOptions } from '../../src
 import { lifecycleStartOptions, type LifecycleInput } from '../../src/shared/runbook';
 import { createWorker } from '../../src/worker';
 import type { lifecycleRunbook } from '../../src/workflows';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
   FAST_WAIT,

@@ -11,7 +11,7 @@ import {
 } from '../../src/shared/power';
 import type { fleetRunbook } from '../../src/workflows/fleet';
 import type { powerRunbook } from '../../src/workflows/power';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import {

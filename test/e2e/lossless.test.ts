@@ -7,7 +7,7 @@ import { LOCAL_DEFAULTS, parseConfigText, resolveApprovalPolicy } from '../../sr
 import { PROTECTION_TAG, type ChangeResult } from '../../src/shared/change';
 import { submitChange } from '../../src/triggers/submit-change';
 import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
   eventually,

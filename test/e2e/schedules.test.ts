@@ -7,13 +7,14 @@ import { slotOfRun } from '../../src/schedules/slots';
 import { formatLocal, transitionsBetween } from '../../src/schedules/time-zones';
 import { parseSkipDates } from '../../src/schedules/skip-dates';
 import { parseWhen } from '../../src/schedules/when';
-import { keepAliveWorkflowId, type KeepAlive } from '../../src/shared/power';
+import { type KeepAlive } from '../../src/shared/power';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { regionalHolidays } from '../../src/schedules/regional-holidays';
 import type { SchedulePreview } from '../../src/schedules/schedule-preview';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import { createE2eEnvironment, eventually, type E2eEnvironment } from '../helpers/e2e';
 import { createScheduleWorld, scheduledResults, type ScheduleWorld } from '../schedules/schedule-harness';
+import { keepAliveWorkflowId } from '../../src/shared/runbook-ids';
 
 const BERLIN = 'Europe/Berlin';
 const DAY_MS = 86_400_000;

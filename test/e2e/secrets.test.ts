@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { fleetStartOptions, powerStartOptions } from '../../src/shared/power';
 import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   TUTORIAL_CLUSTER,
   createE2eEnvironment,
@@ -19,7 +19,7 @@ import {
   type E2eEnvironment,
   type Scenario,
 } from '../helpers/e2e';
-import { scanOutput, scanServerHistories, scanText } from '../helpers/secret-scan';
+import { scanOutput, scanServerHistories, scanText } from '../../scripts/lib/secret-scan';
 
 const CLIENT_SECRET = `client-secret-${randomBytes(16).toString('hex')}`;
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-secrets-'));

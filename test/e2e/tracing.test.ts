@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { getWorkflowBundle } from '../../src/workflow-bundle';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
   eventually,

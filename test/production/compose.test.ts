@@ -10,7 +10,7 @@ import {
   resolvedCompose,
   ROOT,
   type ComposeService,
-} from './docker-files';
+} from '../../scripts/lib/docker-files';
 
 /** docker-compose.yml checked with the project's docker-compose (npm install puts it in .tools/compose; `config` needs no Docker engine). */
 

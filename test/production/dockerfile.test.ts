@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { dockerIgnores, readDockerfile, ROOT, type Instruction } from './docker-files';
+import { dockerIgnores, readDockerfile, ROOT, type Instruction } from '../../scripts/lib/docker-files';
 
 /** Checks in the spirit of hadolint (not packaged for Debian), plus what this image promises. */
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { envExampleNames, readDockerfile, resolvedCompose, ROOT } from './docker-files';
+import { envExampleNames, readDockerfile, resolvedCompose, ROOT } from '../../scripts/lib/docker-files';
 
 /** docs/production.md's "Run with Docker" section, checked against docker-compose.yml and .env.example. */
 

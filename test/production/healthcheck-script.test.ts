@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHealthServer, type RunningHealthServer } from '../../src/observability/health-server';
 import { findFreePort } from '../../src/temporal/ports';
-import { ROOT } from './docker-files';
+import { ROOT } from '../../scripts/lib/docker-files';
 
 /** scripts/healthcheck.js, the image's HEALTHCHECK, against a real health endpoint. */
 

@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { findTemporalCli } from '../../src/temporal/cli-path';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { ROOT } from './docker-files';
+import { ROOT } from '../../scripts/lib/docker-files';
 
 /**
  * The compose file's one-shot setup scripts, run as the admin-tools container runs them: the namespace

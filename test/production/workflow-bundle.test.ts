@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/w
 import { writeWorkflowBundles } from '../../scripts/bundle-workflows';
 import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { getWorkflowBundle } from '../../src/workflow-bundle';
-import { historyFromJson } from '../replay/history-json';
+import { historyFromJson } from '../../scripts/lib/history-json';
 
 const HISTORIES = path.resolve(__dirname, '../fixtures/histories');
 

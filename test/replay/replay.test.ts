@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { getWorkflowBundle } from '../../src/workflow-bundle';
-import { historyFromJson } from './history-json';
+import { historyFromJson } from '../../scripts/lib/history-json';
 
 /**
  * Replays recorded lifecycle, power, change and fleet histories (scripts/record-histories.ts; those

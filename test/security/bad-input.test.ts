@@ -12,7 +12,7 @@ import { CloudManagerRejected } from '../../src/cloud-manager/errors';
 import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
 import { parseClusterRequest } from '../../src/cloud-manager/validation';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
-import { runCli } from '../helpers/cli';
+import { runCli } from '../../scripts/lib/run-cli';
 import { invalidCluster, invalidScale, VALID_CLUSTER, type InvalidCase } from './invalid-input';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-bad-input-'));

@@ -9,7 +9,8 @@ import {
   withEnvironmentMemo,
 } from '../../src/shared/environments';
 import { keepAliveStartOptions } from '../../src/shared/power';
-import { lifecycleStartOptions, lifecycleWorkflowId } from '../../src/shared/runbook';
+import { lifecycleStartOptions } from '../../src/shared/runbook';
+import { lifecycleWorkflowId } from '../../src/shared/runbook-ids';
 
 describe('environments and their task queues', () => {
   it('keeps the base task queue for the default environment and gives a named one its own', () => {

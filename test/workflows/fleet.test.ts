@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { changeWorkflowId, type FleetInput, type FleetSummary } from '../../src/shared/power';
+import { type FleetInput, type FleetSummary } from '../../src/shared/power';
 import { fleetRunbook } from '../../src/workflows/fleet';
 import { keepAliveRunbook } from '../../src/workflows/keep-alive';
 import { fakeFleetApi } from '../helpers/fake-fleet-api';
@@ -11,6 +11,7 @@ import {
   terminateWhenIdle,
   withWorker,
 } from '../helpers/workflow-environment';
+import { changeWorkflowId } from '../../src/shared/runbook-ids';
 
 type Fake = ReturnType<typeof fakeFleetApi>;
 const HOUR = 3_600_000;

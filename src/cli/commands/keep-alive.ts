@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { findKeepAlives, type KeepAliveRecord } from '../../activities/fleet';
-import { keepAliveStartOptions, keepAliveWorkflowId, type KeepAlive } from '../../shared/power';
+import { keepAliveStartOptions, type KeepAlive } from '../../shared/power';
 import type { keepAliveRunbook } from '../../workflows/keep-alive';
 import { withEnvironmentMemo } from '../../shared/environments';
 import { environmentFromFlags, taskQueueOf, withEnvironmentOption } from '../environment-option';
@@ -11,6 +11,7 @@ import { shellQuote } from '../../shared/terminal-text';
 import { parseUntil, resolveCluster, type ApiFlags } from '../power-input';
 import { withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
+import { keepAliveWorkflowId } from '../../shared/runbook-ids';
 
 interface KeepAliveFlags extends ApiFlags {
   until?: string;

@@ -3,7 +3,6 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { fleetSettings } from '../../shared/fleet-settings';
 import { fleetSummaryLines } from '../../shared/fleet-summary';
 import {
-  changeWorkflowId,
   fleetStartOptions,
   powerStartOptions,
   type FleetInput,
@@ -38,6 +37,7 @@ import {
 import { followRunbook, runbookUiLink, withTemporal, type RunbookEnd } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
 import { registerKeepAliveCommands } from './keep-alive';
+import { changeWorkflowId } from '../../shared/runbook-ids';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { checkCompose, composeInvocation, INSTALL_COMMAND } from '../../scripts/install-compose.js';
+import { checkCompose, composeInvocation, INSTALL_COMMAND } from '../install-compose.js';
 
 /** Readers for the Dockerfile, .dockerignore, docker-compose.yml and .env.example, for the checks in this folder. */
 

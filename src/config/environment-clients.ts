@@ -1,10 +1,14 @@
 import type { Dispatcher } from 'undici';
-import type { Config } from '../config';
-import type { EnvironmentAuth } from '../config/environments';
+import type { Config } from './defaults';
+import type { EnvironmentAuth } from './environments';
 import { checkEnvironment, DEFAULT_ENVIRONMENT } from '../shared/environments';
-import { ClientCredentialsTokenProvider, StaticTokenProvider, type TokenProvider } from './auth';
-import { CloudManagerClient, createClientFromEnv } from './client';
-import { ConfigurationError } from './config';
+import {
+  ClientCredentialsTokenProvider,
+  StaticTokenProvider,
+  type TokenProvider,
+} from '../cloud-manager/auth';
+import { CloudManagerClient, createClientFromEnv } from '../cloud-manager/client';
+import { ConfigurationError } from '../cloud-manager/config';
 
 /**
  * Cloud Manager clients per Imply environment: `default` from the IMPLY_* variables (and the
