@@ -7,7 +7,7 @@ import { CloudManagerClient } from '../src/cloud-manager/client';
 import { startEmulator, type FaultConfig, type RunningEmulator } from '../src/emulator/server';
 import { DEFAULT_NAMESPACE } from '../src/shared/constants';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../src/shared/search-attributes';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { startDevServer, type DevServer } from '../src/dev/dev-server';
 import { createWorker } from '../src/worker';
 
 /**

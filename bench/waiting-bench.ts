@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { ensureSearchAttributes } from '../src/cli/search-attributes-setup';
 import { powerStartOptions, type PowerInput } from '../src/shared/power';
 import type { WaitOptions } from '../src/shared/runbook';
-import { findTimeSkippingTestServer } from '../src/temporal/cli-path';
+import { findTimeSkippingTestServer } from '../src/dev/cli-path';
 import { getWorkflowBundle } from '../src/workflow-bundle';
 import type { powerRunbook } from '../src/workflows/power';
 import { slowClusterApi } from './slow-cluster-api';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { spawnManaged, waitForLine, type ManagedProcess } from '../src/temporal/supervisor';
+import { spawnManaged, waitForLine, type ManagedProcess } from '../src/dev/supervisor';
 import { getWorkflowBundle, WORKFLOW_BUNDLE_VARIABLE } from '../src/workflow-bundle';
 
 /**

@@ -31,7 +31,7 @@ import { DEFAULT_NAMESPACE } from '../src/shared/constants';
 import { powerStartOptions } from '../src/shared/power';
 import { lifecycleStartOptions, type LifecycleInput } from '../src/shared/runbook';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../src/shared/search-attributes';
-import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { startDevServer, type DevServer } from '../src/dev/dev-server';
 import { createWorker } from '../src/worker';
 import { lifecycleRunbook, powerRunbook, runbookProgressQuery } from '../src/workflows';
 import { historyToJsonText } from './lib/history-json';

@@ -52,7 +52,7 @@ async function main() {
   let temporal;
   if (files.some((file) => file.includes(`e2e${path.sep}`)) && !env.IMPLY_TEST_TEMPORAL_ADDRESS) {
     require('tsx/cjs');
-    const { startDevServer } = require('../src/temporal/dev-server.ts');
+    const { startDevServer } = require('../src/dev/dev-server.ts');
     const { SEARCH_ATTRIBUTE_FLAGS } = require('../src/shared/search-attributes.ts');
     temporal = await startDevServer({
       port: 0,

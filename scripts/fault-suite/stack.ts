@@ -11,8 +11,8 @@ import {
   type RunningEmulator,
 } from '../../src/emulator/server';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../src/shared/search-attributes';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { startSupervisedWorker, type SupervisedWorker } from '../../src/temporal/worker-process';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { startSupervisedWorker, type SupervisedWorker } from '../../src/dev/worker-process';
 
 /**
  * What the fault suite runs against, all real: a Temporal dev server with SQLite persistence (so

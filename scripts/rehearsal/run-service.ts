@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { spawnManaged, type ManagedProcess } from '../../src/temporal/supervisor';
+import { spawnManaged, type ManagedProcess } from '../../src/dev/supervisor';
 import type { HostMap, Instance } from './hosts';
 
 /** Running an instance the way docker-compose does: one-shots to their exit, health checks polled. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
-import { startDevServer } from '../../src/temporal/dev-server';
+import { startDevServer } from '../../src/dev/dev-server';
 import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { runCli } from '../../scripts/lib/run-cli';
 import {

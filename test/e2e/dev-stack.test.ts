@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../../src/shared/constants';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { findFreePort, isPortFree } from '../../src/temporal/ports';
+import { findFreePort, isPortFree } from '../../src/dev/ports';
 
 const BIN = path.resolve(__dirname, '../../bin/imply-runbooks.js');
 

@@ -10,7 +10,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
 import { environmentTaskQueue, withEnvironmentMemo } from '../../src/shared/environments';
 import { powerStartOptions } from '../../src/shared/power';
 import type { LifecycleResult } from '../../src/shared/runbook';
-import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/temporal/supervisor';
+import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/dev/supervisor';
 import type { powerRunbook } from '../../src/workflows/power';
 import { renderPendingCard } from '../../src/web/approval-views';
 import { ApprovalsSource } from '../../src/web/approvals-source';

@@ -5,7 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { LOCAL_DEFAULTS, parseConfigText, resolveApprovalPolicy } from '../../src/config';
 import type { ChangeResult } from '../../src/shared/change';
 import type { FleetInput, FleetSummary } from '../../src/shared/power';
-import { findFreePort } from '../../src/temporal/ports';
+import { findFreePort } from '../../src/dev/ports';
 import { submitChange } from '../../src/triggers/submit-change';
 import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import type { fleetRunbook } from '../../src/workflows/fleet';

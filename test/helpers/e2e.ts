@@ -11,7 +11,7 @@ import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
 import { startEmulator, type FaultConfig, type RunningEmulator } from '../../src/emulator/server';
 import { DEFAULT_NAMESPACE } from '../../src/shared/constants';
 import { lifecycleStartOptions, type LifecycleInput } from '../../src/shared/runbook';
-import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/temporal/supervisor';
+import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/dev/supervisor';
 import { createWorker } from '../../src/worker';
 import type { lifecycleRunbook } from '../../src/workflows';
 

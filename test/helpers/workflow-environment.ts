@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import { ensureSearchAttributes } from '../../src/cli/search-attributes-setup';
-import { findTimeSkippingTestServer } from '../../src/temporal/cli-path';
+import { findTimeSkippingTestServer } from '../../src/dev/cli-path';
 import { getWorkflowBundle } from '../../src/workflow-bundle';
 
 let runtimeInstalled = false;

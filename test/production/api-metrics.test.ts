@@ -12,7 +12,7 @@ import { CloudManagerClient } from '../../src/cloud-manager/client';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server';
 import { endpointOf, observeCloudManagerCalls } from '../../src/observability/api-metrics';
 import { createLogger } from '../../src/observability/logger';
-import { findFreePort } from '../../src/temporal/ports';
+import { findFreePort } from '../../src/dev/ports';
 import { TUTORIAL_CLUSTER } from '../helpers/e2e';
 
 interface Recorded {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHealthServer, type RunningHealthServer } from '../../src/observability/health-server';
-import { findFreePort } from '../../src/temporal/ports';
+import { findFreePort } from '../../src/dev/ports';
 import { ROOT } from '../../scripts/lib/docker-files';
 
 /** scripts/healthcheck.js, the image's HEALTHCHECK, against a real health endpoint. */

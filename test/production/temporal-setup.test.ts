@@ -4,8 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
-import { findTemporalCli } from '../../src/temporal/cli-path';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { findTemporalCli } from '../../src/dev/cli-path';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
 import { ROOT } from '../../scripts/lib/docker-files';
 
 /**

@@ -12,7 +12,7 @@ import {
   tlsConfigFor,
 } from '../../src/temporal/connection';
 import { DEFAULT_TASK_QUEUE } from '../../src/shared/constants';
-import { findFreePort } from '../../src/temporal/ports';
+import { findFreePort } from '../../src/dev/ports';
 
 const API_KEY = 'secret-api-key-do-not-print';
 let workspace: string;

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_TASK_QUEUE } from '../../shared/constants';
-import { projectRoot } from '../../temporal/cli-path';
-import { startDevStack, type DevStack } from '../../temporal/dev-stack';
-import { runDemo } from '../demo';
+import { projectRoot } from '../../dev/cli-path';
+import { startDevStack, type DevStack } from '../../dev/dev-stack';
+import { runDemo } from '../../dev/demo';
 
 interface DevOptions {
   temporalPort: number;

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { loadConfig, webSettings } from '../config';
 import { dataConverterFromEnv } from '../codec/data-converter';
 import { type LifecycleInput } from '../shared/runbook';
-import { projectRoot } from '../temporal/cli-path';
+import { projectRoot } from './cli-path';
 import { connectClient, type TemporalSettings } from '../temporal/connection';
-import { lifecycleInputFromFlags } from './lifecycle-input';
-import { followRunbook, runbookUiLink, startLifecycle } from './runbook-client';
+import { lifecycleInputFromFlags } from '../cli/lifecycle-input';
+import { followRunbook, runbookUiLink, startLifecycle } from '../cli/runbook-client';
 import { shellQuote } from '../shared/terminal-text';
 import { lifecycleWorkflowId } from '../shared/runbook-ids';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startSupervisedWorker, type WorkerProcessOptions } from '../../src/temporal/worker-process';
+import { startSupervisedWorker, type WorkerProcessOptions } from '../../src/dev/worker-process';
 
 let workspace: string;
 

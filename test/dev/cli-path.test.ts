@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { findTemporalCli, findTimeSkippingTestServer, projectRoot } from '../../src/temporal/cli-path';
+import { findTemporalCli, findTimeSkippingTestServer, projectRoot } from '../../src/dev/cli-path';
 
 let workspace: string;
 

@@ -9,7 +9,7 @@ import { projectRoot } from './cli-path';
 import { startDevServer, type DevServer } from './dev-server';
 import { assertPortFree } from './ports';
 import { startSupervisedWorker, type SupervisedWorker } from './worker-process';
-import { LOGINS_FILE, startDevWeb, type DevWeb } from '../web/dev-web';
+import { LOGINS_FILE, startDevWeb, type DevWeb } from './dev-web';
 import { ensureTokens } from '../web/tokens';
 
 export interface DevStackOptions {

@@ -8,8 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_FLAGS } from '../../src/shared/search-attributes';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { isPortFree } from '../../src/temporal/ports';
+import { startDevServer, type DevServer } from '../../src/dev/dev-server';
+import { isPortFree } from '../../src/dev/ports';
 
 let workspace: string;
 
@@ -147,7 +147,7 @@ describe('Temporal dev server', () => {
   it('does not outlive the process that started it', () => {
     const script = [
       "require('tsx/cjs');",
-      `const { startDevServer } = require(${JSON.stringify(path.resolve(__dirname, '../../src/temporal/dev-server.ts'))});`,
+      `const { startDevServer } = require(${JSON.stringify(path.resolve(__dirname, '../../src/dev/dev-server.ts'))});`,
       'startDevServer({ port: 0, headless: true }).then((server) => {',
       '  console.log(server.pid);',
       '  process.exit(0);',

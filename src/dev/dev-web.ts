@@ -3,8 +3,8 @@ import type { Config } from '../config';
 import { dataConverterFromEnv } from '../codec/data-converter';
 import { connectClient } from '../temporal/connection';
 import { triggerOptionsFromEnv } from '../triggers/trigger-setup';
-import { startWebServer } from './server';
-import { loginLink, writeLoginLinks } from './tokens';
+import { startWebServer } from '../web/server';
+import { loginLink, writeLoginLinks } from '../web/tokens';
 
 /** The approvals page inside the dev stack: in-process, on the local Temporal, with local login links. */
 
