@@ -1,18 +1,10 @@
 import { webhookUrls, webSettings, type Config } from '../config';
 import type { ApprovalEvent } from '../shared/approval';
 import { approvalMessage } from './approval-message';
-import { deliverToWebhooks, webhookTargets } from './webhook-delivery';
+import { deliverToWebhooks, webhookTargets, type NotificationSettings } from './webhook-delivery';
 
-type EventKind = ApprovalEvent['kind'];
+export type { NotificationSettings } from './webhook-delivery';
 
-/** Where approval events go: the webhook URLs (secrets) and the page links point at. */
-export interface NotificationSettings {
-  webhookUrls: string[];
-  /** The approvals page as people reach it, for links: `<publicUrl>/approvals/<runbookId>`. */
-  publicUrl: string;
-  /** Per webhook, in the order of `webhookUrls`: the events it wants; absent or undefined: all. */
-  webhookEvents?: Array<readonly EventKind[] | undefined>;
-}
 
 /**
  * The worker's notification settings from its configuration, URLs read from the environment once at

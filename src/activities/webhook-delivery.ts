@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { request } from 'undici';
-import type { NotificationSettings } from './notify';
+import type { ApprovalEvent } from '../shared/approval';
 
 /**
  * The one way activities post to the notification webhooks (approval requests, change and fleet
@@ -8,6 +8,17 @@ import type { NotificationSettings } from './notify';
  * reached (kept in the heartbeat details); a 4xx other than 408 and 429 is permanent; a
  * `Retry-After` sets the next attempt's delay. Webhooks are named by number only: a URL is a secret.
  */
+
+type EventKind = ApprovalEvent['kind'];
+
+/** Where approval events go: the webhook URLs (secrets) and the page links point at. */
+export interface NotificationSettings {
+  webhookUrls: string[];
+  /** The approvals page as people reach it, for links: `<publicUrl>/approvals/<runbookId>`. */
+  publicUrl: string;
+  /** Per webhook, in the order of `webhookUrls`: the events it wants; absent or undefined: all. */
+  webhookEvents?: Array<readonly EventKind[] | undefined>;
+}
 
 const POST_TIMEOUT_MS = 10_000;
 

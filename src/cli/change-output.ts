@@ -1,6 +1,6 @@
 import type { ChangeAck, ChangeInput, ChangeResult } from '../shared/change';
 import type { PendingApproval } from '../shared/approval';
-import type { RunbookEnd } from './runbook-client';
+import type { RunbookEnd } from './runbook-end';
 import { shellQuote } from '../shared/terminal-text';
 
 /** What the change commands print: the trigger's answer, the plan to approve, and how the change ended. */
@@ -34,9 +34,9 @@ export function ackLines(
 }
 
 /** How the change ended, in a few lines; `ok` unless the change was refused, rejected or rolled back. Pure. */
-export function reportChangeEnd(end: RunbookEnd): { ok: boolean; lines: string[] } {
+export function reportChangeEnd(end: RunbookEnd<ChangeResult>): { ok: boolean; lines: string[] } {
   if (end.outcome !== 'completed') return { ok: false, lines: [`Runbook ${end.outcome}: ${end.message}`] };
-  const result = end.result as unknown as ChangeResult;
+  const result = end.result;
   const lines = (result.earlier ?? []).map(
     (earlier) =>
       `Earlier in this runbook: ${earlier.kind} ${earlier.outcome}${earlier.reason ? ` (${earlier.reason})` : ''}`,

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { ConfigurationError } from '../cloud-manager/config';
-import type { RunbookEnd } from './runbook-client';
+import type { RunbookEnd } from './runbook-end';
 
 /**
  * The CLI's exit codes, the same for every command (documented in the README and `--help`):
@@ -32,7 +32,15 @@ Exit codes:
   3  rejected by an approver`;
 
 /** The exit code of a followed runbook's end, from its result's outcome or its failure. Pure. */
-export function exitCodeOfEnd(end: RunbookEnd): number {
+/** What of a runbook's result its exit code reads: outcome and reason, or a fleet summary's failures. */
+export interface EndedResult {
+  outcome?: string;
+  reason?: string;
+  failed?: unknown[];
+  aborted?: string;
+}
+
+export function exitCodeOfEnd(end: RunbookEnd<EndedResult>): number {
   if (end.outcome !== 'completed') {
     if (end.outcome === 'cancelled' || end.outcome === 'terminated') return EXIT_CODES.cancelled;
     if (end.outcome === 'timed out') return EXIT_CODES.timedOut;
@@ -40,12 +48,7 @@ export function exitCodeOfEnd(end: RunbookEnd): number {
       ? EXIT_CODES.timedOut
       : EXIT_CODES.failed;
   }
-  const result = end.result as unknown as {
-    outcome?: string;
-    reason?: string;
-    failed?: unknown[];
-    aborted?: string;
-  };
+  const result = end.result;
   switch (result.outcome) {
     case 'rejected':
       return /^timed-out|timed out/.test(result.reason ?? '') ? EXIT_CODES.timedOut : EXIT_CODES.rejected;

@@ -1,4 +1,5 @@
 import { noteConnecting } from './exit-codes';
+import type { RunbookEnd } from './runbook-end';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -7,7 +8,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { setTimeout as delay } from 'node:timers/promises';
-import { lifecycleStartOptions, type LifecycleInput, type LifecycleResult } from '../shared/runbook';
+import { lifecycleStartOptions, type LifecycleInput } from '../shared/runbook';
 import type { RunbookProgress } from '../shared/runbook';
 import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environments';
 import { cliTracing } from '../observability/tracing';
@@ -76,23 +77,21 @@ export async function startLifecycle(
   }
 }
 
-export type RunbookEnd =
-  | { outcome: 'completed'; result: LifecycleResult }
-  | { outcome: 'failed' | 'cancelled' | 'terminated' | 'timed out'; message: string };
+export type { RunbookEnd } from './runbook-end';
 
 /**
  * Prints the runbook's steps as they happen until it ends (or `signal` aborts the following, which
  * leaves the runbook running). Returns how it ended.
  */
-export async function followRunbook(
+export async function followRunbook<Result = unknown>(
   handle: WorkflowHandle,
   write: (line: string) => void,
   options: { signal?: AbortSignal; intervalMs?: number } = {},
-): Promise<RunbookEnd | undefined> {
+): Promise<RunbookEnd<Result> | undefined> {
   const printer = new ProgressPrinter(write);
-  let ended: RunbookEnd | undefined;
+  let ended: RunbookEnd<Result> | undefined;
   const result = handle.result().then(
-    (value: LifecycleResult) => (ended = { outcome: 'completed', result: value }),
+    (value: Result) => (ended = { outcome: 'completed', result: value }),
     (error: unknown) => (ended = describeEnd(error)),
   );
   while (!ended && !options.signal?.aborted) {
@@ -115,7 +114,7 @@ async function queryProgress(handle: WorkflowHandle): Promise<RunbookProgress | 
   }
 }
 
-function describeEnd(error: unknown): RunbookEnd {
+function describeEnd(error: unknown): RunbookEnd<never> {
   if (error instanceof WorkflowFailedError) {
     const cause = innermostCause(error.cause) as (Error & { type?: string; failure?: unknown }) | undefined;
     const name = cause?.name ?? '';

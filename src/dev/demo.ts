@@ -9,6 +9,7 @@ import { lifecycleInputFromFlags } from '../cli/lifecycle-input';
 import { followRunbook, runbookUiLink, startLifecycle } from '../cli/runbook-client';
 import { shellQuote } from '../shared/terminal-text';
 import { lifecycleWorkflowId } from '../shared/runbook-ids';
+import type { LifecycleResult } from '../shared/runbook';
 
 /** What the dev stack hands the demo: where everything runs, and a signal that fires on Ctrl-C. */
 export interface DemoContext {
@@ -76,7 +77,7 @@ export async function runDemo(context: DemoContext): Promise<void> {
       say(line);
       promptOnce(line);
     };
-    const end = await followRunbook(handle, write, { signal: context.signal });
+    const end = await followRunbook<LifecycleResult>(handle, write, { signal: context.signal });
     if (!end) return say('Stopped following; the runbook goes on in Temporal and resumes with the stack.');
     if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
       say(

@@ -5,13 +5,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { EXIT_CODES, exitCodeOfEnd } from '../../src/cli/exit-codes';
-import type { RunbookEnd } from '../../src/cli/runbook-client';
+import type { EndedResult } from '../../src/cli/exit-codes';
+import type { RunbookEnd } from '../../src/cli/runbook-end';
 import { formatStep } from '../../src/cli/progress-printer';
 import { runCli } from '../../scripts/lib/run-cli';
 
 const ROOT = path.resolve(__dirname, '../..');
 const NO_TEMPORAL = { TEMPORAL_ADDRESS: '127.0.0.1:1' };
-const completed = (result: object): RunbookEnd => ({ outcome: 'completed', result }) as RunbookEnd;
+const completed = (result: EndedResult & Record<string, unknown>): RunbookEnd<EndedResult> => ({
+  outcome: 'completed',
+  result,
+});
 
 describe('the command line conventions people expect', () => {
   it('prints its version with --version and -V, exit 0', async () => {

@@ -1,7 +1,7 @@
 import { exitCodeOfEnd } from '../exit-codes';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import type { ChangeRequest, RollbackDecision } from '../../shared/change';
+import type { ChangeRequest, ChangeResult, RollbackDecision } from '../../shared/change';
 import { parseTypedSpecChange } from '../../cloud-manager/path-types';
 import { submitChange } from '../../triggers/submit-change';
 import { pendingApprovalQuery } from '../../workflows/approval-messages';
@@ -157,7 +157,9 @@ async function runChange(
     if (flags.json && !flags.wait) return printJson({ ...ack, ...(pending ? { plan: pending.plan } : {}) });
     if (!flags.json) for (const line of ackLines(ack, input, requester, pending)) console.log(safe`${line}`);
     if (!flags.wait) return console.log(safe`Follow it: imply-runbooks status ${shellQuote(ack.runbookId)}`);
-    const end = await followRunbook(handle, (line) => (flags.json ? undefined : console.log(safe`${line}`)));
+    const end = await followRunbook<ChangeResult>(handle, (line) =>
+      flags.json ? undefined : console.log(safe`${line}`),
+    );
     if (!end) return;
     if (flags.json) printJson(end);
     const ended = reportChangeEnd(end);

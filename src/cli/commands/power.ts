@@ -114,19 +114,19 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
     if (link) console.log(`Temporal UI: ${link}`);
     if (!flags.wait)
       return console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
-    const end = await followRunbook(handle, (line) => console.log(safe`${line}`));
+    const end = await followRunbook<PowerResult>(handle, (line) => console.log(safe`${line}`));
     if (end) reportPowerEnd(end, flags.json);
   });
 }
 
-function reportPowerEnd(end: RunbookEnd, json?: boolean): void {
+function reportPowerEnd(end: RunbookEnd<PowerResult>, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
     else console.error(safe`Runbook ${end.outcome}: ${end.message}`);
     process.exitCode = exitCodeOfEnd(end);
     return;
   }
-  const result = end.result as unknown as PowerResult;
+  const result = end.result;
   if (json) return printJson(result);
   if (result.outcome === 'skipped')
     console.log(safe`Nothing to do: ${result.clusterName} is ${result.reason}`);
@@ -232,7 +232,7 @@ function registerFleetCommand(program: Command): void {
         if (!flags.json) console.log(safe`Started fleet run ${handle.workflowId}`);
         if (!flags.wait)
           return console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
-        const end = await followRunbook(handle, (line) =>
+        const end = await followRunbook<FleetSummary>(handle, (line) =>
           flags.json ? undefined : console.log(safe`${line}`),
         );
         if (end) reportFleetEnd(end, flags.json);
@@ -241,14 +241,14 @@ function registerFleetCommand(program: Command): void {
   );
 }
 
-function reportFleetEnd(end: RunbookEnd, json?: boolean): void {
+function reportFleetEnd(end: RunbookEnd<FleetSummary>, json?: boolean): void {
   if (end.outcome !== 'completed') {
     if (json) printJson(end);
     else console.error(safe`Fleet run ${end.outcome}: ${end.message}`);
     process.exitCode = exitCodeOfEnd(end);
     return;
   }
-  const summary = end.result as unknown as FleetSummary;
+  const summary = end.result;
   if (json) printJson(summary);
   else for (const line of fleetSummaryLines(summary)) console.log(safe`${line}`);
   // A script must notice clusters left as they were.

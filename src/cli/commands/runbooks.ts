@@ -1,4 +1,4 @@
-import { exitCodeOfEnd } from '../exit-codes';
+import { exitCodeOfEnd, type EndedResult } from '../exit-codes';
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { LifecycleResult } from '../../shared/runbook';
@@ -86,7 +86,7 @@ export function registerRunbookCommands(program: Command): void {
           console.log(safe`Follow it: imply-runbooks status ${shellQuote(handle.workflowId)}`);
           return;
         }
-        const end = await followRunbook(handle, (line) => console.log(line));
+        const end = await followRunbook<AnyRunbookResult>(handle, (line) => console.log(line));
         if (end) reportEnd(end, flags.json);
       });
     }),
@@ -103,7 +103,7 @@ export function registerRunbookCommands(program: Command): void {
           if (flags.follow) {
             const handle = client.workflow.getHandle(runbookId);
             await handle.describe();
-            const end = await followRunbook(handle, (line) => console.log(line));
+            const end = await followRunbook<AnyRunbookResult>(handle, (line) => console.log(line));
             if (end) reportEnd(end, flags.json);
             return;
           }
@@ -206,7 +206,10 @@ export function approvalAdvice(input: LifecycleInput, runbookId: string, configP
   return lines;
 }
 
-function reportEnd(end: RunbookEnd, json?: boolean): void {
+/** What `status --follow` knows of any runbook's result: a lifecycle's fields, or another's outcome. */
+type AnyRunbookResult = Partial<LifecycleResult> & EndedResult;
+
+function reportEnd(end: RunbookEnd<AnyRunbookResult>, json?: boolean): void {
   if (json) printJson(end);
   if (end.outcome === 'completed' && end.result.outcome === 'rejected') {
     if (!json)
@@ -216,7 +219,7 @@ function reportEnd(end: RunbookEnd, json?: boolean): void {
   }
   if (end.outcome === 'completed') {
     // `status --follow` serves every kind of runbook: say what this one's result holds.
-    const result = end.result as Partial<LifecycleResult> & { outcome?: string; reason?: string };
+    const result = end.result;
     const cluster = result.clusterName
       ? safe`cluster ${result.clusterName} (${result.clusterId})`
       : 'the runbook';
