@@ -5,7 +5,6 @@ import { deliverToWebhooks, webhookTargets, type NotificationSettings } from './
 
 export type { NotificationSettings } from './webhook-delivery';
 
-
 /**
  * The worker's notification settings from its configuration, URLs read from the environment once at
  * start. Throws (naming the key) when a webhook's variable is unset. Pure but for reading `env`.

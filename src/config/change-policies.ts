@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANGE_KINDS, type ChangePolicy } from '../shared/change';
+import { CHANGE_KINDS, type ChangeKind, type ChangePolicy } from '../shared/change';
 import { isSecurityPath, NODE_GROUPS } from '../shared/change-policy';
 import { parseDuration } from '../shared/durations';
 import { matchesCluster, type ClusterIdentity } from './cluster-match';
@@ -14,7 +14,7 @@ import { matchesCluster, type ClusterIdentity } from './cluster-match';
  *     match: { tags: { env: prod } }
  *     bounds: { data.tier1: { minReplicas: 2, maxReplicas: 8, instanceTypes: [m5.large, m5.xlarge] } }
  *     cooldown: 30m
- *     autoApprove: [scale, update]
+ *     autoApproveKinds: [scale, update]
  *     autoApproveUpdates: [spec.pivot.accessMode]   # exact paths; never security-relevant ones
  *     force: false
  *     protected: true
@@ -94,35 +94,54 @@ const autoApproveUpdatesSchema = z
   )
   .default([]);
 
+const kindsSchema = z.array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {
+  error: 'must be a list of change kinds, such as [scale]',
+});
+
+/** The kinds a change policy auto-approves, under its name or its old one. Pure. */
+function autoApprovedKinds(policy: {
+  autoApproveKinds?: readonly ChangeKind[];
+  autoApprove?: readonly ChangeKind[];
+}): ChangeKind[] {
+  return [...(policy.autoApproveKinds ?? policy.autoApprove ?? [])];
+}
+
 export const changePolicyConfigSchema = z
   .strictObject({
     name: z.string().trim().min(1).optional(),
     match: matchSchema,
     bounds: boundsByGroupSchema.default({}),
     cooldown: cooldownSchema.default(0),
-    autoApprove: z
-      .array(z.enum(CHANGE_KINDS, { error: `must be one of ${CHANGE_KINDS.join(', ')}` }), {
-        error: 'must be a list of change kinds, such as [scale]',
-      })
-      .default([]),
+    /** Kinds of change that need no person. */
+    autoApproveKinds: kindsSchema.optional(),
+    /** The old name of `autoApproveKinds`, still read (with a deprecation warning). */
+    autoApprove: kindsSchema.optional(),
     autoApproveUpdates: autoApproveUpdatesSchema,
     force: z.boolean({ error: 'must be true or false' }).default(false),
     protected: z.boolean({ error: 'must be true or false' }).default(false),
   })
   .superRefine((policy, context) => {
-    const update = policy.autoApprove.includes('update');
+    if (policy.autoApprove !== undefined && policy.autoApproveKinds !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['autoApprove'],
+        message: 'is the old name of autoApproveKinds: give only autoApproveKinds',
+      });
+    }
+    const kindsKey = policy.autoApprove !== undefined ? 'autoApprove' : 'autoApproveKinds';
+    const update = autoApprovedKinds(policy).includes('update');
     if (update && policy.autoApproveUpdates.length === 0) {
       context.addIssue({
         code: 'custom',
         path: ['autoApproveUpdates'],
         message:
-          'is needed with autoApprove: [update]: list the exact paths an update may change without a person',
+          'is needed with autoApproveKinds: [update]: list the exact paths an update may change without a person',
       });
     }
     if (!update && policy.autoApproveUpdates.length > 0) {
       context.addIssue({
         code: 'custom',
-        path: ['autoApprove'],
+        path: [kindsKey],
         message: 'must include update for autoApproveUpdates to apply',
       });
     }
@@ -159,7 +178,7 @@ export function resolveChangePolicy(
     name: policy.name ?? `policies[${index}]`,
     bounds,
     cooldownMs: policy.cooldown,
-    autoApprove: [...policy.autoApprove],
+    autoApprove: autoApprovedKinds(policy),
     ...(policy.autoApproveUpdates.length > 0 ? { autoApproveUpdates: [...policy.autoApproveUpdates] } : {}),
     force: policy.force,
     protected: policy.protected,

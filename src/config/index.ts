@@ -1,5 +1,7 @@
 import { globToRegExp } from '../shared/selector';
 import type { ApprovalPolicy, ApprovalStage } from '../shared/approval';
+import type { ChangePolicy } from '../shared/change';
+import { resolveChangePolicy } from './change-policies';
 import { matchesCluster, type ClusterIdentity } from './cluster-match';
 import type { Config } from './defaults';
 import { ConfigFileError } from './load';
@@ -41,8 +43,24 @@ export function resolveApprovalPolicy(config: Config, cluster: ClusterIdentity):
   if (policy.onTimeout === 'escalate' && policy.escalation !== undefined) {
     resolved.escalation = toStage(policy.escalation, groups);
   }
-  if (policy.autoApprove !== undefined) resolved.autoApprove = { ...policy.autoApprove };
+  const smallScale = policy.autoApproveSmallScale ?? policy.autoApprove;
+  if (smallScale !== undefined) resolved.autoApprove = { ...smallScale };
   return resolved;
+}
+
+/**
+ * Both policies of one cluster, resolved together from one configuration: who approves
+ * (`approvals`, with its `autoApproveSmallScale` rule) and what a change may do (`policies`, with
+ * its `autoApproveKinds`). Pure.
+ */
+export function resolveClusterPolicies(
+  config: Config,
+  cluster: ClusterIdentity,
+): { approval: ApprovalPolicy; change: ChangePolicy } {
+  return {
+    approval: resolveApprovalPolicy(config, cluster),
+    change: resolveChangePolicy(config.policies, cluster),
+  };
 }
 
 /**

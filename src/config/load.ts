@@ -83,7 +83,38 @@ export function parseConfigText(text: string, file = CONFIG_FILE_NAME): Config {
   if (!result.success) throw new ConfigFileError(file, result.error.issues.map(describeIssue));
   const problems = checkReferences(result.data);
   if (problems.length > 0) throw new ConfigFileError(file, problems);
+  for (const note of deprecatedKeys(result.data)) {
+    process.emitWarning(`${file}: ${note}`, { type: 'DeprecationWarning', code: 'IMPLY_RUNBOOKS_CONFIG' });
+  }
   return withDefaults(result.data, file);
+}
+
+/**
+ * The old setting names a file still uses: `autoApprove` meant two things (a small-scale rule in
+ * `approvals`, a list of kinds in `policies`); each now has its own name. Read, and named here. Pure.
+ */
+export function deprecatedKeys(file: ConfigFile): string[] {
+  const notes: string[] = [];
+  const approvals = file.approvals;
+  const approvalPolicies: Array<[string, { autoApprove?: unknown }]> = [
+    ...(approvals?.default
+      ? [['approvals.default', approvals.default] as [string, { autoApprove?: unknown }]]
+      : []),
+    ...(approvals?.policies ?? []).map(
+      (policy, index) => [`approvals.policies[${index}]`, policy] as [string, { autoApprove?: unknown }],
+    ),
+  ];
+  for (const [where, policy] of approvalPolicies) {
+    if (policy.autoApprove !== undefined) {
+      notes.push(`${where}.autoApprove is deprecated: rename it autoApproveSmallScale (same value)`);
+    }
+  }
+  (file.policies ?? []).forEach((policy, index) => {
+    if (policy.autoApprove !== undefined) {
+      notes.push(`policies[${index}].autoApprove is deprecated: rename it autoApproveKinds (same value)`);
+    }
+  });
+  return notes;
 }
 
 function withDefaults(file: ConfigFile, source: string): Config {

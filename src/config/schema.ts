@@ -90,13 +90,28 @@ const policyBodyShape = {
   ...stageConfigSchema.shape,
   onTimeout: z.enum(['reject', 'escalate'], { error: 'must be reject or escalate' }).default('reject'),
   escalation: stageConfigSchema.optional(),
+  /** A scale within these limits needs no person. */
+  autoApproveSmallScale: autoApproveConfigSchema.optional(),
+  /** The old name of `autoApproveSmallScale`, still read (with a deprecation warning). */
   autoApprove: autoApproveConfigSchema.optional(),
 };
 
 function checkEscalation(
-  policy: { onTimeout: 'reject' | 'escalate'; escalation?: unknown },
+  policy: {
+    onTimeout: 'reject' | 'escalate';
+    escalation?: unknown;
+    autoApprove?: unknown;
+    autoApproveSmallScale?: unknown;
+  },
   context: z.RefinementCtx,
 ): void {
+  if (policy.autoApprove !== undefined && policy.autoApproveSmallScale !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['autoApprove'],
+      message: 'is the old name of autoApproveSmallScale: give only autoApproveSmallScale',
+    });
+  }
   if (policy.onTimeout === 'escalate' && policy.escalation === undefined) {
     context.addIssue({
       code: 'custom',

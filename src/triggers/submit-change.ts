@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { tagsOf, type Cluster } from '../cloud-manager/schemas/cluster';
-import { resolveApprovalPolicy, resolveChangePolicy, type Config } from '../config';
+import { resolveClusterPolicies, type Config } from '../config';
 import {
   CHANGE_REFUSED,
   changeStartOptions,
@@ -95,15 +95,15 @@ export async function findCluster(api: CloudManagerClient, idOrName: string): Pr
 
 /** The runbook's input for this cluster: its change and approval policies by tag and name. Pure. */
 export function changeInputFor(config: Config, cluster: Cluster, wait?: WaitOptions): ChangeInput {
-  const identity = {
+  const { change, approval } = resolveClusterPolicies(config, {
     name: cluster.metadata.name,
     tags: tagsOf(cluster),
-  };
+  });
   const input: ChangeInput = {
     clusterId: cluster.metadata.uid,
     clusterName: cluster.metadata.name,
-    policy: resolveChangePolicy(config.policies, identity),
-    approval: resolveApprovalPolicy(config, identity),
+    policy: change,
+    approval,
   };
   if (wait) input.wait = wait;
   return input;

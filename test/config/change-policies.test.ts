@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigFileError, LOCAL_DEFAULTS, parseConfigText, resolveChangePolicy } from '../../src/config';
+import {
+  ConfigFileError,
+  LOCAL_DEFAULTS,
+  parseConfigText,
+  resolveApprovalPolicy,
+  resolveChangePolicy,
+  resolveClusterPolicies,
+} from '../../src/config';
 
 const POLICIES = `
 policies:
@@ -10,11 +17,11 @@ policies:
       data.tier1: { minReplicas: 2, maxReplicas: 8, instanceTypes: [m5.large, m5.xlarge] }
       query: { maxReplicas: 6 }
     cooldown: 30m
-    autoApprove: [scale]
+    autoApproveKinds: [scale]
     force: true
     protected: true
   - match: { name: "test-*" }
-    autoApprove: [scale, upgrade, restore, delete]
+    autoApproveKinds: [scale, upgrade, restore, delete]
 `;
 
 function problemsOf(text: string): string[] {
@@ -84,5 +91,50 @@ policies:
     assert.deepEqual(problemsOf('policies:\n  - match: { name: x }\n    bound: {}\n'), [
       'policies[0]: unknown key "bound": check the spelling',
     ]);
+  });
+
+  it('reads the old name autoApprove of both settings, naming the key to rename; refuses both names at once', async () => {
+    const warnings: string[] = [];
+    const listen = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', listen);
+    const config = parseConfigText(
+      `approvals:
+  groups: { ops: [alice, bob] }
+  default:
+    approvers: [ops]
+    autoApprove: { maxReplicaDelta: 1 }
+policies:
+  - match: { name: "t-*" }
+    autoApprove: [scale]
+`,
+      'old.yaml',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', listen);
+    const cluster = { name: 't-1', tags: [] };
+    const { approval, change } = resolveClusterPolicies(config, cluster);
+    assert.deepEqual(change, resolveChangePolicy(config.policies, cluster));
+    assert.deepEqual(approval, resolveApprovalPolicy(config, cluster));
+    assert.deepEqual(change.autoApprove, ['scale']);
+    assert.equal(approval.autoApprove?.maxReplicaDelta, 1);
+    assert.deepEqual(warnings, [
+      'DeprecationWarning: old.yaml: approvals.default.autoApprove is deprecated: rename it autoApproveSmallScale (same value)',
+      'DeprecationWarning: old.yaml: policies[0].autoApprove is deprecated: rename it autoApproveKinds (same value)',
+    ]);
+
+    assert.deepEqual(
+      problemsOf(
+        'policies:\n  - match: { name: "t-*" }\n    autoApprove: [scale]\n    autoApproveKinds: [scale]\n',
+      ),
+      ['policies[0].autoApprove: is the old name of autoApproveKinds: give only autoApproveKinds'],
+    );
+    assert.deepEqual(
+      problemsOf(
+        'approvals:\n  groups: { ops: [alice] }\n  default:\n    approvers: [ops]\n    autoApprove: { maxReplicaDelta: 1 }\n    autoApproveSmallScale: { maxReplicaDelta: 1 }\n',
+      ),
+      [
+        'approvals.default.autoApprove: is the old name of autoApproveSmallScale: give only autoApproveSmallScale',
+      ],
+    );
   });
 });

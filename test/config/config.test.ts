@@ -26,7 +26,7 @@ approvals:
       timeout: 4h
       onTimeout: escalate
       escalation: { approvers: [leads], required: 1, timeout: 2h }
-      autoApprove: { maxReplicaDelta: 1, minReplicas: 1, maxReplicas: 10 }
+      autoApproveSmallScale: { maxReplicaDelta: 1, minReplicas: 1, maxReplicas: 10 }
     - name: staging
       match: { name: "stage-??" }
       approvers: [leads]

@@ -41,7 +41,7 @@ policies:
   - name: attack
     match: { name: "${name}*" }
     bounds: { data.tier1: { minReplicas: 1, maxReplicas: 5 } }
-    autoApprove: [scale, update]
+    autoApproveKinds: [scale, update]
     autoApproveUpdates: [spec.pivot.accessMode]
 `;
 }

@@ -34,7 +34,7 @@ policies:
   - name: e2e
     match: { name: "${name}" }
     bounds: { data.tier1: { minReplicas: 1, maxReplicas: 5, instanceTypes: [t2.small, m5.large] } }
-    autoApprove: [${autoApprove.join(', ')}]
+    autoApproveKinds: [${autoApprove.join(', ')}]
     cooldown: ${cooldown}
 `;
 }
