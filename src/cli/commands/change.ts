@@ -20,6 +20,7 @@ import { refuseControlCharacters, shellQuote } from '../../shared/terminal-text'
 import { waitFromFlags, type ApiFlags, type WaitFlags } from '../power-input';
 import { followRunbook, withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
+import { withWaitFlags } from '../wait-options';
 
 interface ChangeFlags extends ApiFlags, WaitFlags {
   reason?: string;
@@ -31,7 +32,10 @@ interface ChangeFlags extends ApiFlags, WaitFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function withChangeOptions(command: Command): Command {
-  return withEnvironmentOption(command)
+  return withWaitFlags(
+    withEnvironmentOption(command),
+    'how long the update may take before it is rolled back',
+  )
     .option('--reason <text>', 'why, shown to approvers')
     .option(
       '--as <user>',
@@ -43,15 +47,6 @@ function withChangeOptions(command: Command): Command {
     )
     .option('--api-url <url>', 'Cloud Manager API base URL (default: IMPLY_API_URL)')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
-    .option(
-      '--transition-timeout <duration>',
-      'how long the update may take before it is rolled back (default 1h, at most 24h)',
-    )
-    .option(
-      '--poll-initial <duration>',
-      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
-    )
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print JSON');
 }

@@ -38,6 +38,7 @@ import { followRunbook, runbookUiLink, withTemporal, type RunbookEnd } from '../
 import { ensureSearchAttributes } from '../search-attributes-setup';
 import { registerKeepAliveCommands } from './keep-alive';
 import { changeWorkflowId } from '../../shared/runbook-ids';
+import { withWaitFlags } from '../wait-options';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -49,18 +50,12 @@ interface PowerFlags extends ApiFlags, WaitFlags {
 }
 
 function withApiAndWaitOptions(command: Command): Command {
-  return withEnvironmentOption(command, { config: true })
+  return withWaitFlags(
+    withEnvironmentOption(command, { config: true }),
+    'how long the stop or start may take',
+  )
     .option('--api-url <url>', 'Cloud Manager API base URL, to look up names (default: IMPLY_API_URL)')
     .option('--vanity-domain <name>', 'Imply Cloud account name (default: IMPLY_VANITY_DOMAIN)')
-    .option(
-      '--transition-timeout <duration>',
-      'how long the stop or start may take (default 1h, at most 24h)',
-    )
-    .option(
-      '--poll-initial <duration>',
-      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
-    )
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print JSON');
 }
@@ -188,15 +183,6 @@ function registerFleetCommand(program: Command): void {
     .option('--rate <n>', 'Cloud Manager requests per second for the whole fleet (default 10)')
     .option('--max-failure-share <share>', 'start no new cluster once this share has failed (default 0.3)')
     .option('--as <user>', 'who asks (default: IMPLY_RUNBOOKS_USER or the OS user)')
-    .option(
-      '--transition-timeout <duration>',
-      'how long each stop or start may take (default 1h, at most 24h)',
-    )
-    .option(
-      '--poll-initial <duration>',
-      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
-    )
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--wait', 'follow the run until it ends and print its summary')
     .option(
       '--dry-run',
@@ -208,6 +194,7 @@ function registerFleetCommand(program: Command): void {
       'Imply Cloud account name, for --dry-run (default: IMPLY_VANITY_DOMAIN)',
     )
     .option('--json', 'print JSON');
+  withWaitFlags(fleetRun, 'how long each stop or start may take');
   withEnvironmentOption(fleetRun, { config: true }).action(
     action(async (flags: FleetFlags) => {
       const environment = environmentFromFlags(flags);

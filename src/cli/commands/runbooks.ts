@@ -20,6 +20,7 @@ import {
   withTemporal,
   type RunbookEnd,
 } from '../runbook-client';
+import { withWaitFlags } from '../wait-options';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -50,15 +51,6 @@ export function registerRunbookCommands(program: Command): void {
       'keep',
     )
     .option(
-      '--transition-timeout <duration>',
-      'how long one create/update/stop may take (default 1h, at most 24h)',
-    )
-    .option(
-      '--poll-initial <duration>',
-      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
-    )
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
-    .option(
       '--config <file>',
       'configuration with the approval policies (default: IMPLY_RUNBOOKS_CONFIG, ./imply-runbooks.config.yaml, built-in)',
     )
@@ -70,6 +62,7 @@ export function registerRunbookCommands(program: Command): void {
     .option('--no-approval', 'apply the scale change without approval: only for test clusters')
     .option('--wait', 'follow the steps live until the runbook ends')
     .option('--json', 'print the runbook id (and with --wait the result) as JSON');
+  withWaitFlags(lifecycle, 'how long one create/update/stop may take');
   withEnvironmentOption(lifecycle).action(
     action(async (flags: LifecycleFlags & EnvironmentFlags & { wait?: boolean; json?: boolean }) => {
       const environment = environmentFromFlags(flags);

@@ -27,6 +27,7 @@ import { action, printJson, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';
 import { withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
+import { withWaitFlags } from '../wait-options';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -199,17 +200,9 @@ function registerCreate(schedule: Command): void {
       '--max-failure-share <x>',
       'stop starting new clusters above this share of failures (default 0.3)',
     )
-    .option(
-      '--transition-timeout <duration>',
-      'how long one stop or start may take (default 1h, at most 24h)',
-    )
-    .option(
-      '--poll-initial <duration>',
-      'first poll interval while waiting (default 1s, doubling; at most 1h and --poll-max)',
-    )
-    .option('--poll-max <duration>', 'longest poll interval while waiting (default 60s, at most 1h)')
     .option('--as <user>', 'who creates it (default IMPLY_RUNBOOKS_USER or the OS user)')
     .option('--json', 'print the created schedule as JSON');
+  withWaitFlags(create, 'how long one stop or start may take');
   withEnvironmentOption(create, { config: true }).action(
     action(
       async (
