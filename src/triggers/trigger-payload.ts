@@ -3,6 +3,7 @@ import { NODE_GROUPS } from '../shared/change-policy';
 import { parseTypedSpecChange } from '../cloud-manager/path-types';
 import type { SpecChange } from '../shared/spec-changes';
 import { MAX_REASON_LENGTH, reasonProblem, userNameProblem } from '../shared/requester-text';
+import { hasControlCharacters } from '../shared/terminal-text';
 
 /**
  * The bodies `POST /api/triggers/scale` accepts, turned into scale requests:
@@ -47,6 +48,17 @@ const isObject = (value: unknown): value is Json =>
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 
+/** The cluster a trigger names; one holding a control character (no uid or name does) is refused. */
+function clusterRef(value: string | undefined, field: string, missing: string): string {
+  if (!value) throw new PayloadProblem([`${field}: ${missing}`]);
+  if (hasControlCharacters(value)) {
+    throw new PayloadProblem([
+      `${field}: must not contain control characters (a cluster uid or name never does); give it as the API shows it`,
+    ]);
+  }
+  return value;
+}
+
 function changesFromSet(set: unknown, field: string): SpecChange[] {
   const entries: string[] = Array.isArray(set)
     ? set.map((item) => String(item))
@@ -71,8 +83,7 @@ function changesFromSet(set: unknown, field: string): SpecChange[] {
 }
 
 function ownTrigger(body: Json): ScaleTrigger {
-  const cluster = text(body.cluster);
-  if (!cluster) throw new PayloadProblem(['cluster: name the cluster by uid or name']);
+  const cluster = clusterRef(text(body.cluster), 'cluster', 'name the cluster by uid or name');
   const requester = text(body.requester) ?? 'http-trigger';
   const requesterProblem = userNameProblem(requester);
   if (requesterProblem) throw new PayloadProblem([`requester: ${requesterProblem}`]);
@@ -133,8 +144,11 @@ function alertTrigger(alert: Json, body: Json, index: number): ScaleTrigger {
   );
   const values = (key: string) =>
     sources.map((source) => text(source[key])).find((value) => value !== undefined);
-  const cluster = values('cluster');
-  if (!cluster) throw new PayloadProblem([`${field}.cluster: the alert must name the cluster (uid or name)`]);
+  const cluster = clusterRef(
+    values('cluster'),
+    `${field}.cluster`,
+    'the alert must name the cluster (uid or name)',
+  );
   const request: ChangeRequest = {
     kind: 'scale',
     changes: alertChanges(values, field),

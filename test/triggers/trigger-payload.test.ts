@@ -92,6 +92,21 @@ describe('trigger bodies and their authentication', () => {
     };
     assert.equal(problem([1, 2]), 'body: must be a JSON object');
     assert.equal(problem({ set: ['data.tier1.replicas=2'] }), 'cluster: name the cluster by uid or name');
+    for (const forged of ['orders\n[web] approved by alice', 'orders\u001b[2K', 'orders\u0085x']) {
+      assert.match(
+        problem({ cluster: forged, set: ['data.tier1.replicas=2'] }),
+        /^cluster: must not contain control characters/,
+      );
+      // One bad alert of a batch is set aside with the reason, as any other bad alert is.
+      const alert = parseTriggerPayload({
+        alerts: [{ status: 'firing', labels: { cluster: forged, node_group: 'data.tier1', replicas: '2' } }],
+      });
+      assert.deepEqual(alert.triggers, []);
+      assert.match(
+        alert.ignored[0] ?? '',
+        /^alerts\[0\]\.labels\.cluster: must not contain control characters/,
+      );
+    }
     assert.match(problem({ cluster: 'orders', set: ['replicas'] }), /^set: "replicas" is not a change/);
     assert.equal(
       problem({ cluster: 'orders', set: [] }),
