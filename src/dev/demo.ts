@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { loadConfig, webSettings } from '../config';
-import { dataConverterFromEnv } from '../codec/data-converter';
 import { type LifecycleInput } from '../shared/runbook';
 import { projectRoot } from './cli-path';
-import { connectClient, type TemporalSettings } from '../temporal/connection';
+import { connectClient } from '../temporal/connection';
+import { devTemporalSettings } from './dev-client';
 import { lifecycleInputFromFlags } from '../cli/lifecycle-input';
 import { followRunbook, runbookUiLink, startLifecycle } from '../cli/runbook-client';
 import { shellQuote } from '../shared/terminal-text';
@@ -45,13 +45,7 @@ export async function runDemo(context: DemoContext): Promise<void> {
     as: userInfo().username,
     reason: 'the tutorial: scale data tier1 to 2 and rename',
   });
-  const settings: TemporalSettings = {
-    address: context.temporalAddress,
-    namespace: context.namespace,
-    taskQueue: context.taskQueue,
-    // The stack's worker inherits this environment: read payloads with the same keys it writes them.
-    dataConverter: dataConverterFromEnv(process.env),
-  };
+  const settings = devTemporalSettings(context);
   const { client, connection } = await connectClient(settings);
   try {
     const workflowId = lifecycleWorkflowId(input.cluster.metadata.name);

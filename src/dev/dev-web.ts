@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config';
-import { dataConverterFromEnv } from '../codec/data-converter';
-import { connectClient } from '../temporal/connection';
+import { connectDevClient } from './dev-client';
 import { triggerOptionsFromEnv } from '../triggers/trigger-setup';
 import { startWebServer } from '../web/server';
 import { loginLink, writeLoginLinks } from '../web/tokens';
@@ -39,14 +38,7 @@ export const LOGINS_FILE = 'web-logins.txt';
 
 /** Starts the page, writes the login links and prints them once. Binds a port and writes a file: not idempotent. */
 export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
-  const settings = {
-    address: options.temporalAddress,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    // The stack's worker inherits this environment: read payloads with the same keys it writes them.
-    dataConverter: dataConverterFromEnv(process.env),
-  };
-  const { client, connection } = await connectClient(settings);
+  const { client, connection } = await connectDevClient(options);
   try {
     const server = await startWebServer({
       host: options.host,

@@ -10,18 +10,9 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_FLAGS } from '../../src/shared/search-attributes';
 import { startDevServer, type DevServer } from '../../src/dev/dev-server';
 import { isPortFree } from '../../src/dev/ports';
+import { isAlive } from '../helpers/processes';
 
 let workspace: string;
-
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function fakeCli(name: string, script: string): string {
   const file = path.join(workspace, name);

@@ -9,6 +9,7 @@ import { Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../../src/shared/constants';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { findFreePort, isPortFree } from '../../src/dev/ports';
+import { isAlive } from '../helpers/processes';
 
 const BIN = path.resolve(__dirname, '../../bin/imply-runbooks.js');
 
@@ -54,16 +55,6 @@ function runDev(args: string[]): DevRun {
       check();
     });
   return { child, output: () => output, exited, waitFor };
-}
-
-/** True while the process exists and is not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {
