@@ -91,7 +91,7 @@ const emulatorRestart: FaultCase = {
     const handles = await startRunbooks(stack.client, taskQueue, 'emulator-restart', reduced ? 2 : 5, 2_000);
     const deadline = startedAt + deadlineMs;
     let restarts = 0;
-    for (const step of reduced ? ['wait-running'] : ['wait-running', 'wait-scaled', 'stop']) {
+    for (const step of reduced ? ['wait-running'] : ['wait-running', 'scale', 'stop']) {
       await untilAllReach(handles, step, deadline);
       log(`  restarting the emulator while the runbooks are at ${step} (transitions in flight)`);
       await emulator.restart();

@@ -27,8 +27,8 @@ export async function checkWorkerKillAndPostgresRestart(
     `  SIGKILL worker-1 while ${killed.workflowId} is at wait-running; compose's restart policy brings it back`,
   );
   await topology.workers[0]!.readyAgain(1);
-  await untilAllReach(handles, 'wait-scaled', deadline);
-  log('  restarting PostgreSQL (pg_ctl restart -m fast) while the runbooks are at wait-scaled or later');
+  await untilAllReach(handles, 'scale', deadline);
+  log('  restarting PostgreSQL (pg_ctl restart -m fast) while the runbooks are at their scale or later');
   topology.postgres.restart();
   const outcomes = await awaitOutcomes(handles, deadline);
   const failed = outcomes.filter((outcome) => !outcome.completed);
@@ -46,6 +46,6 @@ export async function checkWorkerKillAndPostgresRestart(
   return {
     name: `worker SIGKILL and PostgreSQL restart, ${runbooks} lifecycle runbooks`,
     runbookIds: handles.map((handle) => handle.workflowId),
-    notes: ['worker-1 killed at wait-running, restarted; PostgreSQL restarted at wait-scaled'],
+    notes: ['worker-1 killed at wait-running, restarted; PostgreSQL restarted at scale'],
   };
 }

@@ -1,8 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { tagsOf, DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
 import type { ClusterSelector, KeepAlive, NodeGroup } from '../shared/power';
 import { OWNER_TAG } from '../shared/off-hours';
+import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { isOptedOut, matchesSelector, type SelectableCluster } from '../shared/selector';
 import { summarize, type ClusterSummary } from './clusters';
@@ -97,17 +98,6 @@ export async function findKeepAlives(
   return records;
 }
 
-/** The lifecycle steps during which a power action would cut into that runbook's change. */
-const LIFECYCLE_CHANGING_STEPS = [
-  'create',
-  'wait-running',
-  'plan',
-  'approve',
-  'scale',
-  'wait-scaled',
-  'verify',
-];
-
 /** Activities of the fleet run and the power runbook; reads only. */
 export const fleetActivities = ({
   api,
@@ -156,23 +146,33 @@ export const fleetActivities = ({
   },
 
   /**
-   * A lifecycle runbook changing this cluster right now (creating, waiting, planning, awaiting
-   * approval, scaling, verifying), from Temporal visibility; one merely sleeping until its own stop or
-   * delete does not count. Read-only; safe to retry.
+   * Kept only for power runbooks recorded before the patch `power-no-lifecycle-guard`, which may
+   * still schedule it: answers that no lifecycle is changing the cluster, because since then every
+   * change a lifecycle makes runs on `change:<uid>`, the power runbook's own id. Remove with the patch.
    */
   async findLifecycleChange(clusterId: string): Promise<{ runbookId: string; step: string } | undefined> {
-    if (!temporal) return undefined;
-    const steps = LIFECYCLE_CHANGING_STEPS.map((step) => `'${step}'`).join(', ');
-    const query =
-      `${SEARCH_ATTRIBUTES.clusterId.name} = '${clusterId.replace(/'/g, '')}' AND ExecutionStatus = 'Running' ` +
-      `AND ${SEARCH_ATTRIBUTES.kind.name} = 'lifecycle' AND ${SEARCH_ATTRIBUTES.step.name} IN (${steps})`;
-    for await (const execution of temporal.client.workflow.list({ query })) {
-      return {
-        runbookId: execution.workflowId,
-        step: execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.step) ?? '',
-      };
-    }
+    void clusterId;
     return undefined;
+  },
+
+  /** The runbook running on `change:<uid>` now (a change or a stop/start), if any. Read-only. */
+  async findClusterChange(
+    clusterId: string,
+  ): Promise<{ runbookId: string; kind: string; step: string } | undefined> {
+    if (!temporal) return undefined;
+    const runbookId = changeWorkflowId(clusterId);
+    try {
+      const description = await temporal.client.workflow.getHandle(runbookId).describe();
+      if (description.status.name !== 'RUNNING') return undefined;
+      return {
+        runbookId,
+        kind: description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind) ?? description.type,
+        step: description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.step) ?? '',
+      };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
   },
 
   /** The keep-alive overrides in force, from Temporal visibility. Read-only; safe to retry. */

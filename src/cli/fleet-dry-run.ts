@@ -53,11 +53,11 @@ export async function fleetDryRun(
     }),
   ];
   for (const cluster of plan.targets) {
-    const busy = await reads.findLifecycleChange(cluster.id);
+    const busy = await reads.findClusterChange(cluster.id);
     const intent = powerIntent(cluster.state, input.action);
     const decision = busy ? 'skip' : intent.acts ? 'act' : intent.what.startsWith('fail') ? 'fail' : 'skip';
     const why = busy
-      ? `busy: ${busy.runbookId} (kind lifecycle, step ${busy.step}) is changing this cluster`
+      ? `busy: ${busy.runbookId} (kind ${busy.kind}${busy.step ? `, step ${busy.step}` : ''}) is changing this cluster`
       : intent.what.replace(/^(skip|fail): /, '');
     rows.push({ cluster: cluster.name, id: cluster.id, state: cluster.state, decision, why });
   }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseClusterRequest } from '../cloud-manager/validation';
-import { loadConfig, resolveApprovalPolicy, type Config } from '../config';
+import { loadConfig, resolveClusterPolicies, type Config } from '../config';
+import { lifecycleInputProblem } from '../shared/lifecycle-change';
 import { reasonProblem, refuseProblem, userNameProblem } from '../shared/requester-text';
 import { refuseControlCharacters } from '../shared/terminal-text';
 import { parseStopAt, parseWaitFlag, waitFromFlags } from '../shared/wait-flags';
@@ -99,23 +100,33 @@ export function reasonFromFlag(text: string | undefined, flag = '--reason'): str
   return reason;
 }
 
-/** The requester, reason and the policy the configuration gives this cluster (by name and awsTags). */
+/**
+ * The requester, reason and the policies the configuration gives this cluster (by name and
+ * awsTags): who approves the scale (none with `--no-approval`), and the change policy the scale and
+ * the delete run under (bounds, cooldown, force, protection). Refuses, naming the flag, what the
+ * runbook would refuse before creating anything.
+ */
 function approvalFromFlags(
   flags: LifecycleFlags,
   input: LifecycleInput,
   env: NodeJS.ProcessEnv,
   config: Config | undefined,
-): Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> {
-  const result: Pick<LifecycleInput, 'requester' | 'reason' | 'approval'> = {
+): Pick<LifecycleInput, 'requester' | 'reason' | 'approval' | 'policy'> {
+  const result: Pick<LifecycleInput, 'requester' | 'reason' | 'approval' | 'policy'> = {
     requester: requesterFrom(flags.as, env),
   };
   const reason = reasonFromFlag(flags.reason);
   if (reason) result.reason = reason;
-  if (flags.approval === false || input.scale.length === 0) return result;
+  if (input.scale.length === 0 && !input.delete) return result;
   const cluster = input.cluster;
-  const tags = tagsOf(cluster);
-  const policies = config ?? loadConfig({ env });
-  result.approval = resolveApprovalPolicy(policies, { name: cluster.metadata.name, tags });
+  const policies = resolveClusterPolicies(config ?? loadConfig({ env }), {
+    name: cluster.metadata.name,
+    tags: tagsOf(cluster),
+  });
+  result.policy = policies.change;
+  if (flags.approval !== false && input.scale.length > 0) result.approval = policies.approval;
+  const problem = lifecycleInputProblem({ ...input, ...result });
+  if (problem) throw new Error(problem);
   return result;
 }
 

@@ -14,6 +14,7 @@ import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environment
 import { cliTracing } from '../observability/tracing';
 import { connectClient, temporalSettingsFromEnv, type TemporalSettings } from '../temporal/connection';
 import { lifecycleRunbook, runbookProgressQuery } from '../workflows';
+import { safe } from './output';
 import { ProgressPrinter } from './progress-printer';
 import { ensureSearchAttributes } from './search-attributes-setup';
 import { shellQuote } from '../shared/terminal-text';
@@ -89,6 +90,7 @@ export async function followRunbook<Result = unknown>(
   options: { signal?: AbortSignal; intervalMs?: number } = {},
 ): Promise<RunbookEnd<Result> | undefined> {
   const printer = new ProgressPrinter(write);
+  const children = new ChildFollower(handle, write);
   let ended: RunbookEnd<Result> | undefined;
   const result = handle.result().then(
     (value: Result) => (ended = { outcome: 'completed', result: value }),
@@ -97,12 +99,41 @@ export async function followRunbook<Result = unknown>(
   while (!ended && !options.signal?.aborted) {
     const progress = await queryProgress(handle);
     if (progress) printer.update(progress);
+    if (progress) await children.update(progress);
     await Promise.race([delay(options.intervalMs ?? 500), result]);
   }
   if (!ended) return undefined;
   const final = await queryProgress(handle);
   if (final) printer.update(final);
   return ended;
+}
+
+/**
+ * The steps of the child runbook a step runs (a lifecycle's scale is the change runbook
+ * `change:<uid>`), printed indented under that step, and once its id, where approvals go.
+ */
+class ChildFollower {
+  private following: { key: string; printer: ProgressPrinter | undefined } | undefined;
+
+  constructor(
+    private readonly parent: WorkflowHandle,
+    private readonly write: (line: string) => void,
+  ) {}
+
+  async update(progress: RunbookProgress): Promise<void> {
+    const child = progress.child;
+    if (!child) return;
+    const key = `${progress.currentStep ?? ''}:${child}`;
+    if (this.following?.key !== key) this.following = { key, printer: undefined };
+    const childProgress = await queryProgress(this.parent.client.getHandle(child));
+    // Until the child has started, the id still names the run before it (ended): show nothing of that one.
+    if (!childProgress || (!this.following.printer && childProgress.outcome)) return;
+    if (!this.following.printer) {
+      this.write(safe`  ↳ ${child} (${childProgress.kind} runbook): its steps follow`);
+      this.following.printer = new ProgressPrinter((line) => this.write(`    ${line}`));
+    }
+    this.following.printer.update(childProgress);
+  }
 }
 
 async function queryProgress(handle: WorkflowHandle): Promise<RunbookProgress | undefined> {

@@ -29,7 +29,7 @@ const say = (line: string) => console.log(`[demo] ${line}`);
 
 /**
  * The tutorial as a runbook, against the emulator: create clusters-example, wait until RUNNING,
- * scale data tier1 1 → 2 with the rename, verify the version, stop, delete. A demo runbook left
+ * scale data tier1 1 → 2 with the rename through the change runbook (approved, verified), stop, delete. A demo runbook left
  * running by an earlier `npm start` (the server keeps it) is followed instead of started again.
  */
 export async function runDemo(context: DemoContext): Promise<void> {
@@ -56,7 +56,7 @@ export async function runDemo(context: DemoContext): Promise<void> {
     );
     say('The Cloud Manager tutorial as a durable runbook, against the local emulator:');
     say(
-      'create clusters-example → wait until RUNNING → scale data.tier1 1 → 2 and rename → verify the version → stop → delete',
+      'create clusters-example → wait until RUNNING → scale data.tier1 1 → 2 and rename (the change runbook: plan, approve, apply, verify) → stop → delete',
     );
     const handle = running ? earlier : await startLifecycle(client, settings, input);
     say(
@@ -66,7 +66,7 @@ export async function runDemo(context: DemoContext): Promise<void> {
       ? `${context.uiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(workflowId)}`
       : runbookUiLink(settings, workflowId);
     if (link) say(`Watch it in the Temporal UI: ${link}`);
-    const promptOnce = approvalPrompter(input, workflowId, context);
+    const promptOnce = approvalPrompter(input, context);
     const write = (line: string) => {
       say(line);
       promptOnce(line);
@@ -77,8 +77,9 @@ export async function runDemo(context: DemoContext): Promise<void> {
       say(
         `The scale change was not applied (${end.result.reason ?? 'rejected'}); the cluster is kept RUNNING.`,
       );
+      const change = end.result.scaleChange?.runbookId ?? workflowId;
       say(
-        `See every decision: imply-runbooks audit ${shellQuote(workflowId)}. Start again: npm start -- --fresh`,
+        `See every decision: imply-runbooks audit ${shellQuote(change)}. Start again: npm start -- --fresh`,
       );
     } else if (end.outcome === 'completed') {
       say(
@@ -93,13 +94,19 @@ export async function runDemo(context: DemoContext): Promise<void> {
   }
 }
 
-/** Prints how to approve each time the runbook starts waiting for approval of a new plan. */
-function approvalPrompter(input: LifecycleInput, runbookId: string, context: DemoContext) {
+/**
+ * Prints how to approve each time the scale's change runbook (`change:<uid>`, whose steps the
+ * follower prints under the lifecycle's) starts waiting for approval of a new plan.
+ */
+function approvalPrompter(input: LifecycleInput, context: DemoContext) {
   const policy = input.approval;
   let prompted = '';
+  let runbookId: string | undefined;
   return (line: string) => {
-    const waiting = /Approve the scale change: waiting for .* until (\S+)$/.exec(line);
-    if (!policy || !waiting || prompted === waiting[1]) return;
+    const child = /↳ (change:\S+) \(change runbook\)/.exec(line);
+    if (child) runbookId = child[1];
+    const waiting = /Approve the change: waiting for .* until (\S+)$/.exec(line);
+    if (!policy || !runbookId || !waiting || prompted === waiting[1]) return;
     prompted = waiting[1] as string;
     const approver = policy.stage.approvers.find((name) => name !== input.requester) ?? '<approver>';
     const page = `${context.webUrl ?? webSettings(loadConfig()).publicUrl}/approvals/${encodeURIComponent(runbookId)}`;
@@ -107,7 +114,7 @@ function approvalPrompter(input: LifecycleInput, runbookId: string, context: Dem
     const envFile = relative && !relative.startsWith('..') ? relative : context.envFile;
     const shell = envFile ? `source ${envFile} && ` : '';
     say(
-      `The scale step waits for approval (requested by ${input.requester}, who cannot approve it). Either:`,
+      `The scale waits for approval in ${runbookId} (requested by ${input.requester}, who cannot approve it). Either:`,
     );
     say(
       `  in another terminal: ${shell}imply-runbooks approve ${shellQuote(runbookId)} --as ${shellQuote(approver)}`,

@@ -1,6 +1,6 @@
 import type { ApprovalAudit, ApprovalPolicy, ChangePlan } from './approval';
 import { runbookAttributes } from './power';
-import type { StepProgress, WaitOptions } from './runbook';
+import type { StepProgress, WaitOptions } from './steps';
 import type { SpecChange } from './spec-changes';
 import { changeWorkflowId } from './runbook-ids';
 

@@ -1,5 +1,5 @@
 import type { ClusterSelector } from './power';
-import type { WaitOptions } from './runbook';
+import type { WaitOptions } from './steps';
 
 /**
  * Enforced off-hours (opt-in per schedule): after a scheduled stop, a guard watches the selected

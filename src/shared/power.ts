@@ -1,4 +1,4 @@
-import type { WaitOptions } from './runbook';
+import type { WaitOptions } from './steps';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { changeWorkflowId, keepAliveWorkflowId, manualFleetWorkflowId } from './runbook-ids';
 

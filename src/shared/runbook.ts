@@ -4,49 +4,14 @@ import { lifecycleWorkflowId } from './runbook-ids';
 import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from './environments';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ApprovalAudit, ApprovalPolicy } from './approval';
+import type { ChangePolicy, ChangeResult } from './change';
 import type { SpecChange } from './spec-changes';
 
 /** What a cancelled runbook does to the cluster it created. */
 export type CleanupPolicy = 'keep' | 'stop' | 'delete';
 
-export type StepStatus = 'pending' | 'running' | 'completed' | 'skipped' | 'failed' | 'cancelled';
-
-export interface StepProgress {
-  name: string;
-  title: string;
-  status: StepStatus;
-  startedAt?: string;
-  endedAt?: string;
-  /** What happened, in a line: "created 3f2…", "waiting: UPDATING (poll 3)". */
-  detail?: string;
-}
-
-export interface RunbookProgress {
-  kind: string;
-  clusterName: string;
-  clusterId?: string;
-  resourceVersion?: number;
-  clusterState?: string;
-  currentStep?: string;
-  steps: StepProgress[];
-  /** `rejected`: an approver rejected the change or nobody approved it in time; nothing was applied. */
-  outcome?: 'completed' | 'rejected' | 'failed' | 'cancelled';
-}
-
-/** Timeouts and polling of the waits, all in milliseconds, with defaults in the workflow. */
-export interface WaitOptions {
-  /** How long a transition (create, update, stop) may take before the runbook fails. */
-  transitionTimeoutMs?: number;
-  /** First poll interval; doubles after each poll up to `pollMaxMs`. */
-  pollInitialMs?: number;
-  pollMaxMs?: number;
-  /**
-   * After a PUT with no transition seen, how long the target state must hold at the new resource
-   * version before the change counts as applied (an accepted change may show late). Default: the
-   * poll cap, at most 30 s.
-   */
-  settleMs?: number;
-}
+export type { RunbookProgress, StepProgress, StepStatus, WaitOptions } from './steps';
+import type { StepProgress, WaitOptions } from './steps';
 
 export interface LifecycleInput {
   /** The cluster to create, already validated against the strict request schema. */
@@ -71,6 +36,12 @@ export interface LifecycleInput {
   reason?: string;
   /** The scale step waits for approval under this policy. Absent: no gate (test clusters). */
   approval?: ApprovalPolicy;
+  /**
+   * The cluster's change policy (bounds, cooldown, force, protection), resolved by the CLI from the
+   * configuration by name and tags. The scale and the delete run as change runbooks under it.
+   * Absent: no bounds, not protected.
+   */
+  policy?: ChangePolicy;
 }
 
 export interface LifecycleResult {
@@ -84,6 +55,8 @@ export interface LifecycleResult {
   clusterName: string;
   /** The resource version after the scale step (the one verified), and the version it replaced. */
   verifiedVersion?: { before: number; after: number };
+  /** The change runbook that made the scale (`change:<uid>`) and how it ended. */
+  scaleChange?: { runbookId: string; outcome: ChangeResult['outcome']; reason?: string };
   finalState: 'RUNNING' | 'STOPPED' | 'DELETED';
   steps: StepProgress[];
 }

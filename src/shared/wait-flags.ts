@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from './durations';
-import type { WaitOptions } from './runbook';
+import type { WaitOptions } from './steps';
 
 /**
  * The wait flags every runbook start takes (`--transition-timeout`, `--poll-initial`, `--poll-max`,

@@ -119,6 +119,17 @@ export class ApprovalGate {
     });
   }
 
+  /** How a gate's decision on a plan reads: `plan v1 approved by carol, bob`, `auto-approved (…)`, `rejected: …`. */
+  describeOutcome(outcome: GateOutcome, plan: ChangePlan): string {
+    const approvers = this.decisions
+      .filter((record) => record.planVersion === plan.version && record.outcome === 'counted')
+      .filter((record) => record.decision === 'approve' && record.via !== 'auto')
+      .map((record) => record.decider);
+    if (outcome === 'approved') return `plan v${plan.version} approved by ${approvers.join(', ')}`;
+    if (outcome === 'auto-approved') return `plan v${plan.version} auto-approved (${this.policyName} policy)`;
+    return `${outcome}: ${this.closingReason() ?? 'no reason given'}; nothing applied`;
+  }
+
   /** The reason the last gate closed without approval, for the runbook's result. */
   closingReason(): string | undefined {
     const decision = this.closingDecision;

@@ -217,7 +217,11 @@ async function approve(context: Context, checked: Planned): Promise<Step<'approv
   state.whileApproving(() => scope.cancel());
   let outcome: GateOutcome;
   try {
-    outcome = await tracker.step('approve', () => scope.run(() => gate.decide(plan, input.approval)));
+    outcome = await tracker.step(
+      'approve',
+      () => scope.run(() => gate.decide(plan, input.approval)),
+      (decided) => gate.describeOutcome(decided, plan),
+    );
   } catch (error) {
     if (state.replanRequested && isCancellation(error)) return 'replan';
     throw error;
@@ -228,7 +232,6 @@ async function approve(context: Context, checked: Planned): Promise<Step<'approv
   if (outcome === 'rejected' || outcome === 'timed-out') {
     return { result: end(context, 'rejected', `${outcome}: ${gate.closingReason() ?? outcome}`, checked) };
   }
-  tracker.detail(`plan v${checked.version} ${outcome}`);
   return 'approved';
 }
 

@@ -1,45 +1,79 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  executeChild,
   isCancellation,
+  patched,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ChangeInput, ChangePolicy, ChangeRequest, ChangeResult } from '../shared/change';
+import type { ApprovalPolicy } from '../shared/approval';
 import { formatDuration } from '../shared/durations';
+import { ENVIRONMENT_MEMO_KEY } from '../shared/environments';
+import {
+  lifecycleDeletePolicy,
+  lifecycleDeleteRequest,
+  lifecycleInputProblem,
+  lifecycleScalePolicy,
+  lifecycleScaleRequest,
+} from '../shared/lifecycle-change';
+import { runbookAttributes, type PowerInput, type PowerResult } from '../shared/power';
+import { describeSpecChanges } from '../shared/spec-changes';
 import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
-import { jsonEqual, valueAt, type SpecChange } from '../shared/spec-changes';
-import { changes, reads } from './activities';
-import { ApprovalGate } from './approval';
-import { waitForState, waitUntilGone } from './cluster-steps';
+import { changeWorkflowId } from '../shared/runbook-ids';
+import { changes } from './activities';
+import { changeRunbook } from './change';
+import { WAIT_DEFAULTS, waitForState } from './cluster-steps';
+import { legacyLifecycleRunbook, legacyLifecycleSteps } from './lifecycle-legacy';
+import { powerRunbook } from './power';
 import { RunbookTracker, runbookProgressQuery } from './progress';
-import { checkApprovalInput, scaleStep, type AppliedChange } from './scale-change';
 
 export const LIFECYCLE_STEPS = [
   { name: 'validate', title: 'Validate the spec (dryRun)' },
   { name: 'create', title: 'Create the cluster' },
   { name: 'wait-running', title: 'Wait until RUNNING' },
-  { name: 'plan', title: 'Plan the scale change (dryRun diff)' },
-  { name: 'approve', title: 'Approve the scale change' },
-  { name: 'scale', title: 'Scale (replace the spec)' },
-  { name: 'wait-scaled', title: 'Wait until RUNNING again' },
-  { name: 'verify', title: 'Verify the resource version' },
-  { name: 'stop', title: 'Stop on schedule' },
-  { name: 'delete', title: 'Delete and confirm' },
+  { name: 'scale', title: 'Scale: the change runbook plans, approves, applies and verifies' },
+  { name: 'stop', title: 'Stop on schedule (power runbook)' },
+  { name: 'delete', title: 'Delete and confirm (delete change)' },
 ];
 
+/** Runs recorded before this patch ran their own scale pipeline; they replay on `lifecycle-legacy`. */
+export const LIFECYCLE_COMPOSES_CHANGE_PATCH = 'lifecycle-composes-change';
+
+/** The failure type when the scale change was applied, failed verification and was rolled back. */
+export const SCALE_ROLLED_BACK = 'ScaleRolledBack';
+/** The failure type when the cluster's change runbook stayed busy with another change past the deadline. */
+export const CLUSTER_CHANGE_BUSY = 'ClusterChangeBusy';
+
+/** Stand-in approvers of a change that cannot need any: `lifecycleInputProblem` refused what would. */
+const NOBODY: ApprovalPolicy = {
+  name: 'none (started with --no-approval)',
+  stage: { groups: ['none'], approvers: [], required: 1, timeoutMs: 60 * 60_000 },
+};
+
 /**
- * The tutorial as a durable runbook: create → wait until ready → scale → verify the version →
- * stop on schedule → delete. Each step is visible through `runbookProgress` and search attributes.
+ * The tutorial as a durable runbook: create → wait until ready → scale → stop on schedule → delete.
+ * The scale is the cluster's change runbook (`change:<uid>`) as a child: the one plan, approval
+ * gate, verification and rollback every change goes through, so a trigger for this cluster joins
+ * that change instead of opening a second one. The stop is a power runbook and the delete a delete
+ * change on the same id. Each step is visible through `runbookProgress` and search attributes.
  */
 export async function lifecycleRunbook(input: LifecycleInput): Promise<LifecycleResult> {
-  const tracker = new RunbookTracker('lifecycle', input.cluster.metadata.name, lifecycleSteps(input));
+  const composed = patched(LIFECYCLE_COMPOSES_CHANGE_PATCH);
+  const steps = composed ? LIFECYCLE_STEPS : legacyLifecycleSteps(input);
+  const tracker = new RunbookTracker('lifecycle', input.cluster.metadata.name, steps);
   setHandler(runbookProgressQuery, () => tracker.snapshot());
-  const gate = new ApprovalGate(workflowInfo().workflowId, (detail) => tracker.detail(detail));
-  gate.install();
+  if (!composed) return legacyLifecycleRunbook(input, tracker);
+
   let clusterId: string | undefined;
   try {
-    checkApprovalInput(input);
+    const problem = lifecycleInputProblem(input);
+    if (problem) {
+      throw ApplicationFailure.create({ type: 'InvalidRunbookInput', nonRetryable: true, message: problem });
+    }
     await tracker.step(
       'validate',
       () => changes.validateCluster(input.cluster),
@@ -58,31 +92,23 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
     );
 
-    let verifiedVersion: LifecycleResult['verifiedVersion'];
+    let scaled: ChangeResult | undefined;
     if (input.scale.length > 0) {
-      const change = await scaleStep(id, input, tracker, gate);
-      if ('notApplied' in change) return await endRejected(id, change.notApplied, tracker, gate);
-      const applied = change.applied;
-      tracker.cluster({ clusterName: applied.request.metadata.name });
-      await tracker.step(
-        'wait-scaled',
-        () =>
-          waitForState(id, ['RUNNING'], tracker, {
-            ...input.wait,
-            minResourceVersion: applied.beforeVersion + 1,
-          }),
-        (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+      const request = lifecycleScaleRequest(input);
+      scaled = await tracker.step(
+        'scale',
+        () => runChange(id, tracker, input, request, lifecycleScalePolicy(input)),
+        describeScale,
       );
-      verifiedVersion = await tracker.step(
-        'verify',
-        () => verifyVersion(id, applied, input.scale),
-        (version) =>
-          `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
-      );
-    } else {
-      for (const step of ['plan', 'approve', 'scale', 'wait-scaled', 'verify']) {
-        if (hasStep(tracker, step)) tracker.skip(step, 'no scale change requested');
+      tracker.cluster({
+        clusterName: nameAfter(scaled),
+        ...(scaled.verified ? { resourceVersion: scaled.verified.after } : {}),
+      });
+      if (scaled.outcome === 'rejected' || scaled.outcome === 'refused') {
+        return endRejected(id, scaled, tracker);
       }
+    } else {
+      tracker.skip('scale', 'no scale change requested');
     }
 
     let finalState: LifecycleResult['finalState'] = 'RUNNING';
@@ -90,8 +116,15 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       const stop = input.stop;
       await tracker.step(
         'stop',
-        () => stopOnSchedule(id, stop, input, tracker),
-        () => 'STOPPED',
+        async () => {
+          await sleepUntil(
+            stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0),
+            'sleeping',
+            tracker,
+          );
+          return runPower(id, tracker, input);
+        },
+        (result) => (result.outcome === 'skipped' ? `STOPPED (${result.reason})` : 'STOPPED'),
       );
       finalState = 'STOPPED';
     } else {
@@ -101,7 +134,10 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       const retentionMs = input.delete.afterMs ?? 0;
       await tracker.step(
         'delete',
-        () => deleteAfter(id, retentionMs, input, tracker),
+        async () => {
+          await sleepUntil(retentionMs, 'keeping it', tracker);
+          return deleteCluster(id, tracker, input);
+        },
         () => 'gone (404 by id)',
       );
       finalState = 'DELETED';
@@ -109,17 +145,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       tracker.skip('delete', 'kept (no delete requested)');
     }
     tracker.finish('completed');
-    await gate.finish();
-    const progress = tracker.snapshot();
-    return {
-      outcome: 'completed',
-      clusterId: id,
-      clusterName: progress.clusterName,
-      verifiedVersion,
-      finalState,
-      steps: progress.steps,
-      ...withAudit(gate),
-    };
+    return result('completed', id, tracker, finalState, scaled);
   } catch (error) {
     if (isCancellation(error) && clusterId) {
       const id = clusterId;
@@ -130,108 +156,205 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
   }
 }
 
-/** The steps this input shows: plan and approve only when the scale change needs approval. */
-function lifecycleSteps(input: LifecycleInput) {
-  if (input.approval) return LIFECYCLE_STEPS;
-  return LIFECYCLE_STEPS.filter((step) => step.name !== 'plan' && step.name !== 'approve');
-}
-
-function hasStep(tracker: RunbookTracker, name: string): boolean {
-  return tracker.steps.some((step) => step.name === name);
-}
-
-/** Ends the runbook cleanly after a rejected or timed-out approval: nothing applied, later steps skipped. */
-async function endRejected(
+function result(
+  outcome: LifecycleResult['outcome'],
   clusterId: string,
-  notApplied: { outcome: string; reason: string },
   tracker: RunbookTracker,
-  gate: ApprovalGate,
-): Promise<LifecycleResult> {
-  const why = `not run: the scale change was ${notApplied.outcome} (${notApplied.reason})`;
-  for (const step of ['scale', 'wait-scaled', 'verify', 'stop', 'delete']) tracker.skip(step, why);
-  tracker.finish('rejected');
-  await gate.finish();
+  finalState: LifecycleResult['finalState'],
+  scaled: ChangeResult | undefined,
+  reason?: string,
+): LifecycleResult {
   const progress = tracker.snapshot();
   return {
-    outcome: 'rejected',
-    reason: `${notApplied.outcome}: ${notApplied.reason}`,
+    outcome,
+    ...(reason ? { reason } : {}),
     clusterId,
     clusterName: progress.clusterName,
-    finalState: 'RUNNING',
+    ...(scaled?.verified ? { verifiedVersion: scaled.verified } : {}),
+    ...(scaled
+      ? {
+          scaleChange: {
+            runbookId: changeWorkflowId(clusterId),
+            outcome: scaled.outcome,
+            ...(scaled.reason ? { reason: scaled.reason } : {}),
+          },
+        }
+      : {}),
+    finalState,
     steps: progress.steps,
-    ...withAudit(gate),
+    ...(scaled?.approval ? { approval: scaled.approval } : {}),
   };
 }
 
-function withAudit(gate: ApprovalGate): Pick<LifecycleResult, 'approval'> {
-  const audit = gate.audit();
-  return audit ? { approval: audit } : {};
+/** Ends the runbook cleanly after a rejected, timed-out or refused scale: nothing applied, later steps skipped. */
+function endRejected(clusterId: string, scaled: ChangeResult, tracker: RunbookTracker): LifecycleResult {
+  const reason = scaled.outcome === 'refused' ? `refused: ${scaled.reason}` : (scaled.reason ?? 'rejected');
+  const why = `not run: the scale change was ${reason}`;
+  for (const step of ['stop', 'delete']) tracker.skip(step, why);
+  tracker.finish('rejected');
+  return result('rejected', clusterId, tracker, 'RUNNING', scaled, reason);
 }
 
-/** Checks the version went up, the history entry before it is the old config, and the change is in place. */
-async function verifyVersion(clusterId: string, applied: AppliedChange, specChanges: SpecChange[]) {
-  const { config, summary } = await reads.getClusterConfig(clusterId);
-  const fail = (message: string) =>
-    ApplicationFailure.create({ type: 'VerificationFailed', nonRetryable: true, message });
-  if (summary.resourceVersion <= applied.beforeVersion) {
-    throw fail(`resource version did not go up (still ${summary.resourceVersion})`);
+/** The cluster's name once the change ended: the new one when an applied change renamed it. */
+function nameAfter(changed: ChangeResult): string {
+  const renamed = changed.plan?.changes.find((change) => change.path === 'metadata.name')?.after;
+  return changed.outcome === 'applied' && typeof renamed === 'string' ? renamed : changed.clusterName;
+}
+
+function describeScale(scaled: ChangeResult): string {
+  const requested = describeSpecChanges(scaled.requests[0]?.changes ?? []);
+  if (scaled.outcome === 'applied' && scaled.verified) {
+    const { before, after } = scaled.verified;
+    return `${requested}: applied by ${changeWorkflowId(scaled.clusterId)}, resource version ${before} → ${after}, verified`;
   }
-  const previous = await reads.getClusterVersion(clusterId, summary.resourceVersion - 1);
-  if (!jsonEqual(previous, applied.before)) {
-    throw fail(
-      `history/${summary.resourceVersion - 1} does not match the configuration read before the change`,
-    );
-  }
-  for (const change of specChanges) {
-    const actual = valueAt(config, change.path);
-    if (actual !== change.value) {
-      throw fail(`${change.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(change.value)}`);
+  return `${requested}: ${scaled.outcome}${scaled.reason ? ` (${scaled.reason})` : ''}`;
+}
+
+async function sleepUntil(delayMs: number, what: string, tracker: RunbookTracker): Promise<void> {
+  if (delayMs <= 0) return;
+  tracker.detail(`${what} ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`);
+  await sleep(delayMs);
+}
+
+/** The memo and search attributes a child on `change:<uid>` starts with: found by cluster, in this environment. */
+function childOptions(clusterId: string, kind: string, clusterName: string) {
+  const environment = workflowInfo().memo?.[ENVIRONMENT_MEMO_KEY];
+  return {
+    workflowId: changeWorkflowId(clusterId),
+    parentClosePolicy: 'REQUEST_CANCEL' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    typedSearchAttributes: runbookAttributes(kind, clusterId, clusterName),
+    ...(typeof environment === 'string' ? { memo: { [ENVIRONMENT_MEMO_KEY]: environment } } : {}),
+  };
+}
+
+/**
+ * Runs one child on `change:<uid>`. One change per cluster holds by that id: while another change
+ * of this cluster runs (a trigger's, a stop), the child cannot start, so this waits and tries again
+ * (5 s doubling to 1 min) until the transition timeout, then fails naming the runbook in the way.
+ */
+async function onClusterChangeId<T>(
+  clusterId: string,
+  tracker: RunbookTracker,
+  input: LifecycleInput,
+  start: () => Promise<T>,
+): Promise<T> {
+  const deadline = Date.now() + (input.wait?.transitionTimeoutMs ?? WAIT_DEFAULTS.transitionTimeoutMs);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const delayMs = Math.min(5_000 * 2 ** attempt, 60_000);
+      if (Date.now() + delayMs > deadline) {
+        throw ApplicationFailure.create({
+          type: CLUSTER_CHANGE_BUSY,
+          nonRetryable: true,
+          message:
+            `${changeWorkflowId(clusterId)} stayed busy with another change of this cluster past the ` +
+            'transition timeout: look at that runbook, then start this one again',
+        });
+      }
+      tracker.detail(
+        `${changeWorkflowId(clusterId)} is busy with another change: trying again in ${formatDuration(delayMs)}`,
+      );
+      await sleep(delayMs);
     }
   }
-  return { before: summary.resourceVersion - 1, after: summary.resourceVersion };
 }
 
-async function stopOnSchedule(
-  clusterId: string,
-  stop: NonNullable<LifecycleInput['stop']>,
-  input: LifecycleInput,
-  tracker: RunbookTracker,
-) {
-  const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
-  if (delayMs > 0) {
-    tracker.detail(
-      `sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`,
-    );
-    await sleep(delayMs);
+/** Shows `change:<uid>` as the current step's child while `run` runs it. */
+async function asChild<T>(tracker: RunbookTracker, clusterId: string, run: () => Promise<T>): Promise<T> {
+  tracker.child(changeWorkflowId(clusterId));
+  try {
+    return await run();
+  } finally {
+    tracker.child(undefined);
   }
-  await changes.setDesiredState(clusterId, 'STOPPED');
-  return waitForState(clusterId, ['STOPPED'], tracker, input.wait);
 }
 
-async function deleteAfter(
+/** One change through the change runbook; a rollback (the change failed verification) fails the step. */
+async function runChange(
   clusterId: string,
-  retentionMs: number,
-  input: LifecycleInput,
   tracker: RunbookTracker,
-) {
-  if (retentionMs > 0) {
-    tracker.detail(
-      `keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`,
-    );
-    await sleep(retentionMs);
+  input: LifecycleInput,
+  request: ChangeRequest,
+  policy: ChangePolicy,
+): Promise<ChangeResult> {
+  const clusterName = tracker.snapshot().clusterName;
+  const changeInput: ChangeInput = {
+    clusterId,
+    clusterName,
+    policy,
+    approval: input.approval ?? NOBODY,
+    request,
+    ...(input.wait ? { wait: input.wait } : {}),
+  };
+  tracker.detail(
+    `${request.kind} through ${changeWorkflowId(clusterId)}` +
+      (input.approval ? `: approvals go to that runbook (imply-runbooks approvals)` : ''),
+  );
+  const changed = await asChild(tracker, clusterId, () =>
+    onClusterChangeId(clusterId, tracker, input, () =>
+      executeChild(changeRunbook, { ...childOptions(clusterId, 'change', clusterName), args: [changeInput] }),
+    ),
+  );
+  if (changed.outcome === 'rolled-back') {
+    throw ApplicationFailure.create({
+      type: SCALE_ROLLED_BACK,
+      nonRetryable: true,
+      message: `the ${request.kind} was rolled back by ${changeWorkflowId(clusterId)}: ${changed.reason ?? 'verification failed'}`,
+      details: [changed],
+    });
   }
-  await changes.deleteCluster(clusterId);
-  await waitUntilGone(clusterId, tracker, input.wait);
+  return changed;
 }
 
-/** Applies the input's cleanup policy to the cluster this runbook created. */
+async function deleteCluster(clusterId: string, tracker: RunbookTracker, input: LifecycleInput) {
+  const deleted = await runChange(
+    clusterId,
+    tracker,
+    input,
+    lifecycleDeleteRequest(input),
+    lifecycleDeletePolicy(input),
+  );
+  if (deleted.outcome !== 'applied') {
+    throw ApplicationFailure.create({
+      type: 'DeleteNotApplied',
+      nonRetryable: true,
+      message: `the delete was ${deleted.outcome}: ${deleted.reason ?? 'no reason given'}`,
+      details: [deleted],
+    });
+  }
+  return deleted;
+}
+
+/** Stops the cluster with the power runbook: read, PATCH desiredState, wait until STOPPED, confirm. */
+async function runPower(
+  clusterId: string,
+  tracker: RunbookTracker,
+  input: LifecycleInput,
+): Promise<PowerResult> {
+  const powerInput: PowerInput = {
+    clusterId,
+    action: 'stop',
+    requester: input.requester?.trim() || 'lifecycle',
+    reason: input.reason ?? `lifecycle ${workflowInfo().workflowId}`,
+    source: 'person',
+    ...(input.wait ? { wait: input.wait } : {}),
+  };
+  const clusterName = tracker.snapshot().clusterName;
+  return asChild(tracker, clusterId, () =>
+    onClusterChangeId(clusterId, tracker, input, () =>
+      executeChild(powerRunbook, { ...childOptions(clusterId, 'power', clusterName), args: [powerInput] }),
+    ),
+  );
+}
+
+/** Applies the input's cleanup policy to the cluster this runbook created, through the same children. */
 async function cleanUp(clusterId: string, input: LifecycleInput, tracker: RunbookTracker) {
   const policy = input.onCancel ?? 'keep';
   tracker.detail(`cancelled: cleanup policy "${policy}"`);
-  if (policy === 'delete') {
-    await changes.deleteCluster(clusterId);
-    await waitUntilGone(clusterId, tracker, input.wait);
-  } else if (policy === 'stop') {
-    await changes.setDesiredState(clusterId, 'STOPPED');
-  }
+  if (policy === 'delete') await deleteCluster(clusterId, tracker, input);
+  else if (policy === 'stop') await runPower(clusterId, tracker, input);
 }

@@ -16,6 +16,9 @@ import {
 } from './power-steps';
 import { RunbookTracker, runbookProgressQuery } from './progress';
 
+/** Patch id: no visibility guard for lifecycle runbooks (one change per cluster holds by workflow id). */
+export const POWER_NO_LIFECYCLE_GUARD_PATCH = 'power-no-lifecycle-guard';
+
 export function powerSteps(action: PowerAction) {
   const target = TARGETS[action];
   return [
@@ -71,11 +74,14 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
           ? `${summary.name} was ${summary.state} when the fleet listed it`
           : `${summary.name} is ${summary.state}`,
     );
-    const lifecycle = await reads.findLifecycleChange(input.clusterId);
-    if (lifecycle) {
-      // One change per cluster: never cut into a lifecycle runbook's create, scale or approval.
-      const reason = `busy: ${lifecycle.runbookId} (kind lifecycle, step ${lifecycle.step}) is changing this cluster; try again when it ends`;
-      return skipRest(reason);
+    // Runs recorded before the lifecycle composed the change runbook asked visibility whether a
+    // lifecycle was changing the cluster; now its changes run on `change:<uid>`, this runbook's own id.
+    if (!patched(POWER_NO_LIFECYCLE_GUARD_PATCH)) {
+      const lifecycle = await reads.findLifecycleChange(input.clusterId);
+      if (lifecycle) {
+        const reason = `busy: ${lifecycle.runbookId} (kind lifecycle, step ${lifecycle.step}) is changing this cluster; try again when it ends`;
+        return skipRest(reason);
+      }
     }
     if (before.state === target.state) return skipRest(`already ${target.state}`);
     const accepted = await tracker.step(

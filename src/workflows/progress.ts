@@ -85,6 +85,12 @@ export class RunbookTracker {
     if (update.state !== undefined) this.progress.clusterState = update.state;
   }
 
+  /** The child runbook acting for the current step, shown so followers can show its steps too; undefined when it ends. */
+  child(runbookId: string | undefined): void {
+    if (runbookId === undefined) delete this.progress.child;
+    else this.progress.child = runbookId;
+  }
+
   finish(outcome: RunbookProgress['outcome']): void {
     this.progress.outcome = outcome;
     this.progress.currentStep = undefined;

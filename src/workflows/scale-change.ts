@@ -69,17 +69,6 @@ function describePlan(plan: ChangePlan): string {
   return `plan v${plan.version} at resource version ${plan.resourceVersion}: ${diff}`;
 }
 
-function describeOutcome(outcome: GateOutcome, plan: ChangePlan, gate: ApprovalGate): string {
-  const audit = gate.audit();
-  const approvers = (audit?.decisions ?? [])
-    .filter((record) => record.planVersion === plan.version && record.outcome === 'counted')
-    .filter((record) => record.decision === 'approve' && record.via !== 'auto')
-    .map((record) => record.decider);
-  if (outcome === 'approved') return `plan v${plan.version} approved by ${approvers.join(', ')}`;
-  if (outcome === 'auto-approved') return `plan v${plan.version} auto-approved (${audit?.policy} policy)`;
-  return `${outcome}: ${gate.closingReason() ?? 'no reason given'}; nothing applied`;
-}
-
 /**
  * Plan → approve → apply. Just before applying it re-reads the cluster: if the resource version
  * moved since the plan, it plans again (version + 1) and asks again, so an approval never applies
@@ -105,7 +94,7 @@ export async function approveAndApply(options: GatedChangeOptions): Promise<Gate
     const outcome = await tracker.step(
       'approve',
       () => gate.decide(plan, policy),
-      (result) => describeOutcome(result, plan, gate),
+      (result) => gate.describeOutcome(result, plan),
     );
     if (outcome === 'rejected' || outcome === 'timed-out') {
       return { notApplied: { outcome, reason: gate.closingReason() ?? outcome } };
@@ -120,7 +109,7 @@ export async function approveAndApply(options: GatedChangeOptions): Promise<Gate
       return { applied };
     }
     tracker.detail(
-      `${describeOutcome(outcome, plan, gate)}, but the cluster moved from resource version ` +
+      `${gate.describeOutcome(outcome, plan)}, but the cluster moved from resource version ` +
         `${plan.resourceVersion} to ${summary.resourceVersion} since: planning again`,
     );
   }

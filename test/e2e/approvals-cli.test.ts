@@ -16,11 +16,11 @@ import { approvalAuditQuery, pendingApprovalQuery } from '../../src/workflows/ap
 import { runCli, type CliRun } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
+  approvalGateOf,
   eventually,
   lifecycleInput,
   uniqueClusterName,
   type E2eEnvironment,
-  type LifecycleHandle,
   type Scenario,
 } from '../helpers/e2e';
 
@@ -83,12 +83,15 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     rmSync(workDirectory, { recursive: true, force: true });
   });
 
-  /** A lifecycle runbook that bob asks for, under the local default policy (one of alice, bob). */
-  async function startGatedRunbook(prefix: string, required = 1): Promise<LifecycleHandle> {
+  /**
+   * A lifecycle runbook that bob asks for, under the local default policy (one of alice, bob), and
+   * its scale's change runbook (`change:<uid>`) waiting at the approval gate.
+   */
+  async function startGatedRunbook(prefix: string, required = 1) {
     const name = uniqueClusterName(prefix);
     const policy = resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] });
     const approvers = required > 1 ? ['alice', 'carol'] : policy.stage.approvers;
-    const handle = await scenario.startRunbook(
+    const lifecycle = await scenario.startRunbook(
       lifecycleInput(name, {
         scale: SCALE,
         requester: 'bob',
@@ -96,18 +99,16 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
         approval: { ...policy, stage: { ...policy.stage, approvers, required } },
       }),
     );
-    await eventually(`${name} waiting at its approval gate`, () => handle.query(pendingApprovalQuery), {
-      timeoutMs: 30_000,
-    });
-    return handle;
+    return { lifecycle, handle: await approvalGateOf(environment.client, lifecycle) };
   }
 
   const replicasOf = async (clusterId: string) =>
     (await scenario.api.getCluster(clusterId)).spec.data?.tier1?.replicas;
 
   it('lists the change, refuses the requester, lets alice approve, and audits both', async () => {
-    const handle = await startGatedRunbook('approve-cli');
+    const { lifecycle, handle } = await startGatedRunbook('approve-cli');
     const runbookId = handle.workflowId;
+    assert.match(runbookId, /^change:/, 'the gate is the change runbook of the cluster');
 
     const listed = await eventually('the runbook in `approvals`', async () => {
       const run = await cli('approvals');
@@ -139,8 +140,9 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     assert.match(approved.stdout, /spec\.data\.tier1\.replicas: 1 → 2/);
     assert.match(approved.stdout, /approved 1 of 1: the runbook goes on/);
 
-    const result: LifecycleResult = await handle.result();
+    const result: LifecycleResult = await lifecycle.result();
     assert.equal(result.outcome, 'completed');
+    assert.equal(result.scaleChange?.runbookId, runbookId);
     assert.equal(await replicasOf(result.clusterId), 2, 'the cluster was scaled');
 
     const audit = await cli('audit', runbookId, '--json');
@@ -179,7 +181,7 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
   });
 
   it('counts the same decision sent from the page and from the CLI once: one update id for both', async () => {
-    const handle = await startGatedRunbook('approve-twice', 2);
+    const { lifecycle, handle } = await startGatedRunbook('approve-twice', 2);
     const runbookId = handle.workflowId;
     const page = new ApprovalsSource(environment.client);
     const fromPage = await page.decide(runbookId, {
@@ -212,11 +214,11 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
       [['alice', 'session']],
       'one decision in the audit: the second send was the same update, not a second decision',
     );
-    await handle.terminate('test done');
+    await lifecycle.terminate('test done');
   });
 
   it('rejects with a reason: the runbook ends cleanly with nothing applied', async () => {
-    const handle = await startGatedRunbook('reject-cli');
+    const { lifecycle, handle } = await startGatedRunbook('reject-cli');
     const runbookId = handle.workflowId;
 
     const noReason = await cli('reject', runbookId, '--as', 'alice');
@@ -227,8 +229,9 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     assert.equal(rejected.code, 0, rejected.stderr);
     assert.match(rejected.stdout, /rejected: the runbook ends with nothing applied/);
 
-    const result: LifecycleResult = await handle.result();
+    const result: LifecycleResult = await lifecycle.result();
     assert.equal(result.outcome, 'rejected');
+    assert.equal((await handle.result()).outcome, 'rejected');
     assert.match(result.reason ?? '', /alice: not during the freeze/);
     assert.equal(await replicasOf(result.clusterId), 1, 'nothing was applied');
     const puts = scenario.emulator

@@ -7,10 +7,10 @@ import type { Browser } from 'playwright-core';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
-import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { launchChromium } from '../helpers/browser';
 import {
   createE2eEnvironment,
+  approvalGateOf,
   eventually,
   lifecycleInput,
   uniqueClusterName,
@@ -49,8 +49,7 @@ describe('approvals page in a real browser (dev server, emulator, worker, headle
 
   it('lets alice sign in, see the diff, click Approve, and the runbook scales the cluster', async () => {
     const name = uniqueClusterName('web-approve');
-    const runbookId = `lifecycle:${name}`;
-    const handle = await scenario.startRunbook(
+    const lifecycle = await scenario.startRunbook(
       lifecycleInput(name, {
         scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
         approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
@@ -58,9 +57,9 @@ describe('approvals page in a real browser (dev server, emulator, worker, headle
         reason: 'more query capacity',
       }),
     );
-    await eventually('the runbook waiting at its gate', () => handle.query(pendingApprovalQuery), {
-      timeoutMs: 60_000,
-    });
+    // The lifecycle's scale is the cluster's change runbook, which holds the gate.
+    const handle = await approvalGateOf(environment.client, lifecycle, 60_000);
+    const runbookId = handle.workflowId;
     const visibleAsPending = `WorkflowId = '${runbookId}' AND ${SEARCH_ATTRIBUTES.approval.name} = 'pending'`;
     await eventually('the gate in visibility', async () =>
       (await environment.client.workflow.count(visibleAsPending)).count === 1 ? true : undefined,
@@ -97,8 +96,9 @@ describe('approvals page in a real browser (dev server, emulator, worker, headle
     );
     assert.equal(await page.locator(`article[data-runbook="${runbookId}"]`).count(), 0);
 
-    const result = await handle.result();
+    const result = await lifecycle.result();
     assert.equal(result.outcome, 'completed');
+    assert.equal(result.scaleChange?.runbookId, runbookId);
     assert.equal(result.approval?.outcome, 'approved');
     const counted = result.approval?.decisions.filter((decision) => decision.outcome === 'counted');
     assert.deepEqual(

@@ -68,12 +68,13 @@ describe('imply-runbooks run lifecycle, through the real CLI', () => {
       'Validate the spec',
       'Create the cluster',
       'Wait until RUNNING',
-      'Verify the resource version',
+      'Scale: the change runbook plans, approves, applies and verifies',
       'Stop on schedule',
       'Delete and confirm',
     ]) {
       assert.match(run.stdout, new RegExp(`\\[\\d+/\\d+\\] ✔ ${title}`), `no completed line for "${title}"`);
     }
+    assert.match(run.stdout, /applied by change:\S+, resource version 0 → 1, verified/);
     assert.match(run.stdout, /Runbook completed: cluster .* is DELETED/);
 
     // The id answers 404 from the start of the delete; the list shows DELETED once the transition ends.

@@ -91,7 +91,7 @@ describe('payload encryption end to end (worker process, CLI, raw history)', () 
       env,
     );
     assert.equal(run.code, 0, run.stderr);
-    for (const title of ['Validate the spec', 'Create the cluster', 'Verify the resource version']) {
+    for (const title of ['Validate the spec', 'Create the cluster', 'Scale: the change runbook']) {
       assert.match(run.stdout, new RegExp(`\\[\\d+/\\d+\\] ✔ ${title}`), run.stdout);
     }
     assert.match(run.stdout, new RegExp(`Runbook completed: cluster ${name}`));

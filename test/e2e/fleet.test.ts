@@ -13,8 +13,8 @@ import type { fleetRunbook } from '../../src/workflows/fleet';
 import type { powerRunbook } from '../../src/workflows/power';
 import { runCli } from '../../scripts/lib/run-cli';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
-import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import {
+  approvalGateOf,
   createE2eEnvironment,
   eventually,
   lifecycleInput,
@@ -334,7 +334,7 @@ describe(
       }
     });
 
-    it('skips a cluster whose lifecycle runbook waits for approval of its scale, naming that runbook', async () => {
+    it('refuses a stop of a cluster whose lifecycle scale waits for approval: one change per cluster, by id', async () => {
       const scenario = await environment.scenario({ transitionMs: 100 });
       await scenario.startWorker();
       const name = `lifecycle-busy-${randomUUID().slice(0, 8)}`;
@@ -346,29 +346,14 @@ describe(
         }),
       );
       try {
-        const query = `ImplyClusterName = '${name}' AND ImplyRunbookStep = 'approve' AND ExecutionStatus = 'Running'`;
-        const clusterId = await eventually(
-          'the lifecycle runbook at its approval step in visibility',
-          async () => {
-            for await (const execution of environment.client.workflow.list({ query })) {
-              return execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.clusterId);
-            }
-            return undefined;
-          },
-          { timeoutMs: 30_000 },
-        );
-        const power = await environment.client.workflow.start<typeof powerRunbook>(
-          'powerRunbook',
-          powerStartOptions(
-            { clusterId, action: 'stop', requester: 'alice', source: 'person' },
-            scenario.taskQueue,
-          ),
-        );
-        const result = await power.result();
-        assert.equal(result.outcome, 'skipped');
+        // The scale is the cluster's change runbook, change:<uid>: the id every stop and start uses too.
+        const gate = await approvalGateOf(environment.client, lifecycle);
+        const clusterId = gate.workflowId.slice('change:'.length);
+        const refused = await runCli(['stop', clusterId], cliEnv(scenario));
+        assert.equal(refused.code, 1, refused.stdout);
         assert.match(
-          result.reason ?? '',
-          new RegExp(`busy: lifecycle:${name} \\(kind lifecycle, step approve\\)`),
+          refused.stderr,
+          new RegExp(`busy: change:${clusterId} \\(kind change\\) is running; try again when it ends`),
         );
         assert.equal((await scenario.api.getCluster(clusterId)).status?.state, 'RUNNING');
       } finally {

@@ -101,9 +101,12 @@ describe(
       assert.deepEqual(result.verifiedVersion, { before: 0, after: 1 });
       assert.equal(result.finalState, 'DELETED');
       assert.deepEqual(
-        result.steps.map((step) => step.status),
-        Array(8).fill('completed'),
+        result.steps.map((step) => [step.name, step.status]),
+        ['validate', 'create', 'wait-running', 'scale', 'stop', 'delete'].map((name) => [name, 'completed']),
       );
+      // The scale ran as the cluster's change runbook: plan, policy, approve (auto), apply, wait, verify.
+      assert.equal(result.scaleChange?.runbookId, `change:${uid}`);
+      assert.equal(result.scaleChange?.outcome, 'applied');
 
       assert.equal(await statusOf(scenario.api.getCluster(uid)), 404);
       const listed = await eventually('the deleted cluster listed as DELETED', async () => {
@@ -185,13 +188,18 @@ describe(
           wait: { pollInitialMs: 200, pollMaxMs: 400 },
         }),
       );
-      // Killed while it waits on a transition after its PUT: create and PUT must not run again.
-      const waitingSteps = ['wait-scaled', 'stop', 'delete'];
+      // Killed while its scale (the child change runbook) waits on the transition after its PUT, or
+      // later: create and PUT must not run again.
       await eventually(
-        'the runbook waiting for the scale to settle',
+        'the scale waiting for the cluster to settle',
         async () => {
           const progress = await handle.query(runbookProgressQuery);
-          return waitingSteps.includes(progress.currentStep ?? '') ? true : undefined;
+          if (['stop', 'delete'].includes(progress.currentStep ?? '')) return true;
+          if (progress.currentStep !== 'scale' || !progress.child) return undefined;
+          const change = await environment.client.workflow
+            .getHandle(progress.child)
+            .query(runbookProgressQuery);
+          return ['wait', 'verify'].includes(change.currentStep ?? '') ? true : undefined;
         },
         { timeoutMs: 30_000 },
       );

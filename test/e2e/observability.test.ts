@@ -13,6 +13,7 @@ import {
   createE2eEnvironment,
   eventually,
   FAST_WAIT,
+  approvalGateOf,
   lifecycleInput,
   TUTORIAL_CLUSTER,
   uniqueClusterName,
@@ -205,36 +206,36 @@ describe('runbook outcome metrics and approval gauges (worker process, dev serve
     return uid;
   }
 
-  it('shows a lifecycle waiting at its gate as one pending approval with an age, and 0 once approved', async () => {
+  it('shows a lifecycle waiting at its scale gate as one pending change approval with an age, and 0 once approved', async () => {
     const name = uniqueClusterName('gauged');
-    const handle = await scenario.startRunbook(
+    const lifecycle = await scenario.startRunbook(
       lifecycleInput(name, {
         scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
         requester: 'bob',
         approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
       }),
     );
-    const pending = await eventually('the gate open', () => handle.query(pendingApprovalQuery), {
-      timeoutMs: 30_000,
-    });
+    // The lifecycle's scale is its cluster's change runbook: the gate, and the gauge, are of kind change.
+    const handle = await approvalGateOf(environment.client, lifecycle);
+    const pending = await handle.query(pendingApprovalQuery);
     const waiting = await eventually('one pending approval on /metrics', async () => {
       const body = await text(metricsUrl);
-      return gauge(body, 'imply_runbooks_approvals_pending', 'lifecycle') === 1 ? body : undefined;
+      return gauge(body, 'imply_runbooks_approvals_pending', 'change') === 1 ? body : undefined;
     });
-    const age = gauge(waiting, 'imply_runbooks_approval_oldest_age_seconds', 'lifecycle');
+    const age = gauge(waiting, 'imply_runbooks_approval_oldest_age_seconds', 'change');
     const waitedAtMost = (Date.now() - Date.parse(pending!.plan.createdAt)) / 1000 + 1;
     assert.ok(age >= 0 && age <= waitedAtMost, `age ${age} s, the plan is ${waitedAtMost} s old`);
-    assert.equal(gauge(waiting, 'imply_runbooks_approvals_pending', 'change'), 0);
+    assert.equal(gauge(waiting, 'imply_runbooks_approvals_pending', 'lifecycle'), 0);
 
     await handle.executeUpdate(approveChangeUpdate, {
       args: [{ decider: 'alice', decision: 'approve', planVersion: pending!.plan.version }],
     });
-    await handle.result();
+    await lifecycle.result();
     const after = await eventually('no pending approval on /metrics', async () => {
       const body = await text(metricsUrl);
-      return gauge(body, 'imply_runbooks_approvals_pending', 'lifecycle') === 0 ? body : undefined;
+      return gauge(body, 'imply_runbooks_approvals_pending', 'change') === 0 ? body : undefined;
     });
-    assert.equal(gauge(after, 'imply_runbooks_approval_oldest_age_seconds', 'lifecycle'), 0);
+    assert.equal(gauge(after, 'imply_runbooks_approval_oldest_age_seconds', 'change'), 0);
   });
 
   it('counts a change that was rolled back, by the kind of change', async () => {

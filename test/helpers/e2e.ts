@@ -1,7 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
@@ -14,6 +19,9 @@ import { lifecycleStartOptions, type LifecycleInput } from '../../src/shared/run
 import { spawnManaged, waitForLine, type ManagedProcess } from '../../src/dev/supervisor';
 import { createWorker } from '../../src/worker';
 import type { lifecycleRunbook } from '../../src/workflows';
+import type { changeRunbook } from '../../src/workflows/change';
+import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import { runbookProgressQuery } from '../../src/workflows/progress';
 
 /**
  * The one environment of the end-to-end tests: the Temporal dev server `npm test` starts, a real
@@ -104,6 +112,27 @@ export function lifecycleInput(name: string, overrides: Partial<LifecycleInput> 
     wait: FAST_WAIT,
     ...overrides,
   };
+}
+
+/**
+ * The change runbook (`change:<uid>`) that holds a lifecycle's scale approval, once it waits at
+ * its gate: where approvals, audits and pending queries go since the lifecycle composes it.
+ */
+export async function approvalGateOf(
+  client: Client,
+  lifecycle: WorkflowHandle,
+  timeoutMs = 30_000,
+): Promise<WorkflowHandle<typeof changeRunbook>> {
+  return eventually(
+    `${lifecycle.workflowId} waiting at its scale approval`,
+    async () => {
+      const progress = await lifecycle.query(runbookProgressQuery);
+      if (!progress.child) return undefined;
+      const gate = client.workflow.getHandle<typeof changeRunbook>(progress.child);
+      return (await gate.query(pendingApprovalQuery)) ? gate : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Polls `check` until it returns a value other than undefined; fails naming `what` after the timeout. */

@@ -29,8 +29,6 @@ export interface ApiCall {
 export function fakeFleetApi(options: FakeOptions = {}) {
   const fake = fakeClusterApi(options);
   const keepAlives: KeepAlive[] = [];
-  /** Lifecycle runbooks changing a cluster, as visibility would show them. */
-  const lifecycleChanges = new Map<string, { runbookId: string; step: string }>();
   const fleetNotifications: FleetSummary[] = [];
   const offHoursNotices: Array<OffHoursNotice & { atMs: number }> = [];
   const apiCalls: ApiCall[] = [];
@@ -100,8 +98,12 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     async listKeepAlives() {
       return structuredClone(keepAlives);
     },
-    async findLifecycleChange(clusterId: string) {
-      return lifecycleChanges.get(clusterId);
+    async findLifecycleChange() {
+      fake.calls.push('findLifecycleChange');
+      return undefined;
+    },
+    async findClusterChange() {
+      return undefined;
     },
     async notifyFleetRun(summary: FleetSummary) {
       fleetNotifications.push(structuredClone(summary));
@@ -141,7 +143,6 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     ...fake,
     activities,
     keepAlives,
-    lifecycleChanges,
     fleetNotifications,
     offHoursNotices,
     apiCalls,

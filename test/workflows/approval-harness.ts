@@ -12,18 +12,28 @@ import type {
 } from '../../src/shared/approval';
 import type { LifecycleInput } from '../../src/shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
+import type { changeRunbook } from '../../src/workflows/change';
 import { lifecycleRunbook } from '../../src/workflows/lifecycle';
 import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
-import { fakeClusterApi } from '../helpers/fake-cluster-api';
-import { withWorker } from '../helpers/workflow-environment';
+import { changeStateQuery } from '../../src/workflows/change-messages';
+import { fakeChangeApi } from '../helpers/fake-change-api';
+import { terminateWhenIdle, withWorker } from '../helpers/workflow-environment';
 
-/** Shared pieces of the approval gate tests: policies, a started runbook, decisions and their history. */
+/**
+ * Shared pieces of the approval gate tests: policies, a started runbook, decisions and their
+ * history. The runbook is the lifecycle; its scale runs as the child change runbook
+ * `change:<uid>`, which holds the gate: decisions and queries go there, results come from both.
+ */
 
 export const HOUR = 3_600_000;
 const tutorialCluster = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8')) as ClusterRequest;
 
-export type Handle = WorkflowHandle<typeof lifecycleRunbook>;
-export type Fake = ReturnType<typeof fakeClusterApi>;
+/** The change runbook holding the gate. */
+export type Handle = WorkflowHandle<typeof changeRunbook>;
+export type Lifecycle = WorkflowHandle<typeof lifecycleRunbook>;
+export type Fake = ReturnType<typeof fakeChangeApi>;
+/** Every fake's first cluster is uid-1, so the lifecycle's scale runs on this id. */
+export const CHANGE_ID = 'change:uid-1';
 
 export function stage(groups: Record<string, string[]>, required = 1, timeoutMs = 24 * HOUR): ApprovalStage {
   return {
@@ -38,7 +48,7 @@ export function policy(overrides: Partial<ApprovalPolicy> = {}): ApprovalPolicy 
   return { name: 'test', stage: stage({ ops: ['alice', 'bob', 'carol'] }), ...overrides };
 }
 
-/** The tutorial's scale (tier1 1 → 2 and a rename) by `dave`, kept running 8h before a stop. */
+/** The tutorial's scale (tier1 1 → 2 and a rename) by `dave`; no stop, so `change:uid-1` stays the gate's run. */
 export function gatedInput(approval: ApprovalPolicy | undefined, overrides: Partial<LifecycleInput> = {}) {
   const input: LifecycleInput = {
     cluster: tutorialCluster,
@@ -46,7 +56,6 @@ export function gatedInput(approval: ApprovalPolicy | undefined, overrides: Part
       { path: 'spec.data.tier1.replicas', value: 2 },
       { path: 'metadata.name', value: 'clusters-example-scaled' },
     ],
-    stop: { afterMs: 8 * HOUR },
     requester: 'dave',
     reason: 'more ingestion',
     approval,
@@ -55,20 +64,29 @@ export function gatedInput(approval: ApprovalPolicy | undefined, overrides: Part
   return input;
 }
 
-/** Starts the runbook on a fresh worker over a fake Cloud Manager whose transitions settle at once. */
+/**
+ * Starts the lifecycle on a fresh worker over a fake Cloud Manager whose transitions settle at
+ * once; `body` gets the gate's runbook (`change:uid-1`, started once the cluster runs) and the lifecycle.
+ */
 export async function withRunbook<T>(
   environment: TestWorkflowEnvironment,
   input: LifecycleInput,
-  body: (handle: Handle, fake: Fake) => Promise<T>,
+  body: (handle: Handle, fake: Fake, lifecycle: Lifecycle) => Promise<T>,
 ): Promise<T> {
-  const fake = fakeClusterApi({ transitionPolls: 0 });
+  const fake = fakeChangeApi({ transitionPolls: 0 });
   return withWorker(environment, fake.activities, async (taskQueue) => {
-    const handle = await environment.client.workflow.start(lifecycleRunbook, {
+    const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
       taskQueue,
       workflowId: `approval-test-${Math.random()}`,
       args: [input],
     });
-    return body(handle, fake);
+    const handle = environment.client.workflow.getHandle<typeof changeRunbook>(CHANGE_ID);
+    try {
+      return await body(handle, fake, lifecycle);
+    } finally {
+      await terminateWhenIdle(lifecycle);
+      await terminateWhenIdle(handle);
+    }
   });
 }
 
@@ -80,11 +98,30 @@ export async function untilPending(
   stageName: PendingApproval['stage'] = 'primary',
 ): Promise<PendingApproval> {
   for (let attempt = 0; attempt < 300; attempt++) {
-    const pending = await handle.query(pendingApprovalQuery);
+    const pending = (await isRunning(handle)) ? await handle.query(pendingApprovalQuery) : undefined;
     if (pending?.plan.version === version && pending.stage === stageName) return pending;
     await environment.sleep(100);
   }
   assert.fail(`no ${stageName} approval of plan v${version} became pending`);
+}
+
+/**
+ * Whether this lifecycle's change runbook runs yet: it starts once the cluster is RUNNING, and
+ * until then the id names an earlier test's run, closed, whose queries would wait for its worker.
+ */
+async function isRunning(handle: Handle): Promise<boolean> {
+  const description = await handle.describe().catch(() => undefined);
+  return description?.status.name === 'RUNNING';
+}
+
+/** Waits until the change runbook runs and is planning (its first plan held by the test). */
+export async function untilPlanning(environment: TestWorkflowEnvironment, handle: Handle): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const state = (await isRunning(handle)) ? await handle.query(changeStateQuery) : undefined;
+    if (state?.phase === 'planning') return;
+    await environment.sleep(100);
+  }
+  assert.fail('the change runbook never started planning');
 }
 
 let updates = 0;

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../helpers/workflow-environment';
 import {
+  CHANGE_ID,
   approvalState,
   decide,
   gatedInput,
@@ -24,9 +25,9 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
 
   it('rejects the change when nobody decides before the timeout, and applies nothing', async () => {
     const oneHour = policy({ stage: stage({ ops: ['alice', 'bob'] }, 1, HOUR) });
-    await withRunbook(environment, gatedInput(oneHour), async (handle, fake) => {
+    await withRunbook(environment, gatedInput(oneHour), async (handle, fake, lifecycle) => {
       await untilPending(environment, handle);
-      const result = await handle.result();
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'rejected');
       assert.equal(result.reason, 'timed-out: no decision within 1h: nothing applied');
       assert.equal(result.approval?.outcome, 'timed-out');
@@ -48,7 +49,7 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
       stage: stage({ ops: ['alice', 'bob'] }, 1, HOUR),
       escalation: stage({ leads: ['carol'] }, 1, 2 * HOUR),
     });
-    await withRunbook(environment, gatedInput(escalating), async (handle, fake) => {
+    await withRunbook(environment, gatedInput(escalating), async (handle, fake, lifecycle) => {
       const primary = await untilPending(environment, handle);
       assert.equal(primary.stage, 'primary');
       await environment.sleep(HOUR);
@@ -59,7 +60,7 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
       assert.match(bob.refused ?? '', /bob is not an approver of this change: it needs leads \(carol\)/);
       const carol = await decide(handle, { decider: 'carol', decision: 'approve', planVersion: 1 });
       assert.equal(carol.ack?.state, 'approved');
-      const result = await handle.result();
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
       assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
       const decisions = result.approval?.decisions ?? [];
@@ -86,8 +87,8 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
       stage: stage({ ops: ['alice'] }, 1, HOUR),
       escalation: stage({ leads: ['carol'] }, 1, 2 * HOUR),
     });
-    await withRunbook(environment, gatedInput(escalating), async (handle, fake) => {
-      const result = await handle.result();
+    await withRunbook(environment, gatedInput(escalating), async (_handle, fake, lifecycle) => {
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'rejected');
       assert.equal(result.reason, 'timed-out: no decision within 2h: nothing applied');
       assert.equal(fake.calls.includes('replaceCluster'), false);
@@ -95,23 +96,21 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
   });
 
   it('plans again when the cluster moved after the plan, refuses decisions on the old plan, and applies the approved new one', async () => {
-    await withRunbook(environment, gatedInput(policy()), async (handle, fake) => {
+    await withRunbook(environment, gatedInput(policy()), async (handle, fake, lifecycle) => {
       const first = await untilPending(environment, handle);
       fake.changeBehindTheRunbooksBack(first.plan.clusterId);
       const approvedOld = await decide(handle, { decider: 'alice', decision: 'approve', planVersion: 1 });
       assert.equal(approvedOld.ack?.state, 'approved');
       const second = await untilPending(environment, handle, 2);
       assert.equal(second.plan.resourceVersion, first.plan.resourceVersion + 1);
-      assert.ok(
-        second.plan.diffLines.includes('spec.awsKeyPair: "rotated" → (absent)'),
-        second.plan.diffLines.join('\n'),
-      );
+      // The new plan starts from the cluster as it now is: it keeps the change made behind its back.
+      assert.deepEqual(second.plan.diffLines, first.plan.diffLines, second.plan.diffLines.join('\n'));
       assert.equal(fake.calls.includes('replaceCluster'), false);
       const stale = await decide(handle, { decider: 'bob', decision: 'approve', planVersion: 1 });
       assert.match(stale.refused ?? '', /plan version 1 was superseded by version 2/);
       const approvedNew = await decide(handle, { decider: 'alice', decision: 'approve', planVersion: 2 });
       assert.equal(approvedNew.ack?.state, 'approved');
-      const result = await handle.result();
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
       assert.deepEqual(result.verifiedVersion, { before: 1, after: 2 });
       assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
@@ -129,17 +128,21 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
           ['alice', 2],
         ],
       );
-      const planStep = result.steps.find((step) => step.name === 'plan');
+      const planStep = (await handle.result()).steps.find((step) => step.name === 'plan');
       assert.match(planStep?.detail ?? '', /^plan v2 at resource version 1: /);
     });
   });
 
   it('stops waiting when the runbook is cancelled, applying nothing and no longer showing as pending', async () => {
-    await withRunbook(environment, gatedInput(policy(), { onCancel: 'delete' }), async (handle, fake) => {
+    const input = gatedInput(policy(), { onCancel: 'delete' });
+    await withRunbook(environment, input, async (handle, fake, lifecycle) => {
       await untilPending(environment, handle);
-      await handle.cancel();
-      await assert.rejects(handle.result());
-      assert.equal(await approvalState(handle), 'cancelled');
+      // Pinned to this run: the cleanup's delete runs next on the same id.
+      const gate = environment.client.workflow.getHandle(CHANGE_ID, (await handle.describe()).runId);
+      await lifecycle.cancel();
+      await assert.rejects(lifecycle.result());
+      await assert.rejects(gate.result());
+      assert.equal(await approvalState(gate), 'cancelled');
       assert.equal(fake.calls.includes('replaceCluster'), false);
       assert.ok(fake.calls.includes('deleteCluster'));
     });

@@ -5,6 +5,7 @@ import { runbookProgressQuery } from '../../src/workflows/progress';
 import { approvalAuditQuery, approvalDecisionSignal } from '../../src/workflows/approval-messages';
 import { createTimeSkippingEnvironment, terminateWhenIdle } from '../helpers/workflow-environment';
 import {
+  HOUR,
   acceptedUpdateIds,
   approvalState,
   decide,
@@ -13,6 +14,7 @@ import {
   policy,
   stage,
   untilPending,
+  untilPlanning,
   withRunbook,
 } from './approval-harness';
 
@@ -27,7 +29,7 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
 
   it('refuses rule-breaking decisions with a reason and leaves no trace of them in history', async () => {
     const twoOfThree = policy({ stage: stage({ ops: ['alice', 'bob', 'dave'] }, 2) });
-    await withRunbook(environment, gatedInput(twoOfThree), async (handle) => {
+    await withRunbook(environment, gatedInput(twoOfThree), async (handle, _fake, lifecycle) => {
       const pending = await untilPending(environment, handle);
       assert.match(pending.plan.diffLines.join('\n'), /spec\.data\.tier1\.replicas: 1 → 2/);
       assert.equal(await approvalState(handle), 'pending');
@@ -58,8 +60,9 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
       for (const refused of [stranger, own, unknownPlan, again, late]) {
         assert.ok(!history.includes(refused.updateId), `${refused.updateId} left a trace in history`);
       }
-      const result = await handle.result();
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
+      assert.equal((await handle.result()).outcome, 'applied');
       assert.deepEqual(
         result.approval?.decisions.map((record) => [record.decider, record.via, record.outcome]),
         [
@@ -72,15 +75,28 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
   });
 
   it('refuses a decision when the runbook has nothing waiting for approval', async () => {
-    await withRunbook(environment, gatedInput(undefined), async (handle) => {
+    await withRunbook(environment, gatedInput(undefined), async (handle, fake, lifecycle) => {
+      // Hold the change runbook at its plan, so the decision reaches a running runbook with no gate open.
+      let release = () => {};
+      fake.faults.planInFlight = new Promise<void>((resolve) => (release = resolve));
+      await untilPlanning(environment, handle);
       const refused = await decide(handle, { decider: 'alice', decision: 'approve', planVersion: 1 });
       assert.match(refused.refused ?? '', /nothing in this runbook is waiting for approval/);
+      release();
+      const result = await lifecycle.result();
       assert.deepEqual(await acceptedUpdateIds(handle), []);
-      const result = await handle.result();
       assert.equal(result.approval, undefined);
+      assert.equal((await handle.result()).autoApproved !== undefined, true);
       assert.deepEqual(
-        result.steps.map((step) => step.name),
-        ['validate', 'create', 'wait-running', 'scale', 'wait-scaled', 'verify', 'stop', 'delete'],
+        result.steps.map((step) => [step.name, step.status]),
+        [
+          ['validate', 'completed'],
+          ['create', 'completed'],
+          ['wait-running', 'completed'],
+          ['scale', 'completed'],
+          ['stop', 'skipped'],
+          ['delete', 'skipped'],
+        ],
       );
     });
   });
@@ -89,7 +105,7 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
     await withRunbook(
       environment,
       gatedInput(policy({ stage: stage({ ops: ['alice', 'bob', 'carol'] }, 2) })),
-      async (handle, fake) => {
+      async (handle, fake, lifecycle) => {
         const pending = await untilPending(environment, handle);
         assert.deepEqual([pending.required, pending.approvals, pending.groups], [2, [], ['ops']]);
         const progress = await handle.query(runbookProgressQuery);
@@ -107,10 +123,11 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
         );
         assert.equal(fake.calls.includes('replaceCluster'), false);
         await decide(handle, { decider: 'bob', decision: 'approve', planVersion: 1 });
-        const result = await handle.result();
+        const result = await lifecycle.result();
         assert.equal(result.outcome, 'completed');
         assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
-        const steps = Object.fromEntries(result.steps.map((step) => [step.name, step]));
+        const change = await handle.result();
+        const steps = Object.fromEntries(change.steps.map((step) => [step.name, step]));
         assert.equal(steps.approve?.status, 'completed');
         assert.equal(steps.approve?.detail, 'plan v1 approved by carol, bob');
         assert.equal(result.approval?.outcome, 'approved');
@@ -129,40 +146,45 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
   });
 
   it('ends cleanly with nothing applied when an approver rejects, carrying the reason', async () => {
-    await withRunbook(environment, gatedInput(policy()), async (handle, fake) => {
-      await untilPending(environment, handle);
-      const rejected = await decide(handle, {
-        decider: 'bob',
-        decision: 'reject',
-        planVersion: 1,
-        comment: 'not during the sale',
-      });
-      assert.equal(rejected.ack?.state, 'rejected');
-      const result = await handle.result();
-      assert.equal(result.outcome, 'rejected');
-      assert.equal(result.reason, 'rejected: bob: not during the sale');
-      assert.equal(result.finalState, 'RUNNING');
-      assert.equal(fake.calls.includes('replaceCluster'), false);
-      assert.equal(
-        fake.calls.some((call) => call.startsWith('setDesiredState')),
-        false,
-      );
-      const statuses = Object.fromEntries(result.steps.map((step) => [step.name, step.status]));
-      for (const name of ['scale', 'wait-scaled', 'verify', 'stop', 'delete'])
-        assert.equal(statuses[name], 'skipped');
-      assert.match(
-        result.steps.find((step) => step.name === 'stop')?.detail ?? '',
-        /the scale change was rejected \(bob: not during the sale\)/,
-      );
-      assert.equal(result.approval?.outcome, 'rejected');
-      assert.equal(await approvalState(handle), 'rejected');
-      assert.equal(fake.notifications.at(-1)?.outcome, 'rejected');
-    });
+    await withRunbook(
+      environment,
+      gatedInput(policy(), { stop: { afterMs: HOUR } }),
+      async (handle, fake, lifecycle) => {
+        await untilPending(environment, handle);
+        const rejected = await decide(handle, {
+          decider: 'bob',
+          decision: 'reject',
+          planVersion: 1,
+          comment: 'not during the sale',
+        });
+        assert.equal(rejected.ack?.state, 'rejected');
+        const result = await lifecycle.result();
+        assert.equal(result.outcome, 'rejected');
+        assert.equal(result.reason, 'rejected: bob: not during the sale');
+        assert.equal(result.finalState, 'RUNNING');
+        assert.equal(fake.calls.includes('replaceCluster'), false);
+        assert.equal(
+          fake.calls.some((call) => call.startsWith('setDesiredState')),
+          false,
+        );
+        const statuses = Object.fromEntries(result.steps.map((step) => [step.name, step.status]));
+        assert.equal(statuses.scale, 'completed');
+        for (const name of ['stop', 'delete']) assert.equal(statuses[name], 'skipped');
+        assert.match(
+          result.steps.find((step) => step.name === 'stop')?.detail ?? '',
+          /the scale change was rejected: bob: not during the sale/,
+        );
+        assert.equal(result.scaleChange?.outcome, 'rejected');
+        assert.equal(result.approval?.outcome, 'rejected');
+        assert.equal(await approvalState(handle), 'rejected');
+        assert.equal(fake.notifications.at(-1)?.outcome, 'rejected');
+      },
+    );
   });
 
   it('applies the same rules to signals, recording the decisions it ignores and why', async () => {
     const withDave = policy({ stage: stage({ ops: ['alice', 'dave'] }) });
-    await withRunbook(environment, gatedInput(withDave), async (handle, fake) => {
+    await withRunbook(environment, gatedInput(withDave), async (handle, fake, lifecycle) => {
       await untilPending(environment, handle);
       await handle.signal(approvalDecisionSignal, {
         decider: 'mallory',
@@ -171,7 +193,7 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
       });
       await handle.signal(approvalDecisionSignal, { decider: 'dave', decision: 'approve', planVersion: 1 });
       await handle.signal(approvalDecisionSignal, { decider: 'alice', decision: 'approve', planVersion: 1 });
-      const result = await handle.result();
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
       assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
       const decisions = result.approval?.decisions ?? [];
@@ -191,8 +213,8 @@ describe('approval gate (time skipping, fake Cloud Manager)', () => {
   it('auto-approves a change the policy marks low risk, and records that it did', async () => {
     const lowRisk = policy({ autoApprove: { maxReplicaDelta: 1, minReplicas: 1, maxReplicas: 3 } });
     const input = gatedInput(lowRisk, { scale: [{ path: 'spec.data.tier1.replicas', value: 2 }] });
-    await withRunbook(environment, input, async (handle, fake) => {
-      const result = await handle.result();
+    await withRunbook(environment, input, async (handle, fake, lifecycle) => {
+      const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
       assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1);
       assert.equal(result.approval?.outcome, 'auto-approved');

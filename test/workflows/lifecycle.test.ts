@@ -1,12 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
 import type { LifecycleInput } from '../../src/shared/runbook';
-import { lifecycleRunbook, runbookProgressQuery } from '../../src/workflows';
-import { fakeClusterApi, type FakeOptions } from '../helpers/fake-cluster-api';
+import type { ApprovalPolicy } from '../../src/shared/approval';
+import { powerStartOptions } from '../../src/shared/power';
+import { lifecycleRunbook, powerRunbook, runbookProgressQuery } from '../../src/workflows';
+import { approveChangeUpdate, pendingApprovalQuery } from '../../src/workflows/approval-messages';
+import type { changeRunbook } from '../../src/workflows/change';
+import { changeInput, scale, submit } from './change-harness';
+import { fakeChangeApi } from '../helpers/fake-change-api';
+import type { FakeOptions } from '../helpers/fake-cluster-api';
 import { createTimeSkippingEnvironment, withWorker } from '../helpers/workflow-environment';
 
 const tutorialCluster = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8')) as ClusterRequest;
@@ -33,7 +43,7 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   async function run(input: LifecycleInput, fakeOptions: FakeOptions = {}) {
-    const fake = fakeClusterApi(fakeOptions);
+    const fake = fakeChangeApi(fakeOptions);
     const outcome = await withWorker(environment, fake.activities, async (taskQueue) => {
       const handle = await environment.client.workflow.start(lifecycleRunbook, {
         taskQueue,
@@ -52,7 +62,7 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     return { ...outcome, fake };
   }
 
-  it('runs all eight steps, sleeping 8h before the stop and 1d before the delete', async () => {
+  it('runs all six steps, sleeping 8h before the stop and 1d before the delete', async () => {
     const { result, elapsedMs, fake, error } = await run(tutorialInput());
     assert.equal(error, undefined);
     assert.ok(result);
@@ -67,8 +77,6 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
         ['create', 'completed'],
         ['wait-running', 'completed'],
         ['scale', 'completed'],
-        ['wait-scaled', 'completed'],
-        ['verify', 'completed'],
         ['stop', 'completed'],
         ['delete', 'completed'],
       ],
@@ -88,7 +96,7 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     assert.equal(result.finalState, 'RUNNING');
     assert.deepEqual(
       result.steps.filter((step) => step.status === 'skipped').map((step) => step.name),
-      ['scale', 'wait-scaled', 'verify', 'stop', 'delete'],
+      ['scale', 'stop', 'delete'],
     );
     assert.equal([...fake.clusters.values()][0]?.gone, false);
   });
@@ -119,7 +127,7 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   it('shows its progress in a query while it sleeps before the stop, and deletes on cancel when told to', async () => {
-    const fake = fakeClusterApi();
+    const fake = fakeChangeApi();
     await withWorker(environment, fake.activities, async (taskQueue) => {
       const handle = await environment.client.workflow.start(lifecycleRunbook, {
         taskQueue,
@@ -144,4 +152,150 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     assert.ok(fake.calls.includes('deleteCluster'));
     assert.equal([...fake.clusters.values()][0]?.gone, true);
   });
+
+  it('rolls back a scale that fails verification, through the change runbook, and fails naming it', async () => {
+    const fake = fakeChangeApi();
+    fake.faults.dropNextChange = true;
+    const outcome = await withWorker(environment, fake.activities, async (taskQueue) => {
+      const handle = await environment.client.workflow.start(lifecycleRunbook, {
+        taskQueue,
+        workflowId: `lifecycle-rollback-${Math.random()}`,
+        args: [tutorialInput({ scale: [{ path: 'spec.data.tier1.replicas', value: 2 }] })],
+      });
+      const error = await handle.result().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      const change = await environment.client.workflow.getHandle('change:uid-1').result();
+      return { error, change };
+    });
+    assert.ok(outcome.error instanceof WorkflowFailedError);
+    const cause = outcome.error.cause as Error & { type?: string };
+    assert.equal(cause.type, 'ScaleRolledBack');
+    assert.match(cause.message, /rolled back by change:uid-1: the API does not hold the approved change/);
+    assert.equal(outcome.change.outcome, 'rolled-back');
+    assert.equal(outcome.change.rollback?.restoredVersion, 0);
+    assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')), 'no stop after a failed scale');
+    assert.equal([...fake.clusters.values()][0]?.gone, false);
+  });
+
+  it('refuses, before creating anything, a scale outside the policy bounds or a delete of a protected cluster', async () => {
+    const bounded: LifecycleInput['policy'] = {
+      name: 'small',
+      bounds: { 'data.tier1': { maxReplicas: 1 } },
+      cooldownMs: 0,
+      autoApprove: [],
+      force: false,
+      protected: false,
+    };
+    const tooBig = await run(tutorialInput({ policy: bounded }));
+    assert.ok(tooBig.error instanceof WorkflowFailedError);
+    assert.match(
+      (tooBig.error.cause as Error).message,
+      /--scale: policy "small": data\.tier1\.replicas 2 is above maxReplicas 1/,
+    );
+    const guarded = await run(tutorialInput({ scale: [], policy: { ...bounded, protected: true } }));
+    assert.ok(guarded.error instanceof WorkflowFailedError);
+    assert.match((guarded.error.cause as Error).message, /--delete: the cluster is protected/);
+    for (const { fake } of [tooBig, guarded]) assert.deepEqual(fake.calls, [], 'nothing was called');
+  });
+
+  it('joins a trigger for its cluster into the scale waiting for approval: one change, one gate', async () => {
+    const fake = fakeChangeApi();
+    const approval: ApprovalPolicy = {
+      name: 'test',
+      stage: { groups: ['ops'], approvers: ['alice', 'bob'], required: 1, timeoutMs: 24 * HOUR },
+    };
+    await withWorker(environment, fake.activities, async (taskQueue) => {
+      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
+        taskQueue,
+        workflowId: `lifecycle-merge-${Math.random()}`,
+        args: [
+          tutorialInput({
+            scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
+            stop: undefined,
+            delete: undefined,
+            requester: 'dave',
+            approval,
+          }),
+        ],
+      });
+      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      const first = await untilGatePending(gate, 1);
+      assert.deepEqual(first.plan.diffLines, ['spec.data.tier1.replicas: 1 → 2']);
+
+      // A trigger (as the CLI and the web server send it) for the same cluster: update-with-start on change:uid-1.
+      const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
+        ...scale({ 'query.replicas': 4 }, 'erin'),
+        source: 'http',
+      });
+      assert.equal(trigger.ack?.runbookId, 'change:uid-1');
+      assert.equal(trigger.ack?.disposition, 'merged');
+      const merged = await untilGatePending(gate, 2);
+      assert.deepEqual(merged.plan.diffLines.sort(), [
+        'spec.data.tier1.replicas: 1 → 2',
+        'spec.query.replicas: 3 → 4',
+      ]);
+      // Both requesters asked for this change: neither may approve it.
+      const byErin = await gate
+        .executeUpdate(approveChangeUpdate, {
+          args: [{ decider: 'erin', decision: 'approve', planVersion: 2 }],
+        })
+        .then(
+          () => 'accepted',
+          (error: Error) => (error.cause as Error).message,
+        );
+      assert.match(byErin, /erin/);
+      await gate.executeUpdate(approveChangeUpdate, {
+        args: [{ decider: 'alice', decision: 'approve', planVersion: 2 }],
+      });
+      const result = await lifecycle.result();
+      assert.equal(result.outcome, 'completed');
+      assert.deepEqual(result.verifiedVersion, { before: 0, after: 1 });
+      assert.equal(fake.calls.filter((call) => call === 'replaceCluster').length, 1, 'one PUT for both');
+      const config = [...fake.clusters.values()][0]?.config;
+      assert.equal(config?.spec.data?.tier1?.replicas, 2);
+      assert.equal(config?.spec.query?.replicas, 4);
+      assert.equal(result.approval?.plans.length, 2);
+    });
+  });
+
+  it('refuses a stop started by hand while its scale waits for approval: one change per cluster, by id', async () => {
+    const fake = fakeChangeApi();
+    const approval: ApprovalPolicy = {
+      name: 'test',
+      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
+    };
+    await withWorker(environment, fake.activities, async (taskQueue) => {
+      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
+        taskQueue,
+        workflowId: `lifecycle-busy-${Math.random()}`,
+        args: [tutorialInput({ stop: undefined, delete: undefined, requester: 'dave', approval })],
+      });
+      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      await untilGatePending(gate, 1);
+      await assert.rejects(
+        environment.client.workflow.start(powerRunbook, {
+          ...powerStartOptions(
+            { clusterId: 'uid-1', action: 'stop', requester: 'erin', source: 'person' },
+            taskQueue,
+          ),
+        }),
+        WorkflowExecutionAlreadyStartedError,
+      );
+      assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')));
+      await lifecycle.cancel();
+      await assert.rejects(lifecycle.result());
+    });
+  });
+
+  async function untilGatePending(gate: WorkflowHandle<typeof changeRunbook>, version: number) {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const running = (await gate.describe().catch(() => undefined))?.status.name === 'RUNNING';
+      const pending = running ? await gate.query(pendingApprovalQuery) : undefined;
+      if (pending?.plan.version === version) return pending;
+      await environment.sleep(100);
+    }
+    assert.fail(`plan v${version} of change:uid-1 never waited for approval`);
+  }
 });

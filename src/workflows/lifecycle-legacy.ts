@@ -1,0 +1,240 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { formatDuration } from '../shared/durations';
+import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
+import { jsonEqual, valueAt, type SpecChange } from '../shared/spec-changes';
+import { changes, reads } from './activities';
+import { ApprovalGate } from './approval';
+import { waitForState, waitUntilGone } from './cluster-steps';
+import type { RunbookTracker } from './progress';
+import { checkApprovalInput, scaleStep, type AppliedChange } from './scale-change';
+
+/**
+ * The lifecycle runbook as it ran before it composed the change runbook (patch
+ * `lifecycle-composes-change`): its own plan, approval gate, scale and verification. Kept only so
+ * that runs recorded before replay and finish as they started; new runs never come here. Remove
+ * with `deprecatePatch` once no such run is open.
+ */
+export const LEGACY_LIFECYCLE_STEPS = [
+  { name: 'validate', title: 'Validate the spec (dryRun)' },
+  { name: 'create', title: 'Create the cluster' },
+  { name: 'wait-running', title: 'Wait until RUNNING' },
+  { name: 'plan', title: 'Plan the scale change (dryRun diff)' },
+  { name: 'approve', title: 'Approve the scale change' },
+  { name: 'scale', title: 'Scale (replace the spec)' },
+  { name: 'wait-scaled', title: 'Wait until RUNNING again' },
+  { name: 'verify', title: 'Verify the resource version' },
+  { name: 'stop', title: 'Stop on schedule' },
+  { name: 'delete', title: 'Delete and confirm' },
+];
+
+/** The runbook recorded before the patch: same handlers, its own gate and scale pipeline. */
+export async function legacyLifecycleRunbook(
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+): Promise<LifecycleResult> {
+  const gate = new ApprovalGate(workflowInfo().workflowId, (detail) => tracker.detail(detail));
+  gate.install();
+  let clusterId: string | undefined;
+  try {
+    checkApprovalInput(input);
+    await tracker.step(
+      'validate',
+      () => changes.validateCluster(input.cluster),
+      () => 'spec accepted by dryRun',
+    );
+    const created = await tracker.step(
+      'create',
+      () => changes.createCluster(input.cluster),
+      (cluster) => `created ${cluster.uid}`,
+    );
+    const id = (clusterId = created.uid);
+    tracker.cluster({ clusterId: id, clusterName: created.name });
+    await tracker.step(
+      'wait-running',
+      () => waitForState(id, ['RUNNING'], tracker, input.wait),
+      (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+    );
+
+    let verifiedVersion: LifecycleResult['verifiedVersion'];
+    if (input.scale.length > 0) {
+      const change = await scaleStep(id, input, tracker, gate);
+      if ('notApplied' in change) return await endRejected(id, change.notApplied, tracker, gate);
+      const applied = change.applied;
+      tracker.cluster({ clusterName: applied.request.metadata.name });
+      await tracker.step(
+        'wait-scaled',
+        () =>
+          waitForState(id, ['RUNNING'], tracker, {
+            ...input.wait,
+            minResourceVersion: applied.beforeVersion + 1,
+          }),
+        (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+      );
+      verifiedVersion = await tracker.step(
+        'verify',
+        () => verifyVersion(id, applied, input.scale),
+        (version) =>
+          `resource version ${version.before} → ${version.after}; history/${version.before} matches`,
+      );
+    } else {
+      for (const step of ['plan', 'approve', 'scale', 'wait-scaled', 'verify']) {
+        if (hasStep(tracker, step)) tracker.skip(step, 'no scale change requested');
+      }
+    }
+
+    let finalState: LifecycleResult['finalState'] = 'RUNNING';
+    if (input.stop) {
+      const stop = input.stop;
+      await tracker.step(
+        'stop',
+        () => stopOnSchedule(id, stop, input, tracker),
+        () => 'STOPPED',
+      );
+      finalState = 'STOPPED';
+    } else {
+      tracker.skip('stop', 'no stop requested');
+    }
+    if (input.delete) {
+      const retentionMs = input.delete.afterMs ?? 0;
+      await tracker.step(
+        'delete',
+        () => deleteAfter(id, retentionMs, input, tracker),
+        () => 'gone (404 by id)',
+      );
+      finalState = 'DELETED';
+    } else {
+      tracker.skip('delete', 'kept (no delete requested)');
+    }
+    tracker.finish('completed');
+    await gate.finish();
+    const progress = tracker.snapshot();
+    return {
+      outcome: 'completed',
+      clusterId: id,
+      clusterName: progress.clusterName,
+      verifiedVersion,
+      finalState,
+      steps: progress.steps,
+      ...withAudit(gate),
+    };
+  } catch (error) {
+    if (isCancellation(error) && clusterId) {
+      const id = clusterId;
+      await CancellationScope.nonCancellable(() => cleanUp(id, input, tracker));
+    }
+    tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
+    throw error;
+  }
+}
+
+/** The steps this input shows: plan and approve only when the scale change needs approval. */
+export function legacyLifecycleSteps(input: LifecycleInput) {
+  if (input.approval) return LEGACY_LIFECYCLE_STEPS;
+  return LEGACY_LIFECYCLE_STEPS.filter((step) => step.name !== 'plan' && step.name !== 'approve');
+}
+
+function hasStep(tracker: RunbookTracker, name: string): boolean {
+  return tracker.steps.some((step) => step.name === name);
+}
+
+/** Ends the runbook cleanly after a rejected or timed-out approval: nothing applied, later steps skipped. */
+async function endRejected(
+  clusterId: string,
+  notApplied: { outcome: string; reason: string },
+  tracker: RunbookTracker,
+  gate: ApprovalGate,
+): Promise<LifecycleResult> {
+  const why = `not run: the scale change was ${notApplied.outcome} (${notApplied.reason})`;
+  for (const step of ['scale', 'wait-scaled', 'verify', 'stop', 'delete']) tracker.skip(step, why);
+  tracker.finish('rejected');
+  await gate.finish();
+  const progress = tracker.snapshot();
+  return {
+    outcome: 'rejected',
+    reason: `${notApplied.outcome}: ${notApplied.reason}`,
+    clusterId,
+    clusterName: progress.clusterName,
+    finalState: 'RUNNING',
+    steps: progress.steps,
+    ...withAudit(gate),
+  };
+}
+
+function withAudit(gate: ApprovalGate): Pick<LifecycleResult, 'approval'> {
+  const audit = gate.audit();
+  return audit ? { approval: audit } : {};
+}
+
+/** Checks the version went up, the history entry before it is the old config, and the change is in place. */
+async function verifyVersion(clusterId: string, applied: AppliedChange, specChanges: SpecChange[]) {
+  const { config, summary } = await reads.getClusterConfig(clusterId);
+  const fail = (message: string) =>
+    ApplicationFailure.create({ type: 'VerificationFailed', nonRetryable: true, message });
+  if (summary.resourceVersion <= applied.beforeVersion) {
+    throw fail(`resource version did not go up (still ${summary.resourceVersion})`);
+  }
+  const previous = await reads.getClusterVersion(clusterId, summary.resourceVersion - 1);
+  if (!jsonEqual(previous, applied.before)) {
+    throw fail(
+      `history/${summary.resourceVersion - 1} does not match the configuration read before the change`,
+    );
+  }
+  for (const change of specChanges) {
+    const actual = valueAt(config, change.path);
+    if (actual !== change.value) {
+      throw fail(`${change.path} is ${JSON.stringify(actual)}, expected ${JSON.stringify(change.value)}`);
+    }
+  }
+  return { before: summary.resourceVersion - 1, after: summary.resourceVersion };
+}
+
+async function stopOnSchedule(
+  clusterId: string,
+  stop: NonNullable<LifecycleInput['stop']>,
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+) {
+  const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
+  if (delayMs > 0) {
+    tracker.detail(
+      `sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`,
+    );
+    await sleep(delayMs);
+  }
+  await changes.setDesiredState(clusterId, 'STOPPED');
+  return waitForState(clusterId, ['STOPPED'], tracker, input.wait);
+}
+
+async function deleteAfter(
+  clusterId: string,
+  retentionMs: number,
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+) {
+  if (retentionMs > 0) {
+    tracker.detail(
+      `keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`,
+    );
+    await sleep(retentionMs);
+  }
+  await changes.deleteCluster(clusterId);
+  await waitUntilGone(clusterId, tracker, input.wait);
+}
+
+/** Applies the input's cleanup policy to the cluster this runbook created. */
+async function cleanUp(clusterId: string, input: LifecycleInput, tracker: RunbookTracker) {
+  const policy = input.onCancel ?? 'keep';
+  tracker.detail(`cancelled: cleanup policy "${policy}"`);
+  if (policy === 'delete') {
+    await changes.deleteCluster(clusterId);
+    await waitUntilGone(clusterId, tracker, input.wait);
+  } else if (policy === 'stop') {
+    await changes.setDesiredState(clusterId, 'STOPPED');
+  }
+}
