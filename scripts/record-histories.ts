@@ -2,7 +2,9 @@
  * Records runbook histories for the replay test (test/replay/replay.test.ts), each against a local
  * emulator of its own, written to test/fixtures/histories/<name>.json:
  *   lifecycle-completed, -failed, -cancelled   the tutorial run; its create ending FAILED; cancelled
- *                                              with `onCancel: 'delete'`
+ *                                              with `onCancel: 'delete'` (recorded before the lifecycle
+ *                                              composed the change runbook)
+ *   lifecycle-composed-completed, -cancelled   the same runs since: scale, stop and delete as children
  *   power-stop-completed                       a person's stop of one cluster
  *   change-scale-completed                     an auto-approved scale, verified
  *   change-rolled-back                         the update ends FAILED: rolled back, the run completes
@@ -115,6 +117,20 @@ const LIFECYCLE_RECORDINGS: LifecycleRecording[] = [
   },
 ];
 
+/**
+ * The same runs once the lifecycle composed the change runbook (patch lifecycle-composes-change):
+ * its scale a child change, its stop a child power runbook, its delete a child delete change. The
+ * `lifecycle-*` recordings above are from before that patch and stay as they are.
+ */
+const COMPOSED_RECORDINGS: LifecycleRecording[] = [
+  { ...LIFECYCLE_RECORDINGS[0]!, name: 'lifecycle-composed-completed' },
+  {
+    ...LIFECYCLE_RECORDINGS[2]!,
+    name: 'lifecycle-composed-cancelled',
+    input: { ...LIFECYCLE_RECORDINGS[2]!.input, cluster: named('clusters-example-composed-cancelled') },
+  },
+];
+
 /** Starts the lifecycle runbook, drives it, and checks it ended as the recording expects. */
 function lifecycle(recording: LifecycleRecording): Recording {
   return {
@@ -161,6 +177,7 @@ const powerRecording: Recording = {
 
 const RECORDINGS: Recording[] = [
   ...LIFECYCLE_RECORDINGS.map(lifecycle),
+  ...COMPOSED_RECORDINGS.map(lifecycle),
   powerRecording,
   ...CHANGE_RECORDINGS,
   fleetRecording,

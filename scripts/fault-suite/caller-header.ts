@@ -1,7 +1,7 @@
 /**
  * Preloaded into the fault suite's worker processes (`node --require tsx/cjs --require this-file
  * bin/imply-runbooks.js worker`), like a tracing agent: every Cloud Manager request made inside an
- * activity carries `<workflow id>/<activity id>/<attempt>` in CALLER_HEADER, which the emulator's
+ * activity carries `<workflow id>/<run id>/<activity id>/<attempt>` in CALLER_HEADER, which the emulator's
  * request log keeps. That is how the suite tells a retry of one call from another runbook's request.
  * The worker itself runs unchanged.
  */
@@ -12,7 +12,10 @@ import { CALLER_HEADER } from '../../src/emulator/request-log';
 function currentCaller(): string | undefined {
   try {
     const info = Context.current().info;
-    return `${info.workflowExecution?.workflowId ?? '-'}/${info.activityId}/${info.attempt}`;
+    // The run id too: runs of one id (change:<uid> holds a scale, then a stop, then a delete) number
+    // their activities from 1 each, and their calls are not retries of one another.
+    const execution = info.workflowExecution;
+    return `${execution?.workflowId ?? '-'}/${execution?.runId ?? '-'}/${info.activityId}/${info.attempt}`;
   } catch {
     // Not inside an activity (a token fetch at start-up, say): nothing to name.
     return undefined;

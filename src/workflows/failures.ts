@@ -1,13 +1,22 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
 
-/** A failed activity's own message ("Activity task failed" says nothing), or the error's. */
-export function failureText(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
+/** The failure inside activity and child-workflow failures, whose own messages say nothing. */
+function innermost(error: unknown): unknown {
+  let cause = error;
+  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause) {
+    cause = cause.cause;
+  }
+  return cause;
 }
 
-/** The failure type of an error or of the activity failure around it. */
+/** A failed activity's or child runbook's own message ("Activity task failed" says nothing), or the error's. */
+export function failureText(error: unknown): string {
+  const cause = innermost(error);
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** The failure type of an error or of the activity or child failure around it. */
 export function failureType(error: unknown): string | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const cause = innermost(error);
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }

@@ -126,6 +126,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
         },
         (result) => (result.outcome === 'skipped' ? `STOPPED (${result.reason})` : 'STOPPED'),
       );
+      tracker.cluster({ state: 'STOPPED' });
       finalState = 'STOPPED';
     } else {
       tracker.skip('stop', 'no stop requested');
@@ -140,6 +141,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
         },
         () => 'gone (404 by id)',
       );
+      tracker.cluster({ state: 'DELETED' });
       finalState = 'DELETED';
     } else {
       tracker.skip('delete', 'kept (no delete requested)');

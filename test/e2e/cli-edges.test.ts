@@ -6,11 +6,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { startDevServer } from '../../src/dev/dev-server';
-import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { runCli } from '../../scripts/lib/run-cli';
 import {
   TUTORIAL_CLUSTER,
   createE2eEnvironment,
+  approvalGateOf,
   eventually,
   lifecycleInput,
   uniqueClusterName,
@@ -101,7 +101,8 @@ describe(
           approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
         }),
       );
-      await eventually('the approval gate', () => handle.query(pendingApprovalQuery), { timeoutMs: 30_000 });
+      // The scale waits at the gate of the cluster's change runbook, which shows the forged name.
+      await approvalGateOf(environment.client, handle);
       const run = await runCli(['approvals'], { TEMPORAL_ADDRESS: environment.address }, directory);
       assert.equal(run.code, 0, run.stderr);
       assertOneEscapedLine(run.stdout, name.split('\n')[0] as string);

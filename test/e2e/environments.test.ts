@@ -15,7 +15,13 @@ import type { powerRunbook } from '../../src/workflows/power';
 import { renderPendingCard } from '../../src/web/approval-views';
 import { ApprovalsSource } from '../../src/web/approvals-source';
 import { BIN, runCli } from '../../scripts/lib/run-cli';
-import { createE2eEnvironment, eventually, TUTORIAL_CLUSTER, type E2eEnvironment } from '../helpers/e2e';
+import {
+  approvalGateOf,
+  createE2eEnvironment,
+  eventually,
+  TUTORIAL_CLUSTER,
+  type E2eEnvironment,
+} from '../helpers/e2e';
 
 /**
  * Several Imply environments served by one deployment: three emulators over HTTP (each its own token),
@@ -230,8 +236,15 @@ describe('several Imply environments in one deployment (dev server, three emulat
       common(),
     );
     assert.equal(started.code, 0, started.stderr);
-    const runbookId = `lifecycle:prod:${name}`;
+    const lifecycleId = `lifecycle:prod:${name}`;
     try {
+      // The scale waits at the gate of the cluster's change runbook, a child on prod's task queue.
+      const gate = await approvalGateOf(
+        environment.client,
+        environment.client.workflow.getHandle(lifecycleId),
+      );
+      const runbookId = gate.workflowId;
+      assert.equal((await gate.describe()).taskQueue, environmentTaskQueue(baseTaskQueue, 'prod'));
       const listed = await eventually('the gate in `approvals`', async () => {
         const run = await runCli(['approvals'], common());
         return run.stdout.includes(runbookId) ? run.stdout : undefined;
@@ -248,7 +261,7 @@ describe('several Imply environments in one deployment (dev server, three emulat
       const card = String(renderPendingCard(runbookId, row.pending, viewer, '/approvals', row.environment));
       assert.match(card, /<dt>Environment<\/dt>\s*<dd data-environment="prod"><strong>prod<\/strong><\/dd>/);
     } finally {
-      await environment.client.workflow.getHandle(runbookId).cancel();
+      await environment.client.workflow.getHandle(lifecycleId).cancel();
     }
   });
 

@@ -32,7 +32,9 @@ import {
  * token fails with a message that says it expired and how to set up client credentials.
  */
 
-const TOKEN_LIFETIME_SECONDS = 3;
+// Long enough for create and the scale (a child change runbook: plan, PUT, wait, verify) to end
+// before the token expires, so the expiry lands in the sleep before the stop.
+const TOKEN_LIFETIME_SECONDS = 6;
 
 /** Create, scale, wait two token lifetimes before the stop, then delete. */
 function longRunbook(name: string): LifecycleInput {

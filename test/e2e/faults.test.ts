@@ -58,10 +58,16 @@ describe('lifecycle runbook under Cloud Manager faults (end to end)', { concurre
     const result = await (await scenario.startRunbook(input)).result();
     assert.deepEqual(result.verifiedVersion, { before: 0, after: 1 });
 
+    // The first PUTs are the plan's dryRun (200 when it passes), then the change itself (202).
     const puts = scenario.emulator.requestLog().filter((entry) => entry.method === 'PUT');
     assert.deepEqual(
-      puts.map((entry) => entry.status),
-      [429, 429, 202],
+      puts.map((entry) => [entry.status, entry.query.dryRun]),
+      [
+        [429, 'true'],
+        [429, 'true'],
+        [200, 'true'],
+        [202, 'false'],
+      ],
     );
     for (const [index, entry] of puts.entries()) {
       if (entry.status !== 429) continue;
@@ -89,7 +95,7 @@ describe('lifecycle runbook under Cloud Manager faults (end to end)', { concurre
     assert.equal((await scenario.api.getCluster(result.clusterId)).status?.state, 'RUNNING');
   });
 
-  it('retries a stop refused with 409 while another client keeps the cluster busy', async () => {
+  it('waits out a change another client started before it stops: no 409, one stop once it settled', async () => {
     const scenario = await environment.scenario({ transitionMs: 2_000 });
     await scenario.startWorker();
     const handle = await scenario.startRunbook(
@@ -111,9 +117,18 @@ describe('lifecycle runbook under Cloud Manager faults (end to end)', { concurre
     assert.equal(result.finalState, 'STOPPED');
     const patches = scenario.emulator.requestLog().filter((entry) => entry.method === 'PATCH');
     assert.equal(patches[0]?.status, 202, "the operator's change landed first");
-    const refused = patches.filter((entry) => entry.status === 409);
-    assert.ok(refused.length >= 1, `the runbook's stop met the busy cluster: ${JSON.stringify(patches)}`);
-    assert.equal(patches.at(-1)?.status, 202);
+    // The stop is the power runbook: it reads the cluster, sees UPDATING, and waits for it to settle
+    // before it PATCHes, rather than sending a stop the API would refuse with 409.
+    assert.deepEqual(
+      patches.map((entry) => entry.status),
+      [202, 202],
+      JSON.stringify(patches),
+    );
+    const waitedMs = Date.parse(patches[1]!.at) - Date.parse(patches[0]!.at);
+    assert.ok(
+      waitedMs >= 2_000 - CLOCK_GRANULARITY_MS,
+      `the stop came ${waitedMs} ms after the operator's change`,
+    );
     assert.equal(patches.filter((entry) => entry.committed).length, 2, "the operator's scale and the stop");
     const cluster = await scenario.api.getCluster(clusterId);
     assert.equal(cluster.status?.state, 'STOPPED');

@@ -10,6 +10,7 @@ import { pendingApprovalQuery } from '../../src/workflows/approval-messages';
 import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
+  approvalGateOf,
   eventually,
   FAST_WAIT,
   lifecycleInput,
@@ -148,16 +149,16 @@ describe('lossless changes against the realistic emulator (dev server, worker, C
 
   it('lifecycle scale: the re-plan after the fields changed shows only the scale, and the PUT keeps them', async () => {
     const name = uniqueClusterName('lossless-lifecycle');
-    const handle = await scenario.startRunbook(
+    const lifecycle = await scenario.startRunbook(
       lifecycleInput(name, {
         scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
         requester: 'bob',
         approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name, tags: [] }),
       }),
     );
-    const first = await eventually('plan v1', () => handle.query(pendingApprovalQuery), {
-      timeoutMs: 30_000,
-    });
+    // The lifecycle's scale is the cluster's change runbook, which holds the gate.
+    const handle = await approvalGateOf(environment.client, lifecycle);
+    const first = (await handle.query(pendingApprovalQuery))!;
     const uid = first.plan.clusterId;
     await customize(uid);
     const approve = () =>
@@ -170,7 +171,7 @@ describe('lossless changes against the realistic emulator (dev server, worker, C
     });
     assert.deepEqual(second.plan.diffLines, ['spec.data.tier1.replicas: 1 → 2']);
     assert.equal((await approve()).code, 0);
-    const result = await handle.result();
+    const result = await lifecycle.result();
     assert.equal(result.outcome, 'completed');
     assert.equal((await scenario.api.getCluster(uid)).spec.data?.tier1?.replicas, 2);
     await assertKept(uid, 1);

@@ -13,6 +13,7 @@ import { runCli } from '../../scripts/lib/run-cli';
 import {
   TUTORIAL_CLUSTER,
   createE2eEnvironment,
+  approvalGateOf,
   eventually,
   lifecycleInput,
   uniqueClusterName,
@@ -109,8 +110,9 @@ describe('no token or client secret in any history, log or CLI output (every run
         approval: resolveApprovalPolicy(LOCAL_DEFAULTS, { name: gatedName, tags: [] }),
       }),
     );
-    await eventually('the gate open', () => gated.query(pendingApprovalQuery), { timeoutMs: 30_000 });
-    const approved = await cli('approve', gated.workflowId, '--as', 'alice', '--comment', 'ok');
+    // The lifecycle's scale is the cluster's change runbook, which holds the gate.
+    const gate = await approvalGateOf(environment.client, gated);
+    const approved = await cli('approve', gate.workflowId, '--as', 'alice', '--comment', 'ok');
     assert.equal(approved.code, 0, approved.stderr);
     const { clusterId } = await gated.result();
 
