@@ -1,5 +1,6 @@
 import { formatDuration } from '../shared/durations';
 import type { RunbookProgress, StepProgress } from '../shared/runbook';
+import { shellQuote } from '../shared/terminal-text';
 import { safe } from './output';
 
 type Write = (line: string) => void;
@@ -54,6 +55,11 @@ export function formatProgress(progress: RunbookProgress): string[] {
       (progress.clusterId ? safe` (${progress.clusterId})` : ''),
     safe`cluster:   ${progress.clusterState ?? '-'} at resource version ${progress.resourceVersion ?? '-'}`,
     safe`step:      ${progress.currentStep ?? progress.outcome ?? '-'}`,
+    ...(progress.child
+      ? [
+          safe`child:     ${progress.child} runs this step (its steps: imply-runbooks status ${shellQuote(progress.child)})`,
+        ]
+      : []),
   ];
   return [...header, ...progress.steps.map((step, index) => formatStep(step, index, progress.steps.length))];
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { CHANGE_KINDS, type ChangeKind, type ChangePolicy } from '../shared/change';
+import { CHANGE_KINDS, DEFAULT_CHANGE_POLICY, type ChangeKind, type ChangePolicy } from '../shared/change';
+
+export { DEFAULT_CHANGE_POLICY };
 import { isSecurityPath, NODE_GROUPS } from '../shared/change-policy';
 import { parseDuration } from '../shared/durations';
 import { matchesCluster, type ClusterIdentity } from './cluster-match';
@@ -152,16 +154,6 @@ export const changePoliciesConfigSchema = z.array(changePolicyConfigSchema, {
 });
 
 export type ChangePolicyConfig = z.output<typeof changePolicyConfigSchema>;
-
-/** What applies when no policy matches: no bounds, no cooldown, every change approved by a person. */
-export const DEFAULT_CHANGE_POLICY: ChangePolicy = Object.freeze({
-  name: 'default',
-  bounds: {},
-  cooldownMs: 0,
-  autoApprove: [],
-  force: false,
-  protected: false,
-}) as ChangePolicy;
 
 /** The change policy of a cluster: the first of `policies` whose match holds, else the default. Pure. */
 export function resolveChangePolicy(

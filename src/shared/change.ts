@@ -57,6 +57,16 @@ export interface ChangePolicy {
   protected: boolean;
 }
 
+/** What applies when no policy matches: no bounds, no cooldown, every change approved by a person. */
+export const DEFAULT_CHANGE_POLICY: ChangePolicy = Object.freeze({
+  name: 'default',
+  bounds: {},
+  cooldownMs: 0,
+  autoApprove: [],
+  force: false,
+  protected: false,
+}) as ChangePolicy;
+
 /** A tag that protects a cluster from deletion whatever its policy says. */
 export const PROTECTION_TAG = { name: 'imply-runbooks/protected', value: 'true' } as const;
 

@@ -1,4 +1,4 @@
-import type { ChangeKind, ChangePolicy, ChangeRequest } from './change';
+import { DEFAULT_CHANGE_POLICY, type ChangeKind, type ChangePolicy, type ChangeRequest } from './change';
 import {
   boundsProblems,
   isSecurityPath,
@@ -16,16 +16,6 @@ import { applySpecChanges } from './spec-changes';
  * `change:<uid>`, its delete a `delete` change. Pure: the workflow and the CLI use the same answers,
  * the CLI to refuse bad input before anything starts, the workflow before it creates anything.
  */
-
-/** The policy of a lifecycle started without one (before the CLI resolved it): no bounds, nothing auto-approved. */
-export const LIFECYCLE_DEFAULT_POLICY: ChangePolicy = {
-  name: 'default',
-  bounds: {},
-  cooldownMs: 0,
-  autoApprove: [],
-  force: false,
-  protected: false,
-};
 
 /** Who asks when an older input named nobody (only possible without an approval gate). */
 const UNNAMED_REQUESTER = 'lifecycle';
@@ -59,7 +49,7 @@ function withReason(input: LifecycleInput, request: ChangeRequest): ChangeReques
 }
 
 function basePolicy(input: LifecycleInput): ChangePolicy {
-  const policy = input.policy ?? LIFECYCLE_DEFAULT_POLICY;
+  const policy = input.policy ?? DEFAULT_CHANGE_POLICY;
   return { ...policy, force: (input.force ?? false) || policy.force };
 }
 

@@ -33,6 +33,36 @@ export const LEGACY_LIFECYCLE_STEPS = [
   { name: 'delete', title: 'Delete and confirm' },
 ];
 
+/**
+ * Steps 1 to 3 of every lifecycle, then and now: validate with a dryRun, create (telling `created`
+ * the uid at once, for the cleanup of a cancel), wait until RUNNING. Returns the cluster's uid.
+ */
+export async function createRunning(
+  input: LifecycleInput,
+  tracker: RunbookTracker,
+  created: (clusterId: string) => void,
+): Promise<string> {
+  await tracker.step(
+    'validate',
+    () => changes.validateCluster(input.cluster),
+    () => 'spec accepted by dryRun',
+  );
+  const cluster = await tracker.step(
+    'create',
+    () => changes.createCluster(input.cluster),
+    (result) => `created ${result.uid}`,
+  );
+  const id = cluster.uid;
+  created(id);
+  tracker.cluster({ clusterId: id, clusterName: cluster.name });
+  await tracker.step(
+    'wait-running',
+    () => waitForState(id, ['RUNNING'], tracker, input.wait),
+    (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
+  );
+  return id;
+}
+
 /** The runbook recorded before the patch: same handlers, its own gate and scale pipeline. */
 export async function legacyLifecycleRunbook(
   input: LifecycleInput,
@@ -43,23 +73,7 @@ export async function legacyLifecycleRunbook(
   let clusterId: string | undefined;
   try {
     checkApprovalInput(input);
-    await tracker.step(
-      'validate',
-      () => changes.validateCluster(input.cluster),
-      () => 'spec accepted by dryRun',
-    );
-    const created = await tracker.step(
-      'create',
-      () => changes.createCluster(input.cluster),
-      (cluster) => `created ${cluster.uid}`,
-    );
-    const id = (clusterId = created.uid);
-    tracker.cluster({ clusterId: id, clusterName: created.name });
-    await tracker.step(
-      'wait-running',
-      () => waitForState(id, ['RUNNING'], tracker, input.wait),
-      (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
-    );
+    const id = await createRunning(input, tracker, (uid) => (clusterId = uid));
 
     let verifiedVersion: LifecycleResult['verifiedVersion'];
     if (input.scale.length > 0) {

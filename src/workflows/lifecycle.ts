@@ -24,10 +24,9 @@ import { runbookAttributes, type PowerInput, type PowerResult } from '../shared/
 import { describeSpecChanges } from '../shared/spec-changes';
 import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
 import { changeWorkflowId } from '../shared/runbook-ids';
-import { changes } from './activities';
 import { changeRunbook } from './change';
-import { WAIT_DEFAULTS, waitForState } from './cluster-steps';
-import { legacyLifecycleRunbook, legacyLifecycleSteps } from './lifecycle-legacy';
+import { WAIT_DEFAULTS } from './cluster-steps';
+import { createRunning, legacyLifecycleRunbook, legacyLifecycleSteps } from './lifecycle-legacy';
 import { powerRunbook } from './power';
 import { RunbookTracker, runbookProgressQuery } from './progress';
 
@@ -74,23 +73,7 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
     if (problem) {
       throw ApplicationFailure.create({ type: 'InvalidRunbookInput', nonRetryable: true, message: problem });
     }
-    await tracker.step(
-      'validate',
-      () => changes.validateCluster(input.cluster),
-      () => 'spec accepted by dryRun',
-    );
-    const created = await tracker.step(
-      'create',
-      () => changes.createCluster(input.cluster),
-      (cluster) => `created ${cluster.uid}`,
-    );
-    const id = (clusterId = created.uid);
-    tracker.cluster({ clusterId: id, clusterName: created.name });
-    await tracker.step(
-      'wait-running',
-      () => waitForState(id, ['RUNNING'], tracker, input.wait),
-      (summary) => `RUNNING at resource version ${summary.resourceVersion}`,
-    );
+    const id = await createRunning(input, tracker, (uid) => (clusterId = uid));
 
     let scaled: ChangeResult | undefined;
     if (input.scale.length > 0) {

@@ -32,16 +32,17 @@ import {
  * token fails with a message that says it expired and how to set up client credentials.
  */
 
-// Long enough for create and the scale (a child change runbook: plan, PUT, wait, verify) to end
-// before the token expires, so the expiry lands in the sleep before the stop.
-const TOKEN_LIFETIME_SECONDS = 6;
+const TOKEN_LIFETIME_SECONDS = 3;
+// A static token that must outlive create and the scale (a child change runbook: plan, PUT, wait,
+// verify), so that its expiry lands in the sleep before the stop.
+const STATIC_TOKEN_LIFETIME_SECONDS = 6;
 
 /** Create, scale, wait two token lifetimes before the stop, then delete. */
-function longRunbook(name: string): LifecycleInput {
+function longRunbook(name: string, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): LifecycleInput {
   return {
     cluster: { ...TUTORIAL_CLUSTER, metadata: { name } },
     scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
-    stop: { afterMs: 2 * TOKEN_LIFETIME_SECONDS * 1000 + 500 },
+    stop: { afterMs: 2 * lifetimeSeconds * 1000 + 500 },
     delete: { afterMs: 0 },
     wait: FAST_WAIT,
   };
@@ -143,11 +144,11 @@ describe('tokens that expire under long runbooks (dev server, emulator over HTTP
   it('fails a runbook whose static token expired, saying so and how to set up client credentials', async () => {
     const token = `static_${randomBytes(8).toString('hex')}`;
     const { start, taskQueue } = await stack(
-      { tokens: [{ token, ttlSeconds: TOKEN_LIFETIME_SECONDS }] },
+      { tokens: [{ token, ttlSeconds: STATIC_TOKEN_LIFETIME_SECONDS }] },
       () => new StaticTokenProvider(token),
     );
     const name = uniqueClusterName('token-static');
-    const handle = await start(longRunbook(name));
+    const handle = await start(longRunbook(name, STATIC_TOKEN_LIFETIME_SECONDS));
     const failure = await handle.result().then(
       () => assert.fail('the runbook should fail once its static token expired'),
       (error: unknown) => error,
