@@ -55,8 +55,12 @@ describe('replay of recorded runbook histories', () => {
         'change-rolled-back',
         'change-scale-completed',
         'fleet-stop-completed',
+        // lifecycle-{cancelled,completed,failed}: recorded before patch lifecycle-composes-change, with
+        // the lifecycle's own scale pipeline; lifecycle-composed-*: since, scale, stop and delete as children.
         'lifecycle-cancelled',
         'lifecycle-completed',
+        'lifecycle-composed-cancelled',
+        'lifecycle-composed-completed',
         'lifecycle-failed',
         // Recorded before the power runbook confirmed on its last poll (patch power-confirm-from-last-poll).
         'power-stop-before-confirm-patch',
