@@ -98,11 +98,16 @@ export async function followRunbook<Result = unknown>(
   );
   while (!ended && !options.signal?.aborted) {
     const progress = await queryProgress(handle);
-    if (progress) printer.update(progress);
-    if (progress) await children.update(progress);
+    if (progress) {
+      // A child that ended prints its last lines before the step it ran shows as done.
+      await children.finishUnless(progress);
+      printer.update(progress);
+      await children.update(progress);
+    }
     await Promise.race([delay(options.intervalMs ?? 500), result]);
   }
   if (!ended) return undefined;
+  await children.finish();
   const final = await queryProgress(handle);
   if (final) printer.update(final);
   return ended;
@@ -110,30 +115,55 @@ export async function followRunbook<Result = unknown>(
 
 /**
  * The steps of the child runbook a step runs (a lifecycle's scale is the change runbook
- * `change:<uid>`), printed indented under that step, and once its id, where approvals go.
+ * `change:<uid>`), printed indented under that step, once with its id, where approvals go. Each
+ * child is pinned to its run, so its last lines print even after the next child took the same id.
  */
 class ChildFollower {
-  private following: { key: string; printer: ProgressPrinter | undefined } | undefined;
+  private following: { key: string; handle?: WorkflowHandle; printer?: ProgressPrinter } | undefined;
 
   constructor(
     private readonly parent: WorkflowHandle,
     private readonly write: (line: string) => void,
   ) {}
 
-  async update(progress: RunbookProgress): Promise<void> {
-    const child = progress.child;
-    if (!child) return;
-    const key = `${progress.currentStep ?? ''}:${child}`;
-    if (this.following?.key !== key) this.following = { key, printer: undefined };
-    const childProgress = await queryProgress(this.parent.client.getHandle(child));
-    // Until the child has started, the id still names the run before it (ended): show nothing of that one.
-    if (!childProgress || (!this.following.printer && childProgress.outcome)) return;
-    if (!this.following.printer) {
-      this.write(safe`  ↳ ${child} (${childProgress.kind} runbook): its steps follow`);
-      this.following.printer = new ProgressPrinter((line) => this.write(`    ${line}`));
-    }
-    this.following.printer.update(childProgress);
+  /** Finishes the child followed so far unless `progress` still shows it running the same step. */
+  async finishUnless(progress: RunbookProgress): Promise<void> {
+    if (this.following && this.following.key !== keyOf(progress)) await this.finish();
   }
+
+  async update(progress: RunbookProgress): Promise<void> {
+    await this.finishUnless(progress);
+    const child = progress.child;
+    const key = keyOf(progress);
+    if (!child || !key) return;
+    const following = (this.following ??= { key });
+    if (!following.handle) {
+      // Until the child has started, the id still names the run before it (ended): wait for this one.
+      const description = await this.parent.client.getHandle(child).describe().catch(() => undefined);
+      if (description?.status.name !== 'RUNNING') return;
+      following.handle = this.parent.client.getHandle(child, description.runId);
+    }
+    const childProgress = await queryProgress(following.handle);
+    if (!childProgress) return;
+    if (!following.printer) {
+      this.write(safe`  ↳ ${child} (${childProgress.kind} runbook): its steps follow`);
+      following.printer = new ProgressPrinter((line) => this.write(`    ${line}`));
+    }
+    following.printer.update(childProgress);
+  }
+
+  /** Prints the last lines of the child followed so far, and lets it go. */
+  async finish(): Promise<void> {
+    const following = this.following;
+    this.following = undefined;
+    if (!following?.handle || !following.printer) return;
+    const last = await queryProgress(following.handle);
+    if (last) following.printer.update(last);
+  }
+}
+
+function keyOf(progress: RunbookProgress): string | undefined {
+  return progress.child ? `${progress.currentStep ?? ''}:${progress.child}` : undefined;
 }
 
 async function queryProgress(handle: WorkflowHandle): Promise<RunbookProgress | undefined> {

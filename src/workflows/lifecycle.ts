@@ -275,9 +275,10 @@ async function runChange(
     request,
     ...(input.wait ? { wait: input.wait } : {}),
   };
+  const gated = input.approval && request.kind !== 'delete';
   tracker.detail(
     `${request.kind} through ${changeWorkflowId(clusterId)}` +
-      (input.approval ? `: approvals go to that runbook (imply-runbooks approvals)` : ''),
+      (gated ? `: approvals go to that runbook (imply-runbooks approvals)` : ''),
   );
   const changed = await asChild(tracker, clusterId, () =>
     onClusterChangeId(clusterId, tracker, input, () =>
