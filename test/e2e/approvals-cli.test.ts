@@ -253,6 +253,53 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
     );
   });
 
+  it('joins a scale from the CLI into the lifecycle scale waiting for approval: one gate, one PUT', async () => {
+    const { lifecycle, handle } = await startGatedRunbook('joined');
+    const clusterId = handle.workflowId.slice('change:'.length);
+    // Another person scales the same cluster the way every trigger does (update-with-start on change:<uid>).
+    const scaled = await runCli(
+      ['scale', clusterId, '--set', 'query.replicas=4', '--as', 'carol', '--reason', 'more queries'],
+      {
+        TEMPORAL_ADDRESS: environment.address,
+        IMPLY_RUNBOOKS_TASK_QUEUE: scenario.taskQueue,
+        IMPLY_API_URL: scenario.emulator.apiUrl,
+        IMPLY_TOKEN: scenario.token,
+      },
+      workDirectory,
+    );
+    assert.equal(scaled.code, 0, scaled.stderr);
+    assert.match(
+      scaled.stdout,
+      new RegExp(`Merged into the change ${handle.workflowId} waiting for approval`),
+    );
+    const merged = await eventually('plan v2 with both requests', async () => {
+      const pending = await handle.query(pendingApprovalQuery);
+      return pending?.plan.version === 2 ? pending : undefined;
+    });
+    assert.equal(merged.plan.diffLines.length, 2, merged.plan.diffLines.join('; '));
+    assert.match(merged.plan.diffLines.join('\n'), /spec\.data\.tier1\.replicas: 1 → 2/);
+    assert.match(merged.plan.diffLines.join('\n'), /spec\.query\.replicas: \d+ → 4/);
+    const gates = JSON.parse((await cli('approvals', '--json')).stdout) as Array<{ runbookId: string }>;
+    assert.deepEqual(
+      gates.filter((gate) => gate.runbookId.includes(clusterId)).map((gate) => gate.runbookId),
+      [handle.workflowId],
+      'one gate for the cluster',
+    );
+    const byCarol = await cli('approve', handle.workflowId, '--as', 'carol');
+    assert.equal(byCarol.code, 1, 'carol asked for part of it: four eyes');
+    const approved = await cli('approve', handle.workflowId, '--as', 'alice');
+    assert.equal(approved.code, 0, approved.stderr);
+    const result: LifecycleResult = await lifecycle.result();
+    assert.equal(result.outcome, 'completed');
+    const cluster = await scenario.api.getCluster(clusterId);
+    assert.deepEqual([cluster.spec.data?.tier1?.replicas, cluster.spec.query?.replicas], [2, 4]);
+    const puts = scenario.emulator
+      .requestLog()
+      .filter((entry) => entry.method === 'PUT' && entry.clusterId === clusterId)
+      .filter((entry) => entry.committed && entry.query.dryRun !== 'true');
+    assert.equal(puts.length, 1, 'one PUT carried both changes');
+  });
+
   it('refuses to decide without an identity, and names the unknown runbook', async () => {
     const anonymous = await cli('approve', 'lifecycle:nobody-here');
     assert.equal(anonymous.code, 2, 'bad input');

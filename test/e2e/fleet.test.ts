@@ -356,6 +356,13 @@ describe(
           new RegExp(`busy: change:${clusterId} \\(kind change\\) is running; try again when it ends`),
         );
         assert.equal((await scenario.api.getCluster(clusterId)).status?.state, 'RUNNING');
+        // The fleet's dry run reads the same id and says the cluster would be left alone, and why.
+        const dryRun = await runCli(
+          ['fleet', 'run', '--action', 'stop', '--select', `ids=${clusterId}`, '--dry-run'],
+          { ...cliEnv(scenario), IMPLY_API_URL: scenario.emulator.apiUrl, IMPLY_TOKEN: scenario.token },
+        );
+        assert.equal(dryRun.code, 0, dryRun.stderr);
+        assert.match(dryRun.stdout, new RegExp(`busy: change:${clusterId} \\(kind change, step approve\\)`));
       } finally {
         await lifecycle.terminate('test over');
       }
