@@ -139,7 +139,10 @@ class ChildFollower {
     const following = (this.following ??= { key });
     if (!following.handle) {
       // Until the child has started, the id still names the run before it (ended): wait for this one.
-      const description = await this.parent.client.getHandle(child).describe().catch(() => undefined);
+      const description = await this.parent.client
+        .getHandle(child)
+        .describe()
+        .catch(() => undefined);
       if (description?.status.name !== 'RUNNING') return;
       following.handle = this.parent.client.getHandle(child, description.runId);
     }
