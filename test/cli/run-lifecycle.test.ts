@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { lifecycleInputFromFlags } from '../../src/cli/lifecycle-input';
+import { lifecycleScalePolicy, lifecycleScaleRequest } from '../../src/shared/lifecycle-change';
 import { runCli } from '../../scripts/lib/run-cli';
 
 const tutorial = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8'));
@@ -79,6 +80,56 @@ describe('lifecycle input from flags', () => {
     ]);
     assert.deepEqual(input.stop, { afterMs: 8 * 3_600_000 });
     assert.deepEqual(input.delete, { afterMs: 86_400_000 });
+  });
+
+  it("resolves the cluster's change policy, and refuses what it would refuse before anything starts", () => {
+    const config = specFile(
+      'policies.yaml',
+      [
+        'policies:',
+        '  - name: small',
+        '    match: { name: "clusters-example" }',
+        '    bounds: { data.tier1: { maxReplicas: 2 } }',
+        '    protected: true',
+        '',
+      ].join('\n'),
+    );
+    const input = lifecycleInputFromFlags({ spec, config, scale: ['data.tier1.replicas=2'], as: 'dave' });
+    assert.equal(input.policy?.name, 'small');
+    assert.deepEqual(input.policy?.bounds, { 'data.tier1': { maxReplicas: 2 } });
+    assert.equal(input.approval?.name, 'default');
+    assert.throws(
+      () => lifecycleInputFromFlags({ spec, config, scale: ['data.tier1.replicas=3'], as: 'dave' }),
+      /--scale: policy "small": data\.tier1\.replicas 3 is above maxReplicas 2 \(bounds\.data\.tier1\.maxReplicas\)/,
+    );
+    assert.throws(
+      () => lifecycleInputFromFlags({ spec, config, delete: true, as: 'dave' }),
+      /--delete: the cluster is protected \(policy "small" says protected: true\)/,
+    );
+    assert.throws(
+      () =>
+        lifecycleInputFromFlags({
+          spec,
+          scale: ['awsKeyPair=other-key'],
+          approval: false,
+          as: 'dave',
+        }),
+      /--scale spec\.awsKeyPair is security-relevant: .*cannot run with --no-approval/,
+    );
+    // Without a person's approval the scale and exactly its paths go through; with one, the gate decides.
+    const unattended = lifecycleInputFromFlags({
+      spec,
+      scale: ['data.tier1.replicas=2', 'metadata.name=renamed'],
+      approval: false,
+      as: 'dave',
+    });
+    assert.equal(unattended.approval, undefined);
+    assert.equal(lifecycleScaleRequest(unattended).kind, 'update');
+    assert.deepEqual(lifecycleScalePolicy(unattended).autoApproveUpdates, [
+      'spec.data.tier1.replicas',
+      'metadata.name',
+    ]);
+    assert.deepEqual(lifecycleScalePolicy(input).autoApprove, []);
   });
 
   it('refuses contradictory or malformed flags, naming them', () => {
