@@ -52,6 +52,9 @@ export async function resolveCluster(
 }
 
 /** `--until`: an ISO time (2026-12-01T07:00:00+01:00) or a duration from now (12h); must be in the future. */
+/** The longest keep-alive: an override, not a way to opt a cluster out of its schedule for good. */
+export const MAX_KEEP_ALIVE_MS = 30 * 24 * 3_600_000;
+
 export function parseUntil(text: string, now: number = Date.now()): string {
   const trimmed = text.trim();
   let at: number;
@@ -69,6 +72,12 @@ export function parseUntil(text: string, now: number = Date.now()): string {
     }
   }
   if (at <= now) throw new Error(`--until ${text} is not in the future`);
+  if (at - now > MAX_KEEP_ALIVE_MS) {
+    throw new Error(
+      `--until ${text} is more than 30 days ahead: keep a cluster up for at most 30d at a time, ` +
+        'or take it out of schedules for good with the tag imply-runbooks/schedule=off',
+    );
+  }
   return new Date(at).toISOString();
 }
 

@@ -82,6 +82,9 @@ function catchupWindow(text: string | undefined): number {
   // The server counts the window in whole seconds and will not go under 10 s.
   if (ms < 10_000)
     throw new Error(`--catchup-window "${text}" is too short: give at least 10s (e.g. 30m, 1h, 4h)`);
+  // A stop or start caught up later than a day would act on a night or morning long gone.
+  if (ms > DAY)
+    throw new Error(`--catchup-window "${text}" is too long: give at most 24h (e.g. 30m, 1h, 4h)`);
   return ms;
 }
 

@@ -16,6 +16,8 @@ describe('power command flags', () => {
       () => parseUntil('2026-05-01T16:00:00Z', NOW),
       /--until 2026-05-01T16:00:00Z is not in the future/,
     );
+    assert.throws(() => parseUntil('31d', NOW), /--until 31d is more than 30 days ahead: .*schedule=off/);
+    assert.equal(parseUntil('30d', NOW), new Date(NOW + 30 * 86_400_000).toISOString());
     assert.throws(
       () => parseUntil('tonight', NOW),
       /--until "tonight" is neither an ISO time nor a duration: write for example/,

@@ -36,7 +36,7 @@ approvals:
 policies:
   - name: e2e
     match: { name: "${name}" }
-    autoApprove: [scale, restore, delete]
+    autoApproveKinds: [scale, restore, delete]
     cooldown: 0
 `;
 }

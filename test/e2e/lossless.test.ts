@@ -57,7 +57,7 @@ approvals:
 policies:
   - name: lossless
     match: { name: "${name}" }
-    autoApprove: [scale, upgrade, restore, delete]
+    autoApproveKinds: [scale, upgrade, restore, delete]
     cooldown: 0
 `;
 }

@@ -250,7 +250,7 @@ policies:
   - name: e2e
     match: { name: "${name}" }
     bounds: { data.tier1: { minReplicas: 1, maxReplicas: 5 } }
-    autoApprove: [scale]
+    autoApproveKinds: [scale]
     cooldown: 0
 `);
     const request = {

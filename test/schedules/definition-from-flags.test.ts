@@ -98,6 +98,7 @@ describe('schedule create flags', () => {
     refuse({ timezone: 'Mars/Olympus' }, /--timezone "Mars\/Olympus" is not an IANA time zone/);
     refuse({ select: [] }, /give at least one --select: write tag=value/);
     refuse({ catchupWindow: '5s' }, /--catchup-window "5s" is too short: give at least 10s/);
+    refuse({ catchupWindow: '2d' }, /--catchup-window "2d" is too long: give at most 24h/);
     refuse({ catchupWindow: 'soon' }, /--catchup-window "soon" is not a duration/);
     refuse({ concurrency: 'ten' }, /--concurrency "ten" is not a number: give a whole number such as 10/);
     refuse(
