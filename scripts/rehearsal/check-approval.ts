@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runCli } from '../lib/run-cli';
 import type { LifecycleResult } from '../../src/shared/runbook';
+import { runbookProgressQuery } from '../../src/workflows/progress';
 import type { Topology } from './topology';
 import { hiddenField, WebSession } from './web-session';
 
@@ -65,9 +66,17 @@ export async function checkApprovalAcrossReplicas(
   if (!runbookId) throw new Error(`run lifecycle printed no runbook id: ${started.stdout}`);
   log(`  bob started ${runbookId} (CLI); he watches it on web server B`);
 
+  // The scale runs as the cluster's change runbook (change:<uid>), which holds the gate.
+  const lifecycle = topology.client.workflow.getHandle(runbookId);
+  const gateId = await until("the scale's change runbook", async () => {
+    const progress = await lifecycle.query(runbookProgressQuery);
+    return progress.currentStep === 'scale' ? progress.child : undefined;
+  });
+  log(`  its scale waits for approval in ${gateId}`);
+
   const bob = new WebSession('bob', webB);
   await bob.signIn(topology.settings.IMPLY_RUNBOOKS_TOKEN_BOB!);
-  const page = `/approvals/${encodeURIComponent(runbookId)}`;
+  const page = `/approvals/${encodeURIComponent(gateId)}`;
   await until('the gate on web server B', async () => {
     const { status, body } = await bob.get(page);
     return status === 200 && body.includes('You asked for this change') ? body : undefined;
@@ -98,12 +107,12 @@ export async function checkApprovalAcrossReplicas(
   });
   log("  bob sees alice's approval on web server B");
   const notes = [await crossReplica(alice, webB, page)];
-  const result = (await topology.client.workflow.getHandle(runbookId).result()) as LifecycleResult;
+  const result = (await lifecycle.result()) as LifecycleResult;
   if (result.outcome !== 'completed' || result.finalState !== 'DELETED') {
     throw new Error(`${runbookId} ended ${result.outcome} with the cluster ${result.finalState}`);
   }
   log(`  ${runbookId} completed: created, approved, scaled, verified, stopped, deleted`);
-  return { name: 'lifecycle with approval on A, watched on B', runbookIds: [runbookId], notes };
+  return { name: 'lifecycle with approval on A, watched on B', runbookIds: [runbookId, gateId], notes };
 }
 
 /** Alice's browser, signed in on A, opening B: what a load balancer without sticky sessions does. */
