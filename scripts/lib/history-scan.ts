@@ -58,10 +58,25 @@ export function* payloadsOf(value: unknown, path = ''): Generator<{ path: string
   }
 }
 
-/** Every workflow the server lists (closed and open), each with its history as stored. Reads only. */
+/**
+ * Every workflow the server lists (closed and open), each with its history as stored. Reads only.
+ * Listed raw: a memo written through a payload codec (an encrypting worker's) is not decoded, so a
+ * scan without the key still reads every history.
+ */
 export async function* storedHistories(client: Client, query?: string): AsyncGenerator<StoredHistory> {
-  for await (const info of client.workflow.list(query ? { query } : {})) {
-    const handle = client.workflow.getHandle(info.workflowId, info.runId);
-    yield { workflowId: info.workflowId, runId: info.runId, history: await handle.fetchHistory() };
-  }
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: query ?? '',
+      nextPageToken,
+    });
+    for (const info of page.executions ?? []) {
+      const workflowId = info.execution?.workflowId ?? '';
+      const runId = info.execution?.runId ?? '';
+      const handle = client.workflow.getHandle(workflowId, runId);
+      yield { workflowId, runId, history: await handle.fetchHistory() };
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
 }
