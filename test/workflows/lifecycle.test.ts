@@ -289,6 +289,108 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     });
   });
 
+  it('waits for another change of its cluster to end before its stop: one change per cluster, by id', async () => {
+    const fake = fakeChangeApi();
+    const approval: ApprovalPolicy = {
+      name: 'test',
+      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
+    };
+    await withWorker(environment, fake.activities, async (taskQueue) => {
+      const start = (id: string, transitionTimeoutMs: number) =>
+        environment.client.workflow.start(lifecycleRunbook, {
+          taskQueue,
+          workflowId: `lifecycle-${id}-${Math.random()}`,
+          args: [
+            tutorialInput({
+              scale: [],
+              stop: { afterMs: HOUR },
+              delete: undefined,
+              wait: { transitionTimeoutMs, pollInitialMs: 1000, pollMaxMs: 60_000 },
+            }),
+          ],
+        });
+      const lifecycle = await start('waits', 30 * 60_000);
+      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      // While the lifecycle sleeps before its stop, a trigger opens a change that waits for approval.
+      for (let attempt = 0; attempt < 300; attempt++) {
+        if ((await lifecycle.query(runbookProgressQuery)).currentStep === 'stop') break;
+        await environment.sleep(1000);
+      }
+      const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
+        ...scale({ 'data.tier1.replicas': 2 }, 'erin'),
+        source: 'http',
+      });
+      assert.equal(trigger.ack?.disposition, 'started');
+      await environment.sleep(HOUR + 60_000);
+      const waiting = await lifecycle.query(runbookProgressQuery);
+      assert.equal(waiting.currentStep, 'stop');
+      assert.match(
+        waiting.steps.find((step) => step.name === 'stop')?.detail ?? '',
+        /change:uid-1 is busy with another change: trying again in/,
+      );
+      assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')), 'no stop under the change');
+      await untilGatePending(gate, 1);
+      await gate.executeUpdate(approveChangeUpdate, {
+        args: [{ decider: 'alice', decision: 'approve', planVersion: 1 }],
+      });
+      const result = await lifecycle.result();
+      assert.equal(result.finalState, 'STOPPED');
+      const calls = fake.calls.filter(
+        (call) => call === 'replaceCluster' || call.startsWith('setDesiredState'),
+      );
+      assert.deepEqual(
+        calls,
+        ['replaceCluster', 'setDesiredState:STOPPED'],
+        'the change first, then the stop',
+      );
+    });
+  });
+
+  it('gives up its stop at the transition timeout when another change holds the cluster, naming it', async () => {
+    const fake = fakeChangeApi();
+    const approval: ApprovalPolicy = {
+      name: 'test',
+      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
+    };
+    await withWorker(environment, fake.activities, async (taskQueue) => {
+      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
+        taskQueue,
+        workflowId: `lifecycle-gives-up-${Math.random()}`,
+        args: [
+          tutorialInput({
+            scale: [],
+            stop: { afterMs: HOUR },
+            delete: undefined,
+            wait: { transitionTimeoutMs: 5 * 60_000, pollInitialMs: 1000, pollMaxMs: 60_000 },
+          }),
+        ],
+      });
+      for (let attempt = 0; attempt < 300; attempt++) {
+        if ((await lifecycle.query(runbookProgressQuery)).currentStep === 'stop') break;
+        await environment.sleep(1000);
+      }
+      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      try {
+        const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
+          ...scale({ 'data.tier1.replicas': 2 }, 'erin'),
+          source: 'http',
+        });
+        assert.equal(trigger.ack?.disposition, 'started');
+        const error = await lifecycle.result().then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        assert.ok(error instanceof WorkflowFailedError);
+        const cause = error.cause as Error & { type?: string };
+        assert.equal(cause.type, 'ClusterChangeBusy');
+        assert.match(cause.message, /change:uid-1 stayed busy with another change of this cluster/);
+        assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')));
+      } finally {
+        await gate.terminate('test over').catch(() => undefined);
+      }
+    });
+  });
+
   async function untilGatePending(gate: WorkflowHandle<typeof changeRunbook>, version: number) {
     for (let attempt = 0; attempt < 300; attempt++) {
       const running = (await gate.describe().catch(() => undefined))?.status.name === 'RUNNING';
