@@ -118,9 +118,10 @@ export async function checkApprovalAcrossReplicas(
 /** Alice's browser, signed in on A, opening B: what a load balancer without sticky sessions does. */
 async function crossReplica(alice: WebSession, webB: string, page: string): Promise<string> {
   const { status, body } = await alice.on(webB).get(page);
-  if (status === 200 && body.includes('signed in as alice'))
+  if (status === 200 && /signed in as (<strong>)?alice\b/.test(body))
     return 'a session made on web server A is valid on web server B';
+  const header = /<header[\s\S]*?<\/header>/.exec(body)?.[0] ?? body.slice(0, 500);
   throw new Error(
-    `alice's session from web server A is not valid on web server B (HTTP ${status}): sessions are per process`,
+    `alice's session from web server A is not valid on web server B (HTTP ${status}): sessions are per process; B shows: ${header}`,
   );
 }

@@ -142,10 +142,10 @@ export function service(services: Map<string, ComposeService>, name: string): Co
   return found;
 }
 
-/** The tag of an image reference (`temporalio/server:1.31.0` → `1.31.0`). Pure. */
+/** The tag of an image reference (`temporalio/server:1.31.0` → `1.31.0`, `postgres:16.9-bookworm` → `16.9-bookworm`). Pure. */
 export function imageTag(image: string): string {
   const tag = image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : '';
-  if (!/^\d+\.\d+\.\d+/.test(tag))
-    throw new ComposeProblem(`image ${image}: expected a version tag like :1.31.0`);
+  if (!/^\d+\.\d+/.test(tag))
+    throw new ComposeProblem(`image ${image}: expected a version tag like :1.31.0 or :16.9-bookworm`);
   return tag;
 }

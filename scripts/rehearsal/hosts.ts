@@ -30,15 +30,23 @@ export interface Instance {
   cwd: string;
 }
 
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nobody listens on right now, below 32768: Temporal keeps its services' membership ports in
+ * a PostgreSQL smallint (cluster_membership.rpc_port), so an ephemeral port (32768 and up) fails it.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await listensFree(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000 after 100 tries');
+}
+
+function listensFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
@@ -101,7 +109,11 @@ export class HostMap {
   /** One command argument or variable value of `instance`, as it must read on this machine. Pure. */
   localize(value: string, instance: Instance, variable?: string): string {
     if (variable === 'DB_PORT') return String(this.portOf('postgresql', Number(value)));
-    if (this.reachable.has(value) || value === '0.0.0.0' || value === 'localhost') return '127.0.0.1';
+    // A bare service name is a host only in a variable meant for one: POSTGRES_USER=temporal names a
+    // user, and the command word `emulator` a subcommand (hosts in commands carry a port or a scheme).
+    const names = variable !== undefined && /(SEEDS|HOSTS?|ADDRESS|ENDPOINT|SERVER|URL)$/i.test(variable);
+    if ((names && this.reachable.has(value)) || value === '0.0.0.0' || value === 'localhost')
+      return '127.0.0.1';
     const own = (port: string) => instance.ports.get(Number(port));
     if (own(value) !== undefined && /^\d+$/.test(value)) return String(own(value));
     let result = value.replace(
