@@ -4,7 +4,7 @@ import type { ClusterRequest } from '../src/cloud-manager/schemas/cluster';
 import { lifecycleStartOptions, type LifecycleInput } from '../src/shared/runbook';
 import { parseSpecChange } from '../src/shared/spec-changes';
 import type { lifecycleRunbook } from '../src/workflows';
-import { inPool } from './history-events';
+import { countHistoryEvents, inPool } from './history-events';
 import { sampleMemory } from './memory-sampler';
 import type { BenchStack } from './stack';
 import { startWorkerProcess } from './worker-process';
@@ -69,11 +69,12 @@ export async function runLifecycleBench(stack: BenchStack, count: number): Promi
     const label = Date.now().toString(36);
     const { handles, wallMs, failures } = await runAll(stack, worker.taskQueue, count, label);
     const memory = sampler.stop();
-    const events = await inPool(
-      handles,
-      8,
-      async (handle) => (await handle.fetchHistory()).events?.length ?? 0,
+    // A runbook's events are its own and its children's: the scale, stop and delete run as child
+    // runbooks on change:<uid> since the lifecycle composes the change pipeline.
+    const counted = await inPool(handles, 8, (handle) =>
+      countHistoryEvents(stack.client, { workflowId: handle.workflowId, runId: handle.firstExecutionRunId }),
     );
+    const events = counted.map((count) => count.events);
     return {
       runbooks: count,
       completed: count - failures.length,

@@ -92,7 +92,13 @@ function lifecycleSection(result: BenchResult): string[] {
     lifecycle.apiCallsPerRunbook.toFixed(1),
     `${(lifecycle.memory.peakRssBytes / MB).toFixed(0)} MB`,
   ];
-  const header = ['runbooks', 'completed', 'wall (s)', 'runbooks/min', 'history events (mean / max)'];
+  const header = [
+    'runbooks',
+    'completed',
+    'wall (s)',
+    'runbooks/min',
+    'history events with children (mean / max)',
+  ];
   return [
     `## Lifecycle throughput: ${lifecycle.runbooks} runbooks at once, instant transitions, no approval`,
     '',

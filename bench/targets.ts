@@ -122,7 +122,7 @@ function lifecycleTargets(lifecycle: LifecycleBenchResult): TargetResult[] {
   return [
     {
       area: 'lifecycle',
-      target: 'under 200 history events per runbook',
+      target: 'under 200 history events per runbook, its children included',
       status: verdict(lifecycle.historyEvents.max < 200 && lifecycle.completed === lifecycle.runbooks),
       figure: `${lifecycle.historyEvents.mean.toFixed(0)} mean, ${lifecycle.historyEvents.max} max`,
     },
