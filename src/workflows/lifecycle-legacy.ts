@@ -14,6 +14,13 @@ import { waitForState, waitUntilGone } from './cluster-steps';
 import type { RunbookTracker } from './progress';
 import { checkApprovalInput, scaleStep, type AppliedChange } from './scale-change';
 
+/** Steps 1 to 3 of every lifecycle, then and now (`createRunning`). */
+export const CREATE_STEPS = [
+  { name: 'validate', title: 'Validate the spec (dryRun)' },
+  { name: 'create', title: 'Create the cluster' },
+  { name: 'wait-running', title: 'Wait until RUNNING' },
+] as const;
+
 /**
  * The lifecycle runbook as it ran before it composed the change runbook (patch
  * `lifecycle-composes-change`): its own plan, approval gate, scale and verification. Kept only so
@@ -21,9 +28,7 @@ import { checkApprovalInput, scaleStep, type AppliedChange } from './scale-chang
  * with `deprecatePatch` once no such run is open.
  */
 export const LEGACY_LIFECYCLE_STEPS = [
-  { name: 'validate', title: 'Validate the spec (dryRun)' },
-  { name: 'create', title: 'Create the cluster' },
-  { name: 'wait-running', title: 'Wait until RUNNING' },
+  ...CREATE_STEPS,
   { name: 'plan', title: 'Plan the scale change (dryRun diff)' },
   { name: 'approve', title: 'Approve the scale change' },
   { name: 'scale', title: 'Scale (replace the spec)' },
@@ -102,29 +107,17 @@ export async function legacyLifecycleRunbook(
       }
     }
 
-    let finalState: LifecycleResult['finalState'] = 'RUNNING';
-    if (input.stop) {
-      const stop = input.stop;
-      await tracker.step(
-        'stop',
-        () => stopOnSchedule(id, stop, input, tracker),
-        () => 'STOPPED',
-      );
-      finalState = 'STOPPED';
-    } else {
-      tracker.skip('stop', 'no stop requested');
-    }
-    if (input.delete) {
-      const retentionMs = input.delete.afterMs ?? 0;
-      await tracker.step(
-        'delete',
-        () => deleteAfter(id, retentionMs, input, tracker),
-        () => 'gone (404 by id)',
-      );
-      finalState = 'DELETED';
-    } else {
-      tracker.skip('delete', 'kept (no delete requested)');
-    }
+    const finalState = await stopThenDelete(input, tracker, {
+      stop: async () => {
+        await changes.setDesiredState(id, 'STOPPED');
+        await waitForState(id, ['STOPPED'], tracker, input.wait);
+        return 'STOPPED';
+      },
+      delete: async () => {
+        await changes.deleteCluster(id);
+        await waitUntilGone(id, tracker, input.wait);
+      },
+    });
     tracker.finish('completed');
     await gate.finish();
     const progress = tracker.snapshot();
@@ -138,12 +131,8 @@ export async function legacyLifecycleRunbook(
       ...withAudit(gate),
     };
   } catch (error) {
-    if (isCancellation(error) && clusterId) {
-      const id = clusterId;
-      await CancellationScope.nonCancellable(() => cleanUp(id, input, tracker));
-    }
-    tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
-    throw error;
+    const id = clusterId;
+    return await endOnError(error, tracker, id ? () => cleanUp(id, input, tracker) : undefined);
   }
 }
 
@@ -208,37 +197,74 @@ async function verifyVersion(clusterId: string, applied: AppliedChange, specChan
   return { before: summary.resourceVersion - 1, after: summary.resourceVersion };
 }
 
-async function stopOnSchedule(
-  clusterId: string,
-  stop: NonNullable<LifecycleInput['stop']>,
-  input: LifecycleInput,
+/**
+ * How every lifecycle ends on an error, then and now: a cancel of a runbook that created its
+ * cluster applies the cleanup policy (non-cancellable) first; the progress says how it ended.
+ */
+export async function endOnError(
+  error: unknown,
   tracker: RunbookTracker,
-) {
-  const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
-  if (delayMs > 0) {
-    tracker.detail(
-      `sleeping ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`,
-    );
-    await sleep(delayMs);
-  }
-  await changes.setDesiredState(clusterId, 'STOPPED');
-  return waitForState(clusterId, ['STOPPED'], tracker, input.wait);
+  cleanUp: (() => Promise<void>) | undefined,
+): Promise<never> {
+  if (isCancellation(error) && cleanUp) await CancellationScope.nonCancellable(cleanUp);
+  tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
+  throw error;
 }
 
-async function deleteAfter(
-  clusterId: string,
-  retentionMs: number,
+/** What the stop and delete steps do once their time has come; the scaffold around them is shared. */
+export interface StopAndDelete {
+  /** Stops the cluster; answers the step's detail line. */
+  stop: () => Promise<string>;
+  delete: () => Promise<unknown>;
+}
+
+/**
+ * The last two steps of every lifecycle, then and now: sleep until the stop is due, stop; sleep
+ * out the retention, delete. Skips either when the input asks for none. Answers the final state.
+ */
+export async function stopThenDelete(
   input: LifecycleInput,
   tracker: RunbookTracker,
-) {
-  if (retentionMs > 0) {
-    tracker.detail(
-      `keeping it ${formatDuration(retentionMs)}, until ${new Date(Date.now() + retentionMs).toISOString()}`,
+  actions: StopAndDelete,
+): Promise<LifecycleResult['finalState']> {
+  let finalState: LifecycleResult['finalState'] = 'RUNNING';
+  if (input.stop) {
+    const stop = input.stop;
+    const delayMs = stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0);
+    await tracker.step(
+      'stop',
+      async () => {
+        await sleepUntil(delayMs, 'sleeping', tracker);
+        return actions.stop();
+      },
+      (detail) => detail,
     );
-    await sleep(retentionMs);
+    finalState = 'STOPPED';
+  } else {
+    tracker.skip('stop', 'no stop requested');
   }
-  await changes.deleteCluster(clusterId);
-  await waitUntilGone(clusterId, tracker, input.wait);
+  if (input.delete) {
+    const retentionMs = input.delete.afterMs ?? 0;
+    await tracker.step(
+      'delete',
+      async () => {
+        await sleepUntil(retentionMs, 'keeping it', tracker);
+        await actions.delete();
+      },
+      () => 'gone (404 by id)',
+    );
+    finalState = 'DELETED';
+  } else {
+    tracker.skip('delete', 'kept (no delete requested)');
+  }
+  return finalState;
+}
+
+/** A durable sleep of `delayMs` (none when not positive), shown in the step's detail line. */
+async function sleepUntil(delayMs: number, what: string, tracker: RunbookTracker): Promise<void> {
+  if (delayMs <= 0) return;
+  tracker.detail(`${what} ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`);
+  await sleep(delayMs);
 }
 
 /** Applies the input's cleanup policy to the cluster this runbook created. */

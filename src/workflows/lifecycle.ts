@@ -1,8 +1,6 @@
 import {
   ApplicationFailure,
-  CancellationScope,
   executeChild,
-  isCancellation,
   patched,
   setHandler,
   sleep,
@@ -26,14 +24,19 @@ import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
 import { changeWorkflowId } from '../shared/runbook-ids';
 import { changeRunbook } from './change';
 import { WAIT_DEFAULTS } from './cluster-steps';
-import { createRunning, legacyLifecycleRunbook, legacyLifecycleSteps } from './lifecycle-legacy';
+import {
+  CREATE_STEPS,
+  createRunning,
+  endOnError,
+  legacyLifecycleRunbook,
+  legacyLifecycleSteps,
+  stopThenDelete,
+} from './lifecycle-legacy';
 import { powerRunbook } from './power';
 import { RunbookTracker, runbookProgressQuery } from './progress';
 
 export const LIFECYCLE_STEPS = [
-  { name: 'validate', title: 'Validate the spec (dryRun)' },
-  { name: 'create', title: 'Create the cluster' },
-  { name: 'wait-running', title: 'Wait until RUNNING' },
+  ...CREATE_STEPS,
   { name: 'scale', title: 'Scale: the change runbook plans, approves, applies and verifies' },
   { name: 'stop', title: 'Stop on schedule (power runbook)' },
   { name: 'delete', title: 'Delete and confirm (delete change)' },
@@ -94,50 +97,22 @@ export async function lifecycleRunbook(input: LifecycleInput): Promise<Lifecycle
       tracker.skip('scale', 'no scale change requested');
     }
 
-    let finalState: LifecycleResult['finalState'] = 'RUNNING';
-    if (input.stop) {
-      const stop = input.stop;
-      await tracker.step(
-        'stop',
-        async () => {
-          await sleepUntil(
-            stop.at ? Date.parse(stop.at) - Date.now() : (stop.afterMs ?? 0),
-            'sleeping',
-            tracker,
-          );
-          return runPower(id, tracker, input);
-        },
-        (result) => (result.outcome === 'skipped' ? `STOPPED (${result.reason})` : 'STOPPED'),
-      );
-      tracker.cluster({ state: 'STOPPED' });
-      finalState = 'STOPPED';
-    } else {
-      tracker.skip('stop', 'no stop requested');
-    }
-    if (input.delete) {
-      const retentionMs = input.delete.afterMs ?? 0;
-      await tracker.step(
-        'delete',
-        async () => {
-          await sleepUntil(retentionMs, 'keeping it', tracker);
-          return deleteCluster(id, tracker, input);
-        },
-        () => 'gone (404 by id)',
-      );
-      tracker.cluster({ state: 'DELETED' });
-      finalState = 'DELETED';
-    } else {
-      tracker.skip('delete', 'kept (no delete requested)');
-    }
+    const finalState = await stopThenDelete(input, tracker, {
+      stop: async () => {
+        const stopped = await runPower(id, tracker, input);
+        tracker.cluster({ state: 'STOPPED' });
+        return stopped.outcome === 'skipped' ? `STOPPED (${stopped.reason})` : 'STOPPED';
+      },
+      delete: async () => {
+        await deleteCluster(id, tracker, input);
+        tracker.cluster({ state: 'DELETED' });
+      },
+    });
     tracker.finish('completed');
     return result('completed', id, tracker, finalState, scaled);
   } catch (error) {
-    if (isCancellation(error) && clusterId) {
-      const id = clusterId;
-      await CancellationScope.nonCancellable(() => cleanUp(id, input, tracker));
-    }
-    tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
-    throw error;
+    const id = clusterId;
+    return await endOnError(error, tracker, id ? () => cleanUp(id, input, tracker) : undefined);
   }
 }
 
@@ -193,12 +168,6 @@ function describeScale(scaled: ChangeResult): string {
     return `${requested}: applied by ${changeWorkflowId(scaled.clusterId)}, resource version ${before} → ${after}, verified`;
   }
   return `${requested}: ${scaled.outcome}${scaled.reason ? ` (${scaled.reason})` : ''}`;
-}
-
-async function sleepUntil(delayMs: number, what: string, tracker: RunbookTracker): Promise<void> {
-  if (delayMs <= 0) return;
-  tracker.detail(`${what} ${formatDuration(delayMs)}, until ${new Date(Date.now() + delayMs).toISOString()}`);
-  await sleep(delayMs);
 }
 
 /** The memo and search attributes a child on `change:<uid>` starts with: found by cluster, in this environment. */

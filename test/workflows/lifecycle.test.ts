@@ -129,17 +129,9 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
   it('shows its progress in a query while it sleeps before the stop, and deletes on cancel when told to', async () => {
     const fake = fakeChangeApi();
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const handle = await environment.client.workflow.start(lifecycleRunbook, {
-        taskQueue,
-        workflowId: `lifecycle-cancel-${Math.random()}`,
-        args: [tutorialInput({ stop: { afterMs: 8 * HOUR }, onCancel: 'delete' })],
-      });
-      let progress = await handle.query(runbookProgressQuery);
-      for (let attempt = 0; progress.currentStep !== 'stop' && attempt < 200; attempt++) {
-        await environment.sleep(1000);
-        progress = await handle.query(runbookProgressQuery);
-      }
-      assert.equal(progress.currentStep, 'stop');
+      const input = tutorialInput({ stop: { afterMs: 8 * HOUR }, onCancel: 'delete' });
+      const handle = await startLifecycle(taskQueue, 'cancel', input);
+      const progress = await untilStep(handle, 'stop');
       assert.equal(progress.clusterName, 'clusters-example-scaled');
       assert.ok(progress.clusterId);
       assert.equal(progress.resourceVersion, 1);
@@ -157,11 +149,8 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     const fake = fakeChangeApi();
     fake.faults.dropNextChange = true;
     const outcome = await withWorker(environment, fake.activities, async (taskQueue) => {
-      const handle = await environment.client.workflow.start(lifecycleRunbook, {
-        taskQueue,
-        workflowId: `lifecycle-rollback-${Math.random()}`,
-        args: [tutorialInput({ scale: [{ path: 'spec.data.tier1.replicas', value: 2 }] })],
-      });
+      const input = tutorialInput({ scale: [{ path: 'spec.data.tier1.replicas', value: 2 }] });
+      const handle = await startLifecycle(taskQueue, 'rollback', input);
       const error = await handle.result().then(
         () => undefined,
         (failure: unknown) => failure,
@@ -200,55 +189,74 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
     for (const { fake } of [tooBig, guarded]) assert.deepEqual(fake.calls, [], 'nothing was called');
   });
 
+  /** Who approves the scale in the tests below: one of alice and bob; dave asks, erin triggers. */
+  const OPS: ApprovalPolicy = {
+    name: 'test',
+    stage: { groups: ['ops'], approvers: ['alice', 'bob'], required: 1, timeoutMs: 24 * HOUR },
+  };
+  /** Every fake's first cluster is uid-1: the id of its change runbook. */
+  const gateOf = () => environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+
+  function startLifecycle(taskQueue: string, label: string, input: LifecycleInput) {
+    return environment.client.workflow.start(lifecycleRunbook, {
+      taskQueue,
+      workflowId: `lifecycle-${label}-${Math.random()}`,
+      args: [input],
+    });
+  }
+
+  /** A lifecycle with no scale that sleeps an hour before its stop, with the given transition timeout. */
+  const sleepsBeforeStop = (transitionTimeoutMs: number) =>
+    tutorialInput({
+      scale: [],
+      stop: { afterMs: HOUR },
+      delete: undefined,
+      wait: { transitionTimeoutMs, pollInitialMs: 1000, pollMaxMs: 60_000 },
+    });
+
+  /** A trigger from erin, as the CLI and the web server send it: update-with-start on change:uid-1. */
+  const trigger = (taskQueue: string, changes: Record<string, number>) =>
+    submit(environment, taskQueue, changeInput('uid-1', { approval: OPS }), {
+      ...scale(changes, 'erin'),
+      source: 'http',
+    });
+
+  const approve = (planVersion: number, decider = 'alice') =>
+    gateOf()
+      .executeUpdate(approveChangeUpdate, { args: [{ decider, decision: 'approve', planVersion }] })
+      .then(
+        () => 'accepted',
+        (error: Error) => (error.cause as Error).message,
+      );
+
   it('joins a trigger for its cluster into the scale waiting for approval: one change, one gate', async () => {
     const fake = fakeChangeApi();
-    const approval: ApprovalPolicy = {
-      name: 'test',
-      stage: { groups: ['ops'], approvers: ['alice', 'bob'], required: 1, timeoutMs: 24 * HOUR },
-    };
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
+      const lifecycle = await startLifecycle(
         taskQueue,
-        workflowId: `lifecycle-merge-${Math.random()}`,
-        args: [
-          tutorialInput({
-            scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
-            stop: undefined,
-            delete: undefined,
-            requester: 'dave',
-            approval,
-          }),
-        ],
-      });
-      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
-      const first = await untilGatePending(gate, 1);
+        'merge',
+        tutorialInput({
+          scale: [{ path: 'spec.data.tier1.replicas', value: 2 }],
+          stop: undefined,
+          delete: undefined,
+          requester: 'dave',
+          approval: OPS,
+        }),
+      );
+      const first = await untilGatePending(1);
       assert.deepEqual(first.plan.diffLines, ['spec.data.tier1.replicas: 1 → 2']);
 
-      // A trigger (as the CLI and the web server send it) for the same cluster: update-with-start on change:uid-1.
-      const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
-        ...scale({ 'query.replicas': 4 }, 'erin'),
-        source: 'http',
-      });
-      assert.equal(trigger.ack?.runbookId, 'change:uid-1');
-      assert.equal(trigger.ack?.disposition, 'merged');
-      const merged = await untilGatePending(gate, 2);
+      const triggered = await trigger(taskQueue, { 'query.replicas': 4 });
+      assert.equal(triggered.ack?.runbookId, 'change:uid-1');
+      assert.equal(triggered.ack?.disposition, 'merged');
+      const merged = await untilGatePending(2);
       assert.deepEqual(merged.plan.diffLines.sort(), [
         'spec.data.tier1.replicas: 1 → 2',
         'spec.query.replicas: 3 → 4',
       ]);
       // Both requesters asked for this change: neither may approve it.
-      const byErin = await gate
-        .executeUpdate(approveChangeUpdate, {
-          args: [{ decider: 'erin', decision: 'approve', planVersion: 2 }],
-        })
-        .then(
-          () => 'accepted',
-          (error: Error) => (error.cause as Error).message,
-        );
-      assert.match(byErin, /erin/);
-      await gate.executeUpdate(approveChangeUpdate, {
-        args: [{ decider: 'alice', decision: 'approve', planVersion: 2 }],
-      });
+      assert.match(await approve(2, 'erin'), /erin/);
+      assert.equal(await approve(2), 'accepted');
       const result = await lifecycle.result();
       assert.equal(result.outcome, 'completed');
       assert.deepEqual(result.verifiedVersion, { before: 0, after: 1 });
@@ -262,25 +270,13 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
 
   it('refuses a stop started by hand while its scale waits for approval: one change per cluster, by id', async () => {
     const fake = fakeChangeApi();
-    const approval: ApprovalPolicy = {
-      name: 'test',
-      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
-    };
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
-        taskQueue,
-        workflowId: `lifecycle-busy-${Math.random()}`,
-        args: [tutorialInput({ stop: undefined, delete: undefined, requester: 'dave', approval })],
-      });
-      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
-      await untilGatePending(gate, 1);
+      const input = tutorialInput({ stop: undefined, delete: undefined, requester: 'dave', approval: OPS });
+      const lifecycle = await startLifecycle(taskQueue, 'busy', input);
+      await untilGatePending(1);
+      const stop = { clusterId: 'uid-1', action: 'stop', requester: 'erin', source: 'person' } as const;
       await assert.rejects(
-        environment.client.workflow.start(powerRunbook, {
-          ...powerStartOptions(
-            { clusterId: 'uid-1', action: 'stop', requester: 'erin', source: 'person' },
-            taskQueue,
-          ),
-        }),
+        environment.client.workflow.start(powerRunbook, powerStartOptions(stop, taskQueue)),
         WorkflowExecutionAlreadyStartedError,
       );
       assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')));
@@ -291,36 +287,11 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
 
   it('waits for another change of its cluster to end before its stop: one change per cluster, by id', async () => {
     const fake = fakeChangeApi();
-    const approval: ApprovalPolicy = {
-      name: 'test',
-      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
-    };
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const start = (id: string, transitionTimeoutMs: number) =>
-        environment.client.workflow.start(lifecycleRunbook, {
-          taskQueue,
-          workflowId: `lifecycle-${id}-${Math.random()}`,
-          args: [
-            tutorialInput({
-              scale: [],
-              stop: { afterMs: HOUR },
-              delete: undefined,
-              wait: { transitionTimeoutMs, pollInitialMs: 1000, pollMaxMs: 60_000 },
-            }),
-          ],
-        });
-      const lifecycle = await start('waits', 30 * 60_000);
-      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      const lifecycle = await startLifecycle(taskQueue, 'waits', sleepsBeforeStop(30 * 60_000));
       // While the lifecycle sleeps before its stop, a trigger opens a change that waits for approval.
-      for (let attempt = 0; attempt < 300; attempt++) {
-        if ((await lifecycle.query(runbookProgressQuery)).currentStep === 'stop') break;
-        await environment.sleep(1000);
-      }
-      const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
-        ...scale({ 'data.tier1.replicas': 2 }, 'erin'),
-        source: 'http',
-      });
-      assert.equal(trigger.ack?.disposition, 'started');
+      await untilStep(lifecycle, 'stop');
+      assert.equal((await trigger(taskQueue, { 'data.tier1.replicas': 2 })).ack?.disposition, 'started');
       await environment.sleep(HOUR + 60_000);
       const waiting = await lifecycle.query(runbookProgressQuery);
       assert.equal(waiting.currentStep, 'stop');
@@ -329,10 +300,8 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
         /change:uid-1 is busy with another change: trying again in/,
       );
       assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')), 'no stop under the change');
-      await untilGatePending(gate, 1);
-      await gate.executeUpdate(approveChangeUpdate, {
-        args: [{ decider: 'alice', decision: 'approve', planVersion: 1 }],
-      });
+      await untilGatePending(1);
+      assert.equal(await approve(1), 'accepted');
       const result = await lifecycle.result();
       assert.equal(result.finalState, 'STOPPED');
       const calls = fake.calls.filter(
@@ -348,34 +317,11 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
 
   it('gives up its stop at the transition timeout when another change holds the cluster, naming it', async () => {
     const fake = fakeChangeApi();
-    const approval: ApprovalPolicy = {
-      name: 'test',
-      stage: { groups: ['ops'], approvers: ['alice'], required: 1, timeoutMs: 24 * HOUR },
-    };
     await withWorker(environment, fake.activities, async (taskQueue) => {
-      const lifecycle = await environment.client.workflow.start(lifecycleRunbook, {
-        taskQueue,
-        workflowId: `lifecycle-gives-up-${Math.random()}`,
-        args: [
-          tutorialInput({
-            scale: [],
-            stop: { afterMs: HOUR },
-            delete: undefined,
-            wait: { transitionTimeoutMs: 5 * 60_000, pollInitialMs: 1000, pollMaxMs: 60_000 },
-          }),
-        ],
-      });
-      for (let attempt = 0; attempt < 300; attempt++) {
-        if ((await lifecycle.query(runbookProgressQuery)).currentStep === 'stop') break;
-        await environment.sleep(1000);
-      }
-      const gate = environment.client.workflow.getHandle<typeof changeRunbook>('change:uid-1');
+      const lifecycle = await startLifecycle(taskQueue, 'gives-up', sleepsBeforeStop(5 * 60_000));
+      await untilStep(lifecycle, 'stop');
       try {
-        const trigger = await submit(environment, taskQueue, changeInput('uid-1', { approval }), {
-          ...scale({ 'data.tier1.replicas': 2 }, 'erin'),
-          source: 'http',
-        });
-        assert.equal(trigger.ack?.disposition, 'started');
+        assert.equal((await trigger(taskQueue, { 'data.tier1.replicas': 2 })).ack?.disposition, 'started');
         const error = await lifecycle.result().then(
           () => undefined,
           (failure: unknown) => failure,
@@ -386,12 +332,26 @@ describe('lifecycle runbook (time skipping, fake Cloud Manager)', () => {
         assert.match(cause.message, /change:uid-1 stayed busy with another change of this cluster/);
         assert.ok(!fake.calls.some((call) => call.startsWith('setDesiredState')));
       } finally {
-        await gate.terminate('test over').catch(() => undefined);
+        await gateOf()
+          .terminate('test over')
+          .catch(() => undefined);
       }
     });
   });
 
-  async function untilGatePending(gate: WorkflowHandle<typeof changeRunbook>, version: number) {
+  /** Advances time until the lifecycle is at `step`; returns its progress there. */
+  async function untilStep(handle: WorkflowHandle<typeof lifecycleRunbook>, step: string) {
+    let progress = await handle.query(runbookProgressQuery);
+    for (let attempt = 0; progress.currentStep !== step && attempt < 300; attempt++) {
+      await environment.sleep(1000);
+      progress = await handle.query(runbookProgressQuery);
+    }
+    assert.equal(progress.currentStep, step);
+    return progress;
+  }
+
+  async function untilGatePending(version: number) {
+    const gate = gateOf();
     for (let attempt = 0; attempt < 300; attempt++) {
       const running = (await gate.describe().catch(() => undefined))?.status.name === 'RUNNING';
       const pending = running ? await gate.query(pendingApprovalQuery) : undefined;
