@@ -7,7 +7,9 @@
  *   npm run rehearse:production              bring up, check, tear down
  *   npm run rehearse:production -- --reduced fewer clusters and runbooks (CI)
  *   npm run rehearse:production -- --keep    bring up, check, then stay up until Ctrl-C
+ *   npm run rehearse:production -- --log services.log   every service's output, for a post-mortem
  */
+import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkApprovalAcrossReplicas, type CheckOutcome } from './rehearsal/check-approval';
 import { checkWorkerKillAndPostgresRestart } from './rehearsal/check-faults';
@@ -21,6 +23,7 @@ const USAGE = `usage: npm run rehearse:production -- [--reduced] [--keep]
 
   --reduced   5 clusters in the scheduled fleet stop and 2 runbooks through the faults (CI runs this)
   --keep      after the checks, stay up and print the addresses until Ctrl-C
+  --log FILE  write every line the services printed (Temporal server, workers, web, emulator) to FILE
   --help      print this and exit`;
 
 const log = (line: string) => console.log(line);
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
     options: {
       reduced: { type: 'boolean' },
       keep: { type: 'boolean' },
+      log: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -75,6 +79,16 @@ async function main(): Promise<number> {
   if (!values.keep) process.once('SIGINT', () => process.exit(130));
   const started = Date.now();
   const output: string[] = [];
+  if (values.log) {
+    // Written as it comes, so that a rehearsal that hangs can be looked into while it hangs.
+    const file = createWriteStream(values.log);
+    const keep = output.push.bind(output);
+    output.push = (...lines: string[]) => {
+      for (const line of lines) file.write(`${line}\n`);
+      return keep(...lines);
+    };
+    log(`the services' output goes to ${values.log}`);
+  }
   log(`production rehearsal (${values.reduced ? 'reduced' : 'full'}): docker-compose.yml, natively`);
   const topology = await startTopology({ workers: 2, webServers: 2, log, output });
   const upSeconds = Math.round((Date.now() - started) / 1000);
@@ -101,6 +115,7 @@ async function main(): Promise<number> {
   }
   log('tearing down');
   await topology.close();
+
   return failed ? 1 : 0;
 }
 

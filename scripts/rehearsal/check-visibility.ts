@@ -40,17 +40,15 @@ export async function checkVisibility(
       throw new Error(`schedule describe shows no completed run:\n${described}`);
     log(`  schedule describe ${SCHEDULE}: its fired stop COMPLETED`);
   }
-  const gauges: string[] = [];
-  for (const worker of topology.workers) {
+  for (const [index, worker] of topology.workers.entries()) {
     const text = await (await request(worker.metricsUrl)).body.text();
     const line = text.split('\n').find((l) => l.startsWith(METRICS.approvalsPending));
     if (!line) throw new Error(`${worker.metricsUrl} has no ${METRICS.approvalsPending} gauge`);
-    gauges.push(line);
+    log(`  metrics of worker-${index + 1}: ${line}`);
   }
-  log(`  metrics: ${gauges.join('; ')}`);
   return {
     name: 'list, approvals, schedule describe, gauges from visibility',
     runbookIds: [],
-    notes: gauges,
+    notes: [],
   };
 }

@@ -36,7 +36,8 @@ function asPostgresUser(command: string, args: string[]): string[] {
 }
 
 function run(line: string[], what: string): string {
-  const result = spawnSync(line[0]!, line.slice(1), { encoding: 'utf8' });
+  // The timeout only guards against a hang: pg_ctl itself waits at most 60 s (-t 60).
+  const result = spawnSync(line[0]!, line.slice(1), { encoding: 'utf8', timeout: 120_000 });
   if (result.status !== 0) {
     throw new Error(
       `${what} failed (exit ${result.status}): ${(result.stderr || result.stdout || '').trim()}`,
@@ -92,7 +93,11 @@ export function startPostgres(instance: Instance, imageVersion: string): NativeP
       `pg_ctl ${action}`,
     );
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dataVolume}`;
-  pgCtl('start', '-o', options, '-l', path.join(dataVolume, 'postgresql.log'));
+  // Always with -l: without it the server pg_ctl leaves running writes to pg_ctl's stdout, which
+  // spawnSync holds open, so spawnSync would wait for PostgreSQL to exit with this whole process
+  // (and the Temporal server, whose output pipe nobody then reads) frozen.
+  const logFile = ['-l', path.join(dataVolume, 'postgresql.log')];
+  pgCtl('start', '-o', options, ...logFile);
   let running = true;
   const stop = () => {
     if (running) pgCtl('stop', '-m', 'fast');
@@ -112,7 +117,7 @@ export function startPostgres(instance: Instance, imageVersion: string): NativeP
       '',
     ),
     port,
-    restart: () => void pgCtl('restart', '-m', 'fast', '-o', options),
+    restart: () => void pgCtl('restart', '-m', 'fast', '-o', options, ...logFile),
     stop,
   };
 }

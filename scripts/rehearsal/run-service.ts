@@ -32,7 +32,9 @@ export async function runOneShot(
       });
       child.on('close', resolve);
     });
-    for (const line of output) log(`  [${instance.name}] ${line}`);
+    // The SQL schema tool prints every statement at DEBUG: shown only when the service fails.
+    const shown = code === 0 ? output.filter((line) => !/\bDEBUG\b/.test(line)) : output;
+    for (const line of shown) log(`  [${instance.name}] ${line}`);
     if (code === 0) return;
     if (attempt >= attempts) {
       throw new Error(
