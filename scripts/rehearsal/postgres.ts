@@ -19,14 +19,47 @@ export interface NativePostgres {
   stop(): void;
 }
 
+const INSTALLED = '/usr/lib/postgresql';
+
+function installedMajors(): string[] {
+  return existsSync(INSTALLED) ? readdirSync(INSTALLED).filter((entry) => /^\d+$/.test(entry)) : [];
+}
+
+/**
+ * A bare machine has no PostgreSQL: as root on Debian, the distribution's `postgresql` is installed
+ * (what `apt-get install postgresql` gives, the version of the release); anywhere else the error says
+ * what to install. The cluster Debian's package creates and starts is stopped again: the rehearsal
+ * runs its own, in the compose volume's folder.
+ */
+export function ensurePostgresInstalled(log: (line: string) => void): void {
+  if (installedMajors().length > 0) return;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (process.getuid?.() !== 0 || !hasApt) {
+    throw new Error('PostgreSQL is not installed: apt-get install postgresql (Debian), then rerun');
+  }
+  log("postgresql: not installed; installing Debian's postgresql (apt-get, once)");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'postgresql'],
+  ]) {
+    const result = spawnSync('apt-get', args, { env, encoding: 'utf8' });
+    if (result.status !== 0) {
+      throw new Error(`apt-get ${args.join(' ')} failed: ${(result.stderr || result.stdout).trim()}`);
+    }
+  }
+  for (const major of installedMajors()) {
+    spawnSync('pg_ctlcluster', [major, 'main', 'stop'], { stdio: 'ignore' });
+  }
+}
+
 function binDirectory(wantedMajor: string): string {
-  const base = '/usr/lib/postgresql';
-  const installed = existsSync(base) ? readdirSync(base).filter((entry) => /^\d+$/.test(entry)) : [];
+  const installed = installedMajors();
   const major = installed.includes(wantedMajor)
     ? wantedMajor
     : installed.sort((a, b) => Number(b) - Number(a))[0];
   if (!major) throw new Error('PostgreSQL is not installed: apt-get install postgresql (Debian), then rerun');
-  return path.join(base, major, 'bin');
+  return path.join(INSTALLED, major, 'bin');
 }
 
 function asPostgresUser(command: string, args: string[]): string[] {

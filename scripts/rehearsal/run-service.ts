@@ -32,8 +32,10 @@ export async function runOneShot(
       });
       child.on('close', resolve);
     });
-    // The SQL schema tool prints every statement at DEBUG: shown only when the service fails.
-    const shown = code === 0 ? output.filter((line) => !/\bDEBUG\b/.test(line)) : output;
+    // The Temporal tools' own log lines (timestamp, tab, level; the SQL tool's are every statement) are
+    // shown only when the service fails; the setup scripts' own lines always.
+    const toolLog = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z\t/;
+    const shown = code === 0 ? output.filter((line) => !toolLog.test(line)) : output;
     for (const line of shown) log(`  [${instance.name}] ${line}`);
     if (code === 0) return;
     if (attempt >= attempts) {

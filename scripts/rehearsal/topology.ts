@@ -10,7 +10,7 @@ import { startSupervisedWorker, type SupervisedWorker } from '../../src/dev/work
 import { imageTag, loadCompose, service, type ComposeService } from './compose';
 import { HostMap, type Instance } from './hosts';
 import { imageFacts, type ImageInputs } from './images';
-import { startPostgres, type NativePostgres } from './postgres';
+import { ensurePostgresInstalled, startPostgres, type NativePostgres } from './postgres';
 import { runOneShot, startLongRunning, untilHealthy } from './run-service';
 import { ensureTemporalServer } from './temporal-build';
 
@@ -114,13 +114,29 @@ async function startWorker(
   };
 }
 
+/** docker-compose.yml read as compose reads it, with the rehearsal's .env beneath the shell's variables. */
+function composeServices(settings: Record<string, string>) {
+  // As docker-compose: the shell's variables win over the .env file's.
+  const env = { ...settings, ...process.env };
+  return { env, services: loadCompose(path.join(ROOT, 'docker-compose.yml'), env) };
+}
+
+/**
+ * Only the Temporal server build at the compose file's version (from the cache, or built now). CI
+ * starts it in the background while the tests run, so that the rehearsal finds it built.
+ */
+export function buildTemporalServer(log: (line: string) => void): void {
+  const { services } = composeServices(rehearsalSettings());
+  const version = imageTag(service(services, 'temporal').image);
+  const build = ensureTemporalServer(version, log);
+  if (build.buildSeconds === 0) log(`Temporal server ${version}: already built (.tools/temporal-server)`);
+}
+
 /** Brings the whole compose file up. On failure, what started is stopped again. Not idempotent. */
 export async function startTopology(options: TopologyOptions): Promise<Topology> {
   const { log } = options;
   const settings = rehearsalSettings();
-  // As docker-compose: the shell's variables win over the .env file's.
-  const env = { ...settings, ...process.env };
-  const services = loadCompose(path.join(ROOT, 'docker-compose.yml'), env);
+  const { env, services } = composeServices(settings);
   const dataDirectory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-rehearsal-'));
   chmodSync(dataDirectory, 0o755);
   const stops: Array<() => Promise<void> | void> = [
@@ -153,6 +169,7 @@ export async function startTopology(options: TopologyOptions): Promise<Topology>
       return started;
     };
 
+    ensurePostgresInstalled(log);
     const pg = await instance(service(services, 'postgresql'));
     const postgres = startPostgres(pg, imageTag(pg.service.image));
     stops.push(() => postgres.stop());
