@@ -8,7 +8,6 @@
  *   npm run rehearse:production -- --reduced fewer clusters and runbooks (CI)
  *   npm run rehearse:production -- --keep    bring up, check, then stay up until Ctrl-C
  *   npm run rehearse:production -- --log services.log   every service's output, for a post-mortem
- *   npm run rehearse:production -- --build-only          only the Temporal server build (CI, early)
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -18,15 +17,14 @@ import { checkScheduledFleetStop, requestLog } from './rehearsal/check-schedule'
 import { checkScaleTrigger } from './rehearsal/check-trigger';
 import { checkVisibility } from './rehearsal/check-visibility';
 import { figuresOf, formatTable, type CheckFigures } from './rehearsal/figures';
-import { buildTemporalServer, startTopology, type Topology } from './rehearsal/topology';
+import { startTopology, type Topology } from './rehearsal/topology';
 
-const USAGE = `usage: npm run rehearse:production -- [--reduced] [--keep] [--log FILE] [--build-only]
+const USAGE = `usage: npm run rehearse:production -- [--reduced] [--keep] [--log FILE]
 
-  --reduced     5 clusters in the scheduled fleet stop and 2 runbooks through the faults
-  --keep        after the checks, stay up and print the addresses until Ctrl-C
-  --log FILE    write every line the services print (Temporal server, workers, web, emulator) to FILE
-  --build-only  only build (or find built) the Temporal server the compose file names, then exit
-  --help        print this and exit`;
+  --reduced   5 clusters in the scheduled fleet stop and 2 runbooks through the faults
+  --keep      after the checks, stay up and print the addresses until Ctrl-C
+  --log FILE  write every line the services print (Temporal server, workers, web, emulator) to FILE
+  --help      print this and exit`;
 
 const log = (line: string) => console.log(line);
 
@@ -69,16 +67,11 @@ async function main(): Promise<number> {
       reduced: { type: 'boolean' },
       keep: { type: 'boolean' },
       log: { type: 'string' },
-      'build-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     log(USAGE);
-    return 0;
-  }
-  if (values['build-only']) {
-    buildTemporalServer(log);
     return 0;
   }
   // Exit through process.exit so the exit hooks stop PostgreSQL and every child.

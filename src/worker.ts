@@ -89,7 +89,7 @@ export async function runWorker(
           connection,
           namespace: settings.namespace,
           taskQueue: environment.taskQueue,
-          activities: createActivities({ api: environment.api, notifications, temporal }),
+          activities: createActivities({ api: environment.api, notifications, temporal, config }),
           dataConverter: settings.dataConverter,
           maxTaskQueueActivitiesPerSecond: environment.requestsPerSecond,
         }),

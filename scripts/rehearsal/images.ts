@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readDockerfile } from '../lib/docker-files';
-import type { TemporalServerBuild } from './temporal-build';
+import type { TemporalServerBuild } from '../build-temporal-server';
 
 /**
  * What each image of docker-compose.yml brings, natively: its working directory, the files it holds

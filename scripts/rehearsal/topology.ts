@@ -12,7 +12,7 @@ import { HostMap, type Instance } from './hosts';
 import { imageFacts, type ImageInputs } from './images';
 import { ensurePostgresInstalled, startPostgres, type NativePostgres } from './postgres';
 import { runOneShot, startLongRunning, untilHealthy } from './run-service';
-import { ensureTemporalServer } from './temporal-build';
+import { ensureTemporalServer } from '../build-temporal-server';
 
 /**
  * docker-compose.yml brought up natively, in the compose file's order: postgresql, temporal-schema,
@@ -119,17 +119,6 @@ function composeServices(settings: Record<string, string>) {
   // As docker-compose: the shell's variables win over the .env file's.
   const env = { ...settings, ...process.env };
   return { env, services: loadCompose(path.join(ROOT, 'docker-compose.yml'), env) };
-}
-
-/**
- * Only the Temporal server build at the compose file's version (from the cache, or built now). CI
- * starts it in the background while the tests run, so that the rehearsal finds it built.
- */
-export function buildTemporalServer(log: (line: string) => void): void {
-  const { services } = composeServices(rehearsalSettings());
-  const version = imageTag(service(services, 'temporal').image);
-  const build = ensureTemporalServer(version, log);
-  if (build.buildSeconds === 0) log(`Temporal server ${version}: already built (.tools/temporal-server)`);
 }
 
 /** Brings the whole compose file up. On failure, what started is stopped again. Not idempotent. */

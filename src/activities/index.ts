@@ -6,6 +6,8 @@ import { fleetActivities, type TemporalAccess } from './fleet';
 import { fleetNotifyActivities } from './fleet-notify';
 import { notifyActivities, type NotificationSettings } from './notify';
 import { planActivities } from './plans';
+import { shrinkActivities } from './shrink';
+import type { Config } from '../config';
 
 export interface ActivityDependencies {
   api: CloudManagerClient;
@@ -13,6 +15,8 @@ export interface ActivityDependencies {
   notifications?: NotificationSettings;
   /** The worker's Temporal client, for visibility reads (keep-alive overrides); absent: stop fleets fail. */
   temporal?: TemporalAccess;
+  /** The worker's configuration: the change and approval policies of a shrink schedule's changes; absent: the local defaults. */
+  config?: Config;
 }
 
 /** Every activity the worker registers, built over the dependencies it is given. */
@@ -25,6 +29,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...fleetNotifyActivities(dependencies),
     ...changeActivities(dependencies),
     ...changeNotifyActivities(dependencies),
+    ...shrinkActivities(dependencies),
   };
 }
 

@@ -1,6 +1,8 @@
 import { isRegionCode, regionalHolidays } from './regional-holidays';
 import { existsSync, readFileSync } from 'node:fs';
+import { parseTypedSpecChange } from '../cloud-manager/path-types';
 import { parseDuration } from '../shared/durations';
+import type { SpecChange } from '../shared/spec-changes';
 import { fleetSettings } from '../shared/fleet-settings';
 import { waitFromFlags } from '../shared/wait-flags';
 import { describeSelector, parseSelector } from '../shared/selector';
@@ -27,6 +29,7 @@ export interface ScheduleCreateFlags {
   pollMax?: string;
   enforceOffHours?: string;
   offHoursCheck?: string;
+  shrink?: string[];
 }
 
 /** Checks every flag and builds the definition; each error names its flag and the accepted forms. Reads `--holidays` files. */
@@ -59,7 +62,16 @@ export function definitionFromFlags(
   if (wait) definition.wait = wait;
   const offHours = offHoursFromFlags(flags);
   if (offHours) definition.offHours = offHours;
-  fleetSettings({ action: 'stop', selector, requester: createdBy, ...numbers(flags) });
+  const shrink = shrinkFromFlags(flags);
+  if (shrink) definition.shrink = shrink;
+  fleetSettings({
+    action: 'stop',
+    selector,
+    requester: createdBy,
+    scheduleName: name,
+    ...numbers(flags),
+    ...(shrink ? { shrink } : {}),
+  });
   return definition;
 }
 
@@ -148,4 +160,29 @@ function offHoursFromFlags(flags: ScheduleCreateFlags): PowerScheduleDefinition[
     throw new Error(`--off-hours-check ${flags.offHoursCheck}: give an interval from 1s to 24h, e.g. 5m`);
   }
   return { graceMs, checkEveryMs };
+}
+
+/**
+ * `--shrink data.tier1.replicas=1` (repeatable): what a shrink schedule scales to at its stop slots,
+ * typed by the cluster schema. A scale changes only replicas and instance types; enforced off-hours
+ * stop clusters, which a shrink schedule does not.
+ */
+function shrinkFromFlags(flags: ScheduleCreateFlags): SpecChange[] | undefined {
+  if (!flags.shrink || flags.shrink.length === 0) return undefined;
+  if (flags.enforceOffHours) {
+    throw new Error(
+      '--shrink and --enforce-off-hours do not go together: off-hours stop clusters, a shrink schedule keeps them running smaller',
+    );
+  }
+  const changes = flags.shrink.map((text) => {
+    try {
+      return parseTypedSpecChange(text);
+    } catch (error) {
+      throw new Error(`--shrink ${text}: ${(error as Error).message}`);
+    }
+  });
+  const paths = changes.map((change) => change.path);
+  const repeated = paths.find((path, index) => paths.indexOf(path) !== index);
+  if (repeated) throw new Error(`--shrink names ${repeated} twice: give each field once`);
+  return changes;
 }

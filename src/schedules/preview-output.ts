@@ -1,3 +1,4 @@
+import { shrinkModeOf } from '../shared/shrink';
 import { formatTable } from '../shared/text-table';
 import type { SchedulePreview } from './schedule-preview';
 
@@ -18,7 +19,7 @@ export function formatSchedulePreview(preview: SchedulePreview): string {
     '',
     formatTable(preview.slots, [
       { header: 'LOCAL TIME', value: (slot) => slot.local },
-      { header: 'ACTION', value: (slot) => slot.action },
+      { header: 'ACTION', value: (slot) => slot.shrink ?? slot.action },
       { header: 'CLUSTERS', value: (slot) => `${slot.acts.length}: ${names(slot.acts)}` },
       {
         header: 'LEFT ALONE',
@@ -32,12 +33,13 @@ export function formatSchedulePreview(preview: SchedulePreview): string {
   ];
   lines.push('', preview.holidays.length > 0 ? 'Skipped for holidays:' : 'No holidays in the window.');
   for (const holiday of preview.holidays) {
-    lines.push(`  ${holiday.date}  ${holiday.label}  (no ${holiday.actions.join(' or ')})`);
+    const actions = holiday.actions.map((action) => (preview.shrink ? shrinkModeOf(action) : action));
+    lines.push(`  ${holiday.date}  ${holiday.label}  (no ${actions.join(' or ')})`);
   }
   const { forecast } = preview;
   lines.push(
     '',
-    `Forecast: ${forecast.hoursStopped} cluster-hours stopped, ${forecast.saved.toFixed(2)} ${forecast.currency} saved` +
+    `Forecast: ${forecast.hoursStopped} cluster-hours ${preview.shrink ? `shrunk (${preview.shrink})` : 'stopped'}, ${forecast.saved.toFixed(2)} ${forecast.currency} saved` +
       (forecast.unpriced.length > 0 ? ` (no price for ${forecast.unpriced.join(', ')}: counted as 0)` : ''),
   );
   for (const row of forecast.clusters) {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../shared/durations';
+import { shrinkModeOf } from '../shared/shrink';
 import type { PowerScheduleListing } from './schedule-service';
 import type { PowerScheduleView, RecentRun } from './schedule-views';
 import { formatTable } from '../shared/text-table';
@@ -11,7 +12,7 @@ export function formatScheduleList(listings: readonly PowerScheduleListing[]): s
   const rows = listings.flatMap((listing) => listing.actions.map((action) => ({ listing, action })));
   return formatTable(rows, [
     { header: 'NAME', value: (row) => row.listing.name },
-    { header: 'ACTION', value: (row) => row.action.action },
+    { header: 'ACTION', value: (row) => row.action.shrink ?? row.action.action },
     { header: 'WHEN', value: (row) => row.action.when },
     { header: 'TIMEZONE', value: (row) => row.listing.timeZone },
     { header: 'SELECT', value: (row) => row.listing.select },
@@ -33,10 +34,16 @@ export function formatScheduleView(view: PowerScheduleView): string {
     `clusters:    ${view.select}`,
     `skip dates:  ${view.skipDates.length > 0 ? view.skipDates.join(', ') : 'none'}`,
     `off-hours:   ${view.offHours ?? 'not enforced'}`,
+    ...(view.shrink
+      ? [
+          `shrink:      ${view.shrink} at the stop slots, put back at the start slots (instead of stop and start)`,
+        ]
+      : []),
     `created by:  ${view.createdBy} at ${view.createdAt}`,
   ];
   for (const action of view.actions) {
-    lines.push('', `${action.action.toUpperCase()} (${action.scheduleId}): ${action.when}`);
+    const does = view.shrink ? shrinkModeOf(action.action) : action.action;
+    lines.push('', `${does.toUpperCase()} (${action.scheduleId}): ${action.when}`);
     lines.push(`  paused:          ${action.paused ? 'yes' : 'no'}${action.note ? ` (${action.note})` : ''}`);
     lines.push(
       `  catch-up window: ${formatDuration(action.catchupWindowMs)}; missed beyond it: ${action.missedCatchupWindow}`,

@@ -4,6 +4,8 @@ import { fleetActivities, type FleetCluster } from '../activities/fleet';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { planFleet } from '../shared/fleet-plan';
 import type { PowerAction } from '../shared/power';
+import { shrinkModeOf, shrunkNodes, type ShrinkMode } from '../shared/shrink';
+import { describeSpecChanges, type SpecChange } from '../shared/spec-changes';
 import type { PriceTable } from './prices';
 import { hourlyPrice } from './savings';
 import type { ScheduledRunInput } from './scheduled-run';
@@ -21,6 +23,8 @@ import { formatLocal, formatLocalDate, nextDate, wallTimeAt, weekdayOf, type Loc
 
 export interface PreviewSlot {
   action: PowerAction;
+  /** A shrink schedule's slot: its stop slots shrink, its start slots restore. */
+  shrink?: ShrinkMode;
   at: string;
   local: string;
   acts: string[];
@@ -33,6 +37,8 @@ export interface SchedulePreview {
   from: string;
   to: string;
   paused: PowerAction[];
+  /** A shrink schedule's values (`data.tier1.replicas=1`): the forecast counts hours shrunk and what the removed capacity costs. */
+  shrink?: string;
   slots: PreviewSlot[];
   /** Skip dates in the window on which a slot would otherwise have run. */
   holidays: Array<{ date: string; label: string; actions: PowerAction[] }>;
@@ -66,6 +72,7 @@ export async function previewPowerSchedule(
   const selection = await reads.selectClusters(first.input.fleet.selector);
   const keepAlives = await reads.listKeepAlives();
   const slots: PreviewSlot[] = [];
+  const shrink = first.input.fleet.shrink;
   for (const { action, input, description } of actions) {
     if (description.state.paused) continue;
     for (const atMs of await matchingTimes(client, namespace, description.scheduleId, fromMs, toMs)) {
@@ -74,6 +81,7 @@ export async function previewPowerSchedule(
       const plan = planFleet(selection, inForce, input.fleet.selector);
       slots.push({
         action,
+        ...(input.fleet.shrink ? { shrink: shrinkModeOf(action) } : {}),
         at: new Date(atMs).toISOString(),
         local: formatLocal(atMs, input.timeZone),
         acts: plan.targets.map((cluster) => cluster.name),
@@ -88,9 +96,10 @@ export async function previewPowerSchedule(
     from: new Date(fromMs).toISOString(),
     to: new Date(toMs).toISOString(),
     paused: actions.filter((entry) => entry.description.state.paused).map((entry) => entry.action),
+    ...(shrink ? { shrink: describeSpecChanges(shrink) } : {}),
     slots,
     holidays: holidaysIn(actions, fromMs, toMs),
-    forecast: forecast(slots, selection.clusters, toMs, options.prices),
+    forecast: forecast(slots, selection.clusters, toMs, options.prices, shrink),
   };
 }
 
@@ -153,12 +162,16 @@ function skipMatches(skip: string, date: string): boolean {
   return yearly ? date.endsWith(`-${yearly[1]}`) : skip.startsWith(date);
 }
 
-/** Each stop until the next start that follows it (or the window's end), priced by the cluster's node groups. */
+/**
+ * Each stop until the next start that follows it (or the window's end), priced by the cluster's node
+ * groups; for a shrink schedule, each shrink until the restore, priced by the capacity it removes.
+ */
 function forecast(
   slots: PreviewSlot[],
   clusters: FleetCluster[],
   toMs: number,
   prices: PriceTable,
+  shrink?: SpecChange[],
 ): SchedulePreview['forecast'] {
   const unpriced = new Set<string>();
   const rows = clusters.flatMap((cluster) => {
@@ -175,7 +188,11 @@ function forecast(
     }
     if (stoppedAt !== undefined) hours += (toMs - stoppedAt) / 3_600_000;
     if (hours === 0) return [];
-    const saved = hours * hourlyPrice(cluster.nodes, prices, unpriced);
+    const running = hourlyPrice(cluster.nodes, prices, unpriced);
+    const saving = shrink
+      ? Math.max(0, running - hourlyPrice(shrunkNodes(cluster.nodes, shrink), prices, unpriced))
+      : running;
+    const saved = hours * saving;
     return [{ cluster: cluster.name, hoursStopped: round(hours), saved: round(saved) }];
   });
   return {

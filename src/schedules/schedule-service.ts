@@ -1,3 +1,4 @@
+import { shrinkModeOf, type ShrinkMode } from '../shared/shrink';
 import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
@@ -113,6 +114,8 @@ export interface PowerScheduleListing {
   select: string;
   actions: Array<{
     action: PowerAction;
+    /** A shrink schedule's action: its stop slot shrinks, its start slot restores. */
+    shrink?: ShrinkMode;
     scheduleId: string;
     when: string;
     paused: boolean;
@@ -135,6 +138,7 @@ export async function listPowerSchedules(client: Client): Promise<PowerScheduleL
     const next = summary.info.nextActionTimes[0];
     listing.actions.push({
       action: memo.action,
+      ...(memo.shrink ? { shrink: shrinkModeOf(memo.action) } : {}),
       scheduleId: summary.scheduleId,
       when: memo.when,
       paused: summary.state.paused,

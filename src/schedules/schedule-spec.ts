@@ -5,6 +5,7 @@ import { DEFAULT_ENVIRONMENT, ENVIRONMENT_MEMO_KEY } from '../shared/environment
 import { formatDuration } from '../shared/durations';
 import type { OffHoursSettings } from '../shared/off-hours';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { describeSpecChanges, type SpecChange } from '../shared/spec-changes';
 import { SCHEDULED_RUN_KIND, type ScheduledRunInput } from './scheduled-run';
 import { describeSkipDate, type SkipDate } from './skip-dates';
 import { gapRuns } from './slots';
@@ -38,6 +39,11 @@ export interface PowerScheduleDefinition {
   environment?: string;
   /** Enforced off-hours (`--enforce-off-hours <grace>`): clusters started by hand are stopped again. */
   offHours?: OffHoursSettings;
+  /**
+   * A shrink schedule (`--shrink data.tier1.replicas=1`): at the stop slots it scales to these values
+   * instead of stopping, at the start slots it puts back what each cluster had.
+   */
+  shrink?: SpecChange[];
 }
 
 /** `ImplyRunbookKind` of the Temporal Schedules this product creates: `schedule list` finds them by it. */
@@ -60,6 +66,8 @@ export interface PowerScheduleMemo {
   environment?: string;
   /** `enforced: stopped again 30m after the owner is told`, when off-hours are enforced. */
   offHours?: string;
+  /** `data.tier1.replicas=1`: a shrink schedule's values (its stop slot shrinks, its start slot restores). */
+  shrink?: string;
 }
 
 /** `nightly-stop`: the Temporal Schedule id of one action of a power schedule. */
@@ -133,6 +141,7 @@ function runInput(definition: PowerScheduleDefinition, action: PowerAction): Sch
       selector: definition.selector,
       scheduleName: definition.name,
       requester: `schedule ${definition.name} (created by ${definition.createdBy})`,
+      ...(definition.shrink ? { shrink: definition.shrink } : {}),
       ...definedOnly({
         concurrency: definition.concurrency,
         requestsPerSecond: definition.requestsPerSecond,
@@ -161,6 +170,7 @@ function memoOf(definition: PowerScheduleDefinition, action: PowerAction, nowMs:
     ...(definition.environment && definition.environment !== DEFAULT_ENVIRONMENT
       ? { environment: definition.environment }
       : {}),
+    ...(definition.shrink ? { shrink: describeSpecChanges(definition.shrink) } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface PowerScheduleView {
   environment: string;
   /** Enforced off-hours, in words, when the schedule has them. */
   offHours?: string;
+  /** A shrink schedule's values (`data.tier1.replicas=1`): stop slots shrink, start slots restore. */
+  shrink?: string;
   actions: ScheduleActionView[];
 }
 
@@ -78,6 +80,7 @@ export async function describePowerSchedule(
     createdAt: memo.createdAt,
     environment: memo.environment ?? DEFAULT_ENVIRONMENT,
     ...(memo.offHours ? { offHours: memo.offHours } : {}),
+    ...(memo.shrink ? { shrink: memo.shrink } : {}),
     actions,
   };
 }

@@ -195,16 +195,23 @@ export function boundsProblems(policy: ChangePolicy, before: unknown, after: unk
   });
 }
 
+/** Why the cluster is protected (its protection tag, or its policy), or undefined. Pure. */
+export function protectionOf(
+  policy: ChangePolicy,
+  tags: ReadonlyArray<{ name: string; value: string }>,
+): string | undefined {
+  const tagged = tags.some((tag) => tag.name === PROTECTION_TAG.name && tag.value === PROTECTION_TAG.value);
+  if (tagged) return `it carries the tag ${PROTECTION_TAG.name}=${PROTECTION_TAG.value}`;
+  return policy.protected ? `policy "${policy.name}" says protected: true` : undefined;
+}
+
 /** Why the cluster may not be deleted (its policy or its protection tag), or undefined. Pure. */
 export function protectedProblem(
   policy: ChangePolicy,
   tags: ReadonlyArray<{ name: string; value: string }>,
 ): Refusal | undefined {
-  const tagged = tags.some((tag) => tag.name === PROTECTION_TAG.name && tag.value === PROTECTION_TAG.value);
-  if (!policy.protected && !tagged) return undefined;
-  const why = tagged
-    ? `it carries the tag ${PROTECTION_TAG.name}=${PROTECTION_TAG.value}`
-    : `policy "${policy.name}" says protected: true`;
+  const why = protectionOf(policy, tags);
+  if (!why) return undefined;
   return {
     rule: 'protected',
     message: `the cluster is protected (${why}): delete refused; remove the protection first`,

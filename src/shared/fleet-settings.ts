@@ -1,4 +1,5 @@
 import { FLEET_DEFAULTS, type FleetInput } from './power';
+import { requestProblem } from './change-policy';
 import { isEmptySelector } from './selector';
 
 /** A fleet run's limits with the defaults filled in. */
@@ -31,6 +32,19 @@ export function fleetSettings(input: FleetInput): FleetSettings {
     typeof input.requester === 'string' && input.requester.trim() !== '',
     'requester must not be empty (--as)',
   );
+  if (input.shrink !== undefined) {
+    check(
+      typeof input.scheduleName === 'string' && input.scheduleName !== '',
+      'a shrink needs the schedule it belongs to (scheduleName): what to restore is remembered per schedule',
+    );
+    const problem = requestProblem({
+      kind: 'scale',
+      changes: input.shrink,
+      requester: input.requester,
+      source: 'schedule',
+    });
+    check(problem === undefined, `--shrink: ${problem ?? ''}`);
+  }
   const settings: FleetSettings = {
     concurrency: input.concurrency ?? FLEET_DEFAULTS.concurrency,
     requestsPerSecond: input.requestsPerSecond ?? FLEET_DEFAULTS.requestsPerSecond,

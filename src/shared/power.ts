@@ -1,4 +1,6 @@
 import type { WaitOptions } from './steps';
+import type { ShrinkMode } from './shrink';
+import type { SpecChange } from './spec-changes';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { changeWorkflowId, keepAliveWorkflowId, manualFleetWorkflowId } from './runbook-ids';
 
@@ -91,6 +93,12 @@ export interface FleetInput {
   wait?: WaitOptions;
   /** A cluster whose `change:<id>` runbook is running: try again this often, then report it busy. */
   busyRetry?: { attempts?: number; delayMs?: number };
+  /**
+   * A shrink schedule's run: instead of a power runbook per cluster, a change runbook that scales to
+   * these values (`stop`, remembering what each cluster had) or back to the remembered values
+   * (`start`). Needs `scheduleName`: the memory is per schedule and cluster.
+   */
+  shrink?: SpecChange[];
 }
 
 /** The result of `fleetRunbook`: printed by the CLI and posted to the notification webhook. */
@@ -107,6 +115,8 @@ export interface FleetSummary {
   /** Why the run stopped starting new clusters (failure share exceeded), with the figures. */
   aborted?: string;
   results: PowerResult[];
+  /** A shrink schedule's run: which half, and the values it shrinks to. */
+  shrink?: { mode: ShrinkMode; changes: SpecChange[] };
 }
 
 /** A keep-alive override: workflow `keepalive:<clusterUid>` (kind `keep-alive`) sleeping until `until`. */

@@ -41,3 +41,11 @@ export function slotFleetWorkflowId(scheduleId: string, slotKey: string): string
 export function manualFleetWorkflowId(scheduleName: string | undefined, action: string, now: Date): string {
   return `fleet:${scheduleName ?? 'manual'}:${action}:${now.toISOString()}`;
 }
+
+/**
+ * `shrunk:<schedule>:<uid>`: what a shrink schedule changed on one cluster and must put back. One per
+ * schedule and cluster: while it runs, a second shrink keeps the values first remembered.
+ */
+export function shrinkRecordWorkflowId(scheduleName: string, clusterId: string): string {
+  return `shrunk:${scheduleName}:${clusterId}`;
+}

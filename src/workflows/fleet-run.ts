@@ -15,7 +15,9 @@ import type { FleetSettings } from '../shared/fleet-settings';
 import { POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
 import type { PowerInput, PowerResult } from '../shared/power';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { shrinkModeOf } from '../shared/shrink';
 import { reads } from './activities';
+import { restoreCluster, shrinkCluster, type ClusterOutcome } from './fleet-shrink';
 import { powerRunbook } from './power';
 import type { RunbookTracker } from './progress';
 import { changeWorkflowId } from '../shared/runbook-ids';
@@ -108,6 +110,9 @@ export class FleetRun {
       notStarted: this.notStarted,
       ...(this.aborted === undefined ? {} : { aborted: this.aborted }),
       results: this.results,
+      ...(this.input.shrink
+        ? { shrink: { mode: shrinkModeOf(this.input.action), changes: this.input.shrink } }
+        : {}),
     };
   }
 
@@ -180,24 +185,44 @@ export class FleetRun {
     return input;
   }
 
+  /** One cluster's runbook: its power runbook, or for a shrink schedule its change runbook. */
+  private async actOn(cluster: FleetCluster, firstCallAt?: number): Promise<ClusterOutcome> {
+    if (this.input.shrink) {
+      return this.input.action === 'stop'
+        ? shrinkCluster(this.input, cluster)
+        : restoreCluster(this.input, cluster);
+    }
+    const result = await executeChild(powerRunbook, {
+      workflowId: changeWorkflowId(cluster.id),
+      args: [this.powerInput(cluster, firstCallAt)],
+      parentClosePolicy: 'REQUEST_CANCEL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.kind, value: 'power' },
+        { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
+        { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
+      ],
+    });
+    this.results.push(result);
+    return result.outcome === 'done'
+      ? { outcome: 'done' }
+      : { outcome: 'skipped', reason: result.reason ?? result.outcome };
+  }
+
   private async runOne(cluster: FleetCluster, firstCallAt?: number): Promise<void> {
     const workflowId = changeWorkflowId(cluster.id);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await executeChild(powerRunbook, {
-          workflowId,
-          args: [this.powerInput(cluster, firstCallAt)],
-          parentClosePolicy: 'REQUEST_CANCEL',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          typedSearchAttributes: [
-            { key: SEARCH_ATTRIBUTES.kind, value: 'power' },
-            { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
-            { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
-          ],
-        });
-        this.results.push(result);
-        if (result.outcome === 'done') this.done.push(cluster.name);
-        else this.skipped.push({ cluster: cluster.name, reason: result.reason ?? result.outcome });
+        const ended = await this.actOn(cluster, firstCallAt);
+        if (ended.outcome === 'done') {
+          this.done.push(cluster.name);
+          if (ended.detail) this.tracker.detail(`${cluster.name}: ${ended.detail}`);
+        } else if (ended.outcome === 'skipped') {
+          this.skipped.push({ cluster: cluster.name, reason: ended.reason });
+        } else {
+          this.childFailures++;
+          this.failed.push({ cluster: cluster.name, reason: ended.reason });
+        }
         return;
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError))

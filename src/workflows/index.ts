@@ -7,3 +7,4 @@ export { keepAliveRunbook, keepAliveQuery, removeKeepAliveSignal } from './keep-
 export { scheduledFleetRun } from './scheduled-fleet';
 export { offHoursGuard } from './off-hours';
 export { changeRunbook } from './change';
+export { shrinkRecord, shrinkRecordQuery, shrinkRestoredSignal } from './shrink-record';

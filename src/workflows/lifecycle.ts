@@ -10,7 +10,6 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChangeInput, ChangePolicy, ChangeRequest, ChangeResult } from '../shared/change';
 import type { ApprovalPolicy } from '../shared/approval';
 import { formatDuration } from '../shared/durations';
-import { ENVIRONMENT_MEMO_KEY } from '../shared/environments';
 import {
   lifecycleDeletePolicy,
   lifecycleDeleteRequest,
@@ -18,11 +17,12 @@ import {
   lifecycleScalePolicy,
   lifecycleScaleRequest,
 } from '../shared/lifecycle-change';
-import { runbookAttributes, type PowerInput, type PowerResult } from '../shared/power';
+import type { PowerInput, PowerResult } from '../shared/power';
 import { describeSpecChanges } from '../shared/spec-changes';
 import type { LifecycleInput, LifecycleResult } from '../shared/runbook';
 import { changeWorkflowId } from '../shared/runbook-ids';
 import { changeRunbook } from './change';
+import { clusterChildOptions } from './cluster-child';
 import { WAIT_DEFAULTS } from './cluster-steps';
 import {
   CREATE_STEPS,
@@ -170,18 +170,6 @@ function describeScale(scaled: ChangeResult): string {
   return `${requested}: ${scaled.outcome}${scaled.reason ? ` (${scaled.reason})` : ''}`;
 }
 
-/** The memo and search attributes a child on `change:<uid>` starts with: found by cluster, in this environment. */
-function childOptions(clusterId: string, kind: string, clusterName: string) {
-  const environment = workflowInfo().memo?.[ENVIRONMENT_MEMO_KEY];
-  return {
-    workflowId: changeWorkflowId(clusterId),
-    parentClosePolicy: 'REQUEST_CANCEL' as const,
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
-    typedSearchAttributes: runbookAttributes(kind, clusterId, clusterName),
-    ...(typeof environment === 'string' ? { memo: { [ENVIRONMENT_MEMO_KEY]: environment } } : {}),
-  };
-}
-
 /**
  * Runs one child on `change:<uid>`. One change per cluster holds by that id: while another change
  * of this cluster runs (a trigger's, a stop), the child cannot start, so this waits and tries again
@@ -251,7 +239,10 @@ async function runChange(
   );
   const changed = await asChild(tracker, clusterId, () =>
     onClusterChangeId(clusterId, tracker, input, () =>
-      executeChild(changeRunbook, { ...childOptions(clusterId, 'change', clusterName), args: [changeInput] }),
+      executeChild(changeRunbook, {
+        ...clusterChildOptions(clusterId, 'change', clusterName),
+        args: [changeInput],
+      }),
     ),
   );
   if (changed.outcome === 'rolled-back') {
@@ -301,7 +292,10 @@ async function runPower(
   const clusterName = tracker.snapshot().clusterName;
   return asChild(tracker, clusterId, () =>
     onClusterChangeId(clusterId, tracker, input, () =>
-      executeChild(powerRunbook, { ...childOptions(clusterId, 'power', clusterName), args: [powerInput] }),
+      executeChild(powerRunbook, {
+        ...clusterChildOptions(clusterId, 'power', clusterName),
+        args: [powerInput],
+      }),
     ),
   );
 }

@@ -67,7 +67,13 @@ export function fakeClusterApi(options: FakeOptions = {}) {
   // The fleet's activities come from fake-fleet-api.ts, the change runbook's from test/workflows/change-harness.ts.
   const activities: Omit<
     Activities,
-    keyof FleetActivities | 'notifyFleetRun' | 'notifyOffHours' | keyof ChangeActivities | 'notifyChange'
+    | keyof FleetActivities
+    | 'notifyFleetRun'
+    | 'notifyOffHours'
+    | keyof ChangeActivities
+    | 'notifyChange'
+    | 'shrinkTarget'
+    | 'readShrinkRecord'
   > = {
     async validateCluster(request: ClusterRequest) {
       calls.push('validateCluster');

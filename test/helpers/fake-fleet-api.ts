@@ -50,8 +50,12 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     return owner ? { owner } : {};
   };
   const base = fake.activities;
-  // The change runbook's activities are faked by test/workflows/change-harness.ts.
-  const activities: Omit<Activities, keyof ChangeActivities | 'notifyChange'> = {
+  // The change runbook's activities are faked by test/workflows/change-harness.ts; shrink schedules
+  // are tested end to end (test/e2e/shrink-schedules.test.ts).
+  const activities: Omit<
+    Activities,
+    keyof ChangeActivities | 'notifyChange' | 'shrinkTarget' | 'readShrinkRecord'
+  > = {
     ...base,
     async selectClusters(selector: ClusterSelector) {
       record('selectClusters');

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { imageTag, type ComposeService } from '../../scripts/rehearsal/compose';
+import { composeServerVersion } from '../../scripts/build-temporal-server';
+import { imageTag, loadCompose, type ComposeService } from '../../scripts/rehearsal/compose';
 import { freePort, HostMap } from '../../scripts/rehearsal/hosts';
 import type { ImageFacts } from '../../scripts/rehearsal/images';
 
@@ -84,5 +85,14 @@ describe('rehearsal host map (docker-compose.yml on this machine)', () => {
       () => imageTag('postgres:latest'),
       /expected a version tag like :1\.31\.0 or :16\.9-bookworm/,
     );
+  });
+});
+
+describe('the Temporal server version CI builds early', () => {
+  it('is the version the rehearsal reads through its compose loader, so the early build is the one it runs', () => {
+    const root = path.resolve(__dirname, '../..');
+    const services = loadCompose(path.join(root, 'docker-compose.yml'), { TEMPORAL_DB_PASSWORD: 'x' });
+    const version = imageTag(services.get('temporal')!.image);
+    assert.equal(composeServerVersion(), version);
   });
 });

@@ -162,7 +162,9 @@ export function registerScheduleCommands(program: Command): void {
 function registerCreate(schedule: Command): void {
   const create = schedule
     .command('create <name>')
-    .description('Create <name>-stop and <name>-start: stop and start the selected clusters on a timetable')
+    .description(
+      'Create <name>-stop and <name>-start: stop and start the selected clusters on a timetable (or, with --shrink, scale them down and back)',
+    )
     .option(
       '--stop <when>',
       'when to stop, e.g. "Mon-Fri 19:00" (days and 24-hour time; join several with ";")',
@@ -190,6 +192,11 @@ function registerCreate(schedule: Command): void {
       'after each stop, stop again any selected cluster started by hand before the next start, this long after telling its owner (e.g. 30m); a keep-alive exempts it',
     )
     .option('--off-hours-check <every>', 'how often the off-hours guard looks (default 5m)')
+    .option(
+      '--shrink <path=value>',
+      'shrink instead of stop: at --stop scale to this (e.g. data.tier1.replicas=1, repeatable), at --start put back what each cluster had; through the change runbook and its policy',
+      collect,
+    )
     .option(
       '--catchup-window <duration>',
       'a run missed by an outage still happens if this late at most (default 1h)',
