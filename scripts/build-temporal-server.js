@@ -38,7 +38,8 @@ function go(args, env, what) {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (result.error) throw new Error(`${what}: cannot run go (${result.error.message}); install Go 1.26 or newer`);
+  if (result.error)
+    throw new Error(`${what}: cannot run go (${result.error.message}); install Go 1.26 or newer`);
   if (result.status !== 0) throw new Error(`${what}: go ${args.join(' ')} failed (exit ${result.status})`);
   return result.stdout.trim();
 }
@@ -76,9 +77,13 @@ function ensureTemporalServer(version, log) {
   renameSync(path.join(staging, 'sql'), target.sqlTool);
   rmSync(staging, { recursive: true, force: true });
   rmSync(target.schemaDirectory, { recursive: true, force: true });
-  cpSync(path.join(moduleDirectory, 'schema', 'postgresql'), path.join(target.schemaDirectory, 'postgresql'), {
-    recursive: true,
-  });
+  cpSync(
+    path.join(moduleDirectory, 'schema', 'postgresql'),
+    path.join(target.schemaDirectory, 'postgresql'),
+    {
+      recursive: true,
+    },
+  );
   const buildSeconds = Math.round((Date.now() - started) / 1000);
   writeFileSync(stamp, `${MODULE}@v${version} built in ${buildSeconds} s\n`);
   log(`built Temporal server ${version} in ${buildSeconds} s (cached in .tools/temporal-server/${version})`);
@@ -102,7 +107,8 @@ if (require.main === module) {
   try {
     const version = process.argv[2] ?? composeServerVersion();
     const build = ensureTemporalServer(version, (line) => console.log(line));
-    if (build.buildSeconds === 0) console.log(`Temporal server ${version}: already built (.tools/temporal-server)`);
+    if (build.buildSeconds === 0)
+      console.log(`Temporal server ${version}: already built (.tools/temporal-server)`);
   } catch (error) {
     console.error(`build-temporal-server: ${error.message}`);
     process.exit(1);
