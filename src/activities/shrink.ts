@@ -1,13 +1,13 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { tagsOf } from '../cloud-manager/schemas/cluster';
-import { LOCAL_DEFAULTS, type Config } from '../config';
+import type { CloudManagerClient } from '../cloud-manager/client';
+import { changeInputFor, LOCAL_DEFAULTS, type Config } from '../config';
 import type { ChangeInput } from '../shared/change';
 import { protectionOf } from '../shared/change-policy';
 import { shrinkRecordWorkflowId } from '../shared/runbook-ids';
 import { SHRINK_RECORD_QUERY, type ShrinkRecord } from '../shared/shrink';
-import { changeInputFor } from '../triggers/submit-change';
 import { callApi } from './failures';
-import type { ActivityDependencies } from './index';
+import type { TemporalAccess } from './fleet';
 
 /** A cluster as a shrink schedule's fleet run needs it: its change runbook's input, and its protection. */
 export interface ShrinkTarget {
@@ -18,7 +18,15 @@ export interface ShrinkTarget {
 }
 
 /** The activities of shrink schedules: the policies of a cluster, and what a shrink remembered. */
-export function shrinkActivities({ api, config, temporal }: ActivityDependencies) {
+export function shrinkActivities({
+  api,
+  config,
+  temporal,
+}: {
+  api: CloudManagerClient;
+  config?: Config;
+  temporal?: TemporalAccess;
+}) {
   const configuration: Config = config ?? LOCAL_DEFAULTS;
   return {
     /**

@@ -1,6 +1,8 @@
 import { globToRegExp } from '../shared/selector';
 import type { ApprovalPolicy, ApprovalStage } from '../shared/approval';
-import type { ChangePolicy } from '../shared/change';
+import type { ChangeInput, ChangePolicy } from '../shared/change';
+import type { WaitOptions } from '../shared/steps';
+import { tagsOf, type Cluster } from '../cloud-manager/schemas/cluster';
 import { resolveChangePolicy } from './change-policies';
 import { matchesCluster, type ClusterIdentity } from './cluster-match';
 import type { Config } from './defaults';
@@ -103,4 +105,20 @@ export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env
     trustedProxies: [...config.web.trustedProxies],
     users: { ...config.web.users },
   };
+}
+
+/** The runbook's input for this cluster: its change and approval policies by tag and name. Pure. */
+export function changeInputFor(config: Config, cluster: Cluster, wait?: WaitOptions): ChangeInput {
+  const { change, approval } = resolveClusterPolicies(config, {
+    name: cluster.metadata.name,
+    tags: tagsOf(cluster),
+  });
+  const input: ChangeInput = {
+    clusterId: cluster.metadata.uid,
+    clusterName: cluster.metadata.name,
+    policy: change,
+    approval,
+  };
+  if (wait) input.wait = wait;
+  return input;
 }

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { CloudManagerError } from '../cloud-manager/errors';
 import { tagsOf, type Cluster } from '../cloud-manager/schemas/cluster';
-import { resolveClusterPolicies, type Config } from '../config';
+import { changeInputFor, type Config } from '../config';
 import {
   CHANGE_REFUSED,
   changeStartOptions,
@@ -91,22 +91,6 @@ export async function findCluster(api: CloudManagerClient, idOrName: string): Pr
     `no cluster has the uid or name "${idOrName}": run \`imply-runbooks clusters list\` to see them`,
     'not-found',
   );
-}
-
-/** The runbook's input for this cluster: its change and approval policies by tag and name. Pure. */
-export function changeInputFor(config: Config, cluster: Cluster, wait?: WaitOptions): ChangeInput {
-  const { change, approval } = resolveClusterPolicies(config, {
-    name: cluster.metadata.name,
-    tags: tagsOf(cluster),
-  });
-  const input: ChangeInput = {
-    clusterId: cluster.metadata.uid,
-    clusterName: cluster.metadata.name,
-    policy: change,
-    approval,
-  };
-  if (wait) input.wait = wait;
-  return input;
 }
 
 /** What the policy refuses before anything starts (the runbook checks again, with the cluster as it is then). Pure. */

@@ -43,6 +43,46 @@ describe('schedule create flags', () => {
     assert.equal(definition.createdBy, 'alice');
   });
 
+  it('makes a shrink schedule: both runs carry the values, typed, and the memo says so; bad ones name --shrink', () => {
+    const definition = definitionFromFlags(
+      'test-shrink',
+      { ...BASE, shrink: ['data.tier1.replicas=1', 'query.instanceType=t2.small'] },
+      'alice',
+    );
+    const shrink = [
+      { path: 'spec.data.tier1.replicas', value: 1 },
+      { path: 'spec.query.instanceType', value: 't2.small' },
+    ];
+    assert.deepEqual(definition.shrink, shrink);
+    for (const action of ['stop', 'start'] as const) {
+      const options = buildScheduleOptions(definition, action, 'queue', Date.parse('2026-12-01T00:00:00Z'));
+      const input = (options.action as { args: ScheduledRunInput[] }).args[0]!;
+      assert.deepEqual(input.fleet.shrink, shrink, action);
+      assert.equal(input.offHours, undefined);
+      assert.equal(
+        (options.memo as { powerSchedule: { shrink: string } }).powerSchedule.shrink,
+        'spec.data.tier1.replicas=1, spec.query.instanceType=t2.small',
+      );
+    }
+    assert.throws(
+      () => definitionFromFlags('n', { ...BASE, shrink: ['version=2023.01'] }, 'alice'),
+      /--shrink: spec\.version: a scale changes only replicas and instanceType/,
+    );
+    assert.throws(
+      () =>
+        definitionFromFlags(
+          'n',
+          { ...BASE, shrink: ['data.tier1.replicas=1', 'data.tier1.replicas=2'] },
+          'a',
+        ),
+      /--shrink names spec\.data\.tier1\.replicas twice/,
+    );
+    assert.throws(
+      () => definitionFromFlags('n', { ...BASE, shrink: ['data.tier1.replicas=0'] }, 'alice'),
+      /--shrink: .*replicas/,
+    );
+  });
+
   it('enforces off-hours on request: the stop runs carry the grace and when off-hours end', () => {
     const definition = definitionFromFlags(
       'test-nightly',
