@@ -102,7 +102,8 @@ describe('change runbooks end to end (dev server, emulator, worker, web server, 
   });
 
   it('rolls a change back when cancelled from the CLI while the cluster is UPDATING, as the emulator history shows', async () => {
-    const slow = await environment.scenario({ transitionMs: 8000 });
+    // Slow enough that the CLI's cancel lands while the cluster is UPDATING, even on a loaded machine.
+    const slow = await environment.scenario({ transitionMs: 12_000 });
     await slow.startWorker();
     const name = uniqueClusterName('change-cancel');
     const uid = (await slow.api.createCluster({ ...TUTORIAL_CLUSTER, metadata: { name } })).metadata.uid;

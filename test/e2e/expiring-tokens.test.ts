@@ -20,6 +20,7 @@ import type { lifecycleRunbook } from '../../src/workflows';
 import { runCli } from '../../scripts/lib/run-cli';
 import {
   createE2eEnvironment,
+  eventually,
   FAST_WAIT,
   TUTORIAL_CLUSTER,
   uniqueClusterName,
@@ -128,12 +129,17 @@ describe('tokens that expire under long runbooks (dev server, emulator over HTTP
     const second = `second_${randomBytes(8).toString('hex')}`;
     writeFileSync(file, first, { mode: 0o600 });
     const { emulator, start } = await stack(
-      { tokens: [{ token: first, ttlSeconds: TOKEN_LIFETIME_SECONDS }, { token: second }] },
+      // The first token's lifetime runs from the emulator's start: long enough for a slow machine to
+      // bring the worker up and make the first call with it.
+      { tokens: [{ token: first, ttlSeconds: STATIC_TOKEN_LIFETIME_SECONDS }, { token: second }] },
       () => new FileTokenProvider(file),
     );
     const handle = await start(longRunbook(uniqueClusterName('token-file')));
-    // The operator rotates the token before the first one expires; the runbook never notices.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The operator rotates the token once the runbook works with the first, before it expires; the
+    // runbook's later calls (after its sleep of two lifetimes) need the second, and never notice.
+    await eventually('a first call made with the first token', () =>
+      emulator.requestLog().some((entry) => entry.status < 300) ? true : undefined,
+    );
     writeFileSync(file, second);
     const result = await handle.result();
     assert.equal(result.outcome, 'completed');
