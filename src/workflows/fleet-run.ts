@@ -12,9 +12,8 @@ import type { FleetCluster, FleetSelection } from '../activities/fleet';
 import { formatDuration } from '../shared/durations';
 import { needsKeepAlives, planFleet } from '../shared/fleet-plan';
 import type { FleetSettings } from '../shared/fleet-settings';
-import { POWER_ACTION_FAILED, type FleetInput, type FleetSummary } from '../shared/power';
+import { POWER_ACTION_FAILED, runbookAttributes, type FleetInput, type FleetSummary } from '../shared/power';
 import type { PowerInput, PowerResult } from '../shared/power';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { shrinkModeOf } from '../shared/shrink';
 import { reads } from './activities';
 import { restoreCluster, shrinkCluster, type ClusterOutcome } from './fleet-shrink';
@@ -197,11 +196,7 @@ export class FleetRun {
       args: [this.powerInput(cluster, firstCallAt)],
       parentClosePolicy: 'REQUEST_CANCEL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.kind, value: 'power' },
-        { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
-        { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
-      ],
+      typedSearchAttributes: runbookAttributes('power', cluster.id, cluster.name),
     });
     this.results.push(result);
     return result.outcome === 'done'

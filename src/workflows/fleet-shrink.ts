@@ -2,9 +2,8 @@ import { executeChild, getExternalWorkflowHandle, startChild, workflowInfo } fro
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FleetCluster } from '../activities/fleet';
 import type { ChangeInput, ChangeRequest, ChangeResult } from '../shared/change';
-import type { FleetInput } from '../shared/power';
+import { runbookAttributes, type FleetInput } from '../shared/power';
 import { changeWorkflowId, shrinkRecordWorkflowId } from '../shared/runbook-ids';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 import { restoreChangesOf, SHRINK_RECORD_TTL_MS, type ShrinkRecord } from '../shared/shrink';
 import { describeSpecChanges, type SpecChange } from '../shared/spec-changes';
 import { reads } from './activities';
@@ -125,11 +124,7 @@ async function remember(
       // The record outlives this run: it ends at the restore.
       parentClosePolicy: 'ABANDON',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.kind, value: 'shrink-record' },
-        { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
-        { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
-      ],
+      typedSearchAttributes: runbookAttributes('shrink-record', cluster.id, cluster.name),
     });
     return true;
   } catch (error) {

@@ -17,8 +17,7 @@ import {
   type OffHoursGuardInput,
   type OffHoursResult,
 } from '../shared/off-hours';
-import { type PowerInput } from '../shared/power';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { runbookAttributes, type PowerInput } from '../shared/power';
 import { reads } from './activities';
 import { powerRunbook } from './power';
 import { RunbookTracker, runbookProgressQuery } from './progress';
@@ -122,11 +121,7 @@ async function stopAgain(input: OffHoursGuardInput, cluster: FleetCluster): Prom
       args: [powerInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       parentClosePolicy: 'REQUEST_CANCEL',
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.kind, value: 'power' },
-        { key: SEARCH_ATTRIBUTES.clusterId, value: cluster.id },
-        { key: SEARCH_ATTRIBUTES.clusterName, value: cluster.name },
-      ],
+      typedSearchAttributes: runbookAttributes('power', cluster.id, cluster.name),
     });
     return result.outcome === 'done';
   } catch (error) {
