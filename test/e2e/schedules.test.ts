@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { regionalHolidays } from '../../src/schedules/regional-holidays';
 import type { SchedulePreview } from '../../src/schedules/schedule-preview';
 import { runCli } from '../../scripts/lib/run-cli';
-import { createE2eEnvironment, eventually, type E2eEnvironment } from '../helpers/e2e';
+import { createE2eEnvironment, eventually, keepAliveThroughCli, type E2eEnvironment } from '../helpers/e2e';
 import { createScheduleWorld, scheduledResults, type ScheduleWorld } from '../schedules/schedule-harness';
 import { keepAliveWorkflowId } from '../../src/shared/runbook-ids';
 
@@ -365,24 +365,7 @@ describe('power schedules on a Temporal dev server', () => {
       env,
     );
     assert.equal(created.code, 0, created.stderr);
-    const kept = await runCli(
-      [
-        'keep-alive',
-        setup.clusters.get('kept') as string,
-        '--until',
-        '36h',
-        '--reason',
-        'demo',
-        '--as',
-        'bob',
-      ],
-      env,
-    );
-    assert.equal(kept.code, 0, kept.stderr);
-    await eventually('the keep-alive in visibility', async () => {
-      const listed = await runCli(['keep-alive', 'list', '--json'], env);
-      return (JSON.parse(listed.stdout || '[]') as KeepAlive[]).length > 0 ? true : undefined;
-    });
+    await keepAliveThroughCli(env, setup.clusters.get('kept') as string);
 
     const run = await runCli(['schedule', 'preview', name, '--days', '7', '--json'], env);
     assert.equal(run.code, 0, run.stderr);

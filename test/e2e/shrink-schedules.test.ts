@@ -8,12 +8,12 @@ import type { ScheduledRunResult } from '../../src/schedules/scheduled-run';
 import type { SchedulePreview } from '../../src/schedules/schedule-preview';
 import { POWER_ACTIONS } from '../../src/schedules/schedule-service';
 import { powerScheduleId } from '../../src/schedules/schedule-spec';
-import type { KeepAlive } from '../../src/shared/power';
 import { changeWorkflowId, shrinkRecordWorkflowId } from '../../src/shared/runbook-ids';
 import { SHRINK_RECORD_QUERY, type ShrinkRecord } from '../../src/shared/shrink';
 import {
   createE2eEnvironment,
   eventually,
+  keepAliveThroughCli,
   TUTORIAL_CLUSTER,
   type E2eEnvironment,
   type Scenario,
@@ -185,21 +185,7 @@ describe('shrink schedules (CLI, worker process, dev server, emulator)', () => {
       assert.match(listed.stdout, new RegExp(`${name} +shrink +daily 19:00`));
       assert.match(listed.stdout, new RegExp(`${name} +restore +daily 07:00`));
 
-      const kept = await cli(
-        'keep-alive',
-        clusters.get('kept')!,
-        '--until',
-        '36h',
-        '--reason',
-        'demo',
-        '--as',
-        'bob',
-      );
-      assert.equal(kept.code, 0, kept.stderr);
-      await eventually('the keep-alive in visibility', async () => {
-        const keepAlives = await cli('keep-alive', 'list', '--json');
-        return (JSON.parse(keepAlives.stdout || '[]') as KeepAlive[]).length > 0 ? true : undefined;
-      });
+      await keepAliveThroughCli(env, clusters.get('kept')!, directory);
 
       // The preview: shrink and restore slots, and the capacity the shrink removes priced per hour.
       const preview = await cli('schedule', 'preview', name, '--days', '2', '--json');

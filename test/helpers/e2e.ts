@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { runCli } from '../../scripts/lib/run-cli';
 import { createActivities } from '../../src/activities';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { StaticTokenProvider } from '../../src/cloud-manager/auth';
@@ -303,4 +305,21 @@ async function spawnWorkerProcess(
       await managed.exited;
     },
   };
+}
+
+/**
+ * `imply-runbooks keep-alive <cluster> --until 36h` as bob, through the real CLI with `env`, then
+ * waits until `keep-alive list` (visibility) shows a keep-alive: what a fleet run reads.
+ */
+export async function keepAliveThroughCli(env: Record<string, string>, clusterId: string, cwd?: string) {
+  const kept = await runCli(
+    ['keep-alive', clusterId, '--until', '36h', '--reason', 'demo', '--as', 'bob'],
+    env,
+    cwd,
+  );
+  assert.equal(kept.code, 0, kept.stderr);
+  await eventually('the keep-alive in visibility', async () => {
+    const listed = await runCli(['keep-alive', 'list', '--json'], env, cwd);
+    return (JSON.parse(listed.stdout || '[]') as unknown[]).length > 0 ? true : undefined;
+  });
 }
