@@ -1,7 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { tagsOf, DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
-import type { ClusterSelector, KeepAlive, NodeGroup } from '../shared/power';
+import type {
+  ClusterObservation,
+  ClusterSelector,
+  FleetCluster,
+  KeepAlive,
+  NodeGroup,
+} from '../shared/power';
 import { OWNER_TAG } from '../shared/off-hours';
 import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
@@ -9,19 +15,7 @@ import { isOptedOut, matchesSelector, type SelectableCluster } from '../shared/s
 import { summarize, type ClusterSummary } from './clusters';
 import { callApi, permanentFailure } from './failures';
 
-/** One selected cluster as the fleet run needs it: kept small, since it lands in workflow history. */
-export interface FleetCluster {
-  id: string;
-  name: string;
-  state: string;
-  resourceVersion: number;
-  /** Carries the selector's opt-out tag: reported as skipped, never touched. */
-  optedOut: boolean;
-  /** What it runs on (what it costs running), as listed. */
-  nodes: NodeGroup[];
-  /** Its `owner` tag, when it has one: whom an off-hours guard tells before stopping it again. */
-  owner?: string;
-}
+export type { FleetCluster } from '../shared/power';
 
 export interface FleetSelection {
   clusters: FleetCluster[];
@@ -137,6 +131,29 @@ export const fleetActivities = ({
       (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),
     );
     return { clusters, missing };
+  },
+
+  /**
+   * The fleet's shared read: one list call, answering for each of `clusterIds` its state, resource
+   * version and desiredState, or that it is gone (not listed, or DELETED). Only the asked clusters
+   * enter history. Read-only.
+   */
+  async observeClusters(clusterIds: string[]): Promise<ClusterObservation[]> {
+    const listed = new Map(
+      (await callApi(() => api.listClusters())).map((cluster) => [cluster.metadata.uid, cluster]),
+    );
+    return clusterIds.map((clusterId): ClusterObservation => {
+      const cluster = listed.get(clusterId);
+      if (!cluster) return { clusterId, state: 'DELETED', resourceVersion: -1, gone: true };
+      const { state, resourceVersion, desiredState } = summarize(cluster);
+      return {
+        clusterId,
+        state,
+        resourceVersion,
+        ...(desiredState === undefined ? {} : { desiredState }),
+        ...(state === 'DELETED' ? { gone: true } : {}),
+      };
+    });
   },
 
   /** Reads a cluster's state and its node groups (what it costs running). Read-only. */

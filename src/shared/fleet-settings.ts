@@ -9,6 +9,7 @@ export interface FleetSettings {
   maxFailureShare: number;
   busyAttempts: number;
   busyDelayMs: number;
+  historyBudget: number;
 }
 
 function check(condition: boolean, message: string): void {
@@ -51,6 +52,7 @@ export function fleetSettings(input: FleetInput): FleetSettings {
     maxFailureShare: input.maxFailureShare ?? FLEET_DEFAULTS.maxFailureShare,
     busyAttempts: input.busyRetry?.attempts ?? FLEET_DEFAULTS.busyAttempts,
     busyDelayMs: input.busyRetry?.delayMs ?? FLEET_DEFAULTS.busyDelayMs,
+    historyBudget: input.historyBudget ?? FLEET_DEFAULTS.historyBudget,
   };
   check(
     Number.isInteger(settings.concurrency) && settings.concurrency >= 1,
@@ -69,6 +71,12 @@ export function fleetSettings(input: FleetInput): FleetSettings {
   check(
     Number.isInteger(settings.busyAttempts) && settings.busyAttempts >= 1 && settings.busyDelayMs >= 0,
     'busyRetry needs attempts of at least 1 and a delayMs of 0 or more',
+  );
+  check(
+    Number.isInteger(settings.historyBudget) &&
+      settings.historyBudget >= 200 &&
+      settings.historyBudget <= 40_000,
+    `historyBudget must be a whole number of events from 200 to 40000 (got ${settings.historyBudget})`,
   );
   return settings;
 }

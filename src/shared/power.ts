@@ -32,6 +32,21 @@ export interface PowerInput {
   listed?: ListedCluster;
   /** Epoch ms: no Cloud Manager call before then (the fleet lane's previous runbook called last just before). */
   firstCallAt?: number;
+  /**
+   * The fleet reads the list for every runbook it started and signals each what it saw
+   * (`clusterObserved`): after its PATCH the runbook waits for that word instead of polling itself,
+   * so a fleet stop costs one request per cluster plus the shared list reads.
+   */
+  watchedByFleet?: boolean;
+}
+
+/** What one of the fleet's list reads saw of a cluster; `gone`: not listed any more, or DELETED. */
+export interface ClusterObservation {
+  clusterId: string;
+  state: string;
+  resourceVersion: number;
+  desiredState?: string;
+  gone?: boolean;
 }
 
 /** A cluster as the fleet's list read saw it. */
@@ -99,6 +114,47 @@ export interface FleetInput {
    * (`start`). Needs `scheduleName`: the memory is per schedule and cluster.
    */
   shrink?: SpecChange[];
+  /**
+   * Events the fleet run's history may reach before it starts no new cluster and continues as new
+   * with the rest; default 8,000 (Temporal warns at 10,240). Lower it only to see the hand-over.
+   */
+  historyBudget?: number;
+  /**
+   * Set by the fleet run itself when it continues as new (its history kept under its budget): what
+   * the earlier runs selected, did and found, and the clusters still to act on.
+   */
+  carried?: FleetCarry;
+}
+
+/** A fleet run's state handed to its next run by continue-as-new; the `select` and `filter` steps are done. */
+export interface FleetCarry {
+  startedAt: string;
+  selected: number;
+  acting: number;
+  childFailures: number;
+  /** Clusters still to act on, in order. */
+  targets: FleetCluster[];
+  done: string[];
+  skipped: Array<{ cluster: string; reason: string }>;
+  failed: Array<{ cluster: string; reason: string }>;
+  notStarted: string[];
+  results: PowerResult[];
+  /** Runs before this one (1 for the second run). */
+  runs: number;
+}
+
+/** One selected cluster as the fleet run needs it: kept small, since it lands in workflow history. */
+export interface FleetCluster {
+  id: string;
+  name: string;
+  state: string;
+  resourceVersion: number;
+  /** Carries the selector's opt-out tag: reported as skipped, never touched. */
+  optedOut: boolean;
+  /** What it runs on (what it costs running), as listed. */
+  nodes: NodeGroup[];
+  /** Its `owner` tag, when it has one: whom an off-hours guard tells before stopping it again. */
+  owner?: string;
 }
 
 /** The result of `fleetRunbook`: printed by the CLI and posted to the notification webhook. */
@@ -136,6 +192,7 @@ export const FLEET_DEFAULTS = {
   maxFailureShare: 0.3,
   busyAttempts: 5,
   busyDelayMs: 60_000,
+  historyBudget: 8_000,
 } as const;
 
 /** Failure type of a power runbook whose change did not land; its details hold the `PowerResult`. */

@@ -6,20 +6,35 @@ import {
   isCancellation,
   patched,
   sleep,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { FleetCluster, FleetSelection } from '../activities/fleet';
 import { formatDuration } from '../shared/durations';
 import { needsKeepAlives, planFleet } from '../shared/fleet-plan';
 import type { FleetSettings } from '../shared/fleet-settings';
-import { POWER_ACTION_FAILED, runbookAttributes, type FleetInput, type FleetSummary } from '../shared/power';
+import {
+  POWER_ACTION_FAILED,
+  runbookAttributes,
+  type FleetCarry,
+  type FleetInput,
+  type FleetSummary,
+} from '../shared/power';
 import type { PowerInput, PowerResult } from '../shared/power';
 import { shrinkModeOf } from '../shared/shrink';
 import { reads } from './activities';
 import { restoreCluster, shrinkCluster, type ClusterOutcome } from './fleet-shrink';
+import { clusterObservedSignal, FleetWatch, RequestBudget } from './fleet-watch';
 import { powerRunbook } from './power';
 import type { RunbookTracker } from './progress';
 import { changeWorkflowId } from '../shared/runbook-ids';
+
+/** Patch id: the fleet reads the list for its power runbooks (`FleetWatch`) and paces by one budget. */
+export const FLEET_SHARED_WATCH_PATCH = 'fleet-shared-watch';
+
+/** The events one running runbook may still add to the fleet's history (start, signals, end, tasks). */
+const EVENTS_PER_RUNNING = 12;
 
 /**
  * The state of one fleet run: which clusters were done, skipped, failed or never started, and the
@@ -34,9 +49,12 @@ export class FleetRun {
   readonly results: PowerResult[] = [];
   aborted?: string;
   selected = 0;
+  /** Clusters left for the next run when this one's history is full (see `FLEET_HISTORY_BUDGET`). */
+  rest?: FleetCluster[];
   private acting = 0;
   private childFailures = 0;
   private running = 0;
+  private lanes = 1;
   private windowStartedAt = Number.NEGATIVE_INFINITY;
   private startsInWindow = 0;
   /** Per concurrency lane: when its next runbook may start (the last one's calls spaced out too). */
@@ -46,7 +64,36 @@ export class FleetRun {
     private readonly input: FleetInput,
     private readonly settings: FleetSettings,
     private readonly tracker: RunbookTracker,
-  ) {}
+  ) {
+    const carried = input.carried;
+    if (carried) {
+      this.selected = carried.selected;
+      this.acting = carried.acting;
+      this.childFailures = carried.childFailures;
+      this.done.push(...carried.done);
+      this.skipped.push(...carried.skipped);
+      this.failed.push(...carried.failed);
+      this.notStarted.push(...carried.notStarted);
+      this.results.push(...carried.results);
+    }
+  }
+
+  /** What the next run needs to go on where this one stops (continue-as-new). */
+  carry(startedAt: string, rest: FleetCluster[]): FleetCarry {
+    return {
+      startedAt,
+      selected: this.selected,
+      acting: this.acting,
+      childFailures: this.childFailures,
+      targets: rest,
+      done: this.done,
+      skipped: this.skipped,
+      failed: this.failed,
+      notStarted: this.notStarted,
+      results: this.results,
+      runs: (this.input.carried?.runs ?? 0) + 1,
+    };
+  }
 
   /** Drops opted-out clusters and, for a stop, kept-alive ones, each reported as skipped with why. */
   async filter(selection: FleetSelection): Promise<FleetCluster[]> {
@@ -67,6 +114,9 @@ export class FleetRun {
    * one's last call, so each lane's calls stay that far apart even across runbooks.
    */
   async runAll(targets: FleetCluster[]): Promise<void> {
+    this.lanes = Math.max(1, Math.min(this.settings.concurrency, targets.length));
+    // A shrink's change runbooks wait on their own; power runbooks are watched by the fleet.
+    if (!this.input.shrink && patched(FLEET_SHARED_WATCH_PATCH)) return this.runWatched(targets);
     this.laneFreeAt = Array.from({ length: Math.min(this.settings.concurrency, targets.length) }, () => 0);
     const children: Array<Promise<void>> = [];
     for (const [index, cluster] of targets.entries()) {
@@ -93,6 +143,61 @@ export class FleetRun {
       );
     }
     await Promise.all(children);
+  }
+
+  /**
+   * Runs one power runbook per target, at most `concurrency` at once, each started when the fleet's
+   * request budget has room for its PATCH; the fleet's list reads (in the same budget) tell the
+   * runbooks when their clusters are there. Past the history budget it starts no new one, lets the
+   * running ones finish and leaves the rest in `rest` for the next run.
+   */
+  private async runWatched(targets: FleetCluster[]): Promise<void> {
+    const budget = new RequestBudget(this.settings.requestsPerSecond);
+    const watch = new FleetWatch(budget);
+    let startsOver = false;
+    const watching = watch.run(
+      () => startsOver && this.running === 0,
+      () => startsOver || this.running >= this.settings.concurrency,
+    );
+    const children: Array<Promise<void>> = [];
+    for (const [index, cluster] of targets.entries()) {
+      await condition(() => this.running < this.settings.concurrency);
+      if (this.historyFull()) {
+        this.rest = targets.slice(index);
+        this.tracker.detail(
+          `${this.line()}; history at ${workflowInfo().historyLength} events: ` +
+            `continuing as new with ${this.rest.length} cluster(s) once the running ones end`,
+        );
+        break;
+      }
+      await budget.take();
+      if (this.childFailures / this.acting > this.settings.maxFailureShare) {
+        this.abort(targets.slice(index));
+        break;
+      }
+      this.running++;
+      children.push(
+        this.runOne(cluster, undefined, watch).finally(() => {
+          this.running--;
+          this.report();
+        }),
+      );
+    }
+    startsOver = true;
+    await Promise.all(children);
+    await watching;
+  }
+
+  /**
+   * Past its history budget (`FleetInput.historyBudget`, less what the running runbooks may still
+   * add) a run starts no new cluster: it lets the running ones finish and continues as new with the
+   * rest, so no history nears Temporal's 10,240-event warning however large the fleet.
+   */
+  private historyFull(): boolean {
+    const info = workflowInfo();
+    const budget = this.settings.historyBudget;
+    const room = Math.max(budget - this.settings.concurrency * EVENTS_PER_RUNNING, budget / 2);
+    return info.historyLength >= room || info.continueAsNewSuggested;
   }
 
   summary(startedAt: string): FleetSummary {
@@ -161,7 +266,7 @@ export class FleetRun {
 
   /** Each lane's share of the fleet's rate: its calls at least this far apart. */
   private requestIntervalMs(): number {
-    return Math.ceil((1000 * this.laneFreeAt.length) / this.settings.requestsPerSecond);
+    return Math.ceil((1000 * this.lanes) / this.settings.requestsPerSecond);
   }
 
   private powerInput(cluster: FleetCluster, firstCallAt?: number): PowerInput {
@@ -185,30 +290,52 @@ export class FleetRun {
   }
 
   /** One cluster's runbook: its power runbook, or for a shrink schedule its change runbook. */
-  private async actOn(cluster: FleetCluster, firstCallAt?: number): Promise<ClusterOutcome> {
+  private async actOn(
+    cluster: FleetCluster,
+    firstCallAt?: number,
+    watch?: FleetWatch,
+  ): Promise<ClusterOutcome> {
     if (this.input.shrink) {
       return this.input.action === 'stop'
         ? shrinkCluster(this.input, cluster)
         : restoreCluster(this.input, cluster);
     }
-    const result = await executeChild(powerRunbook, {
-      workflowId: changeWorkflowId(cluster.id),
-      args: [this.powerInput(cluster, firstCallAt)],
-      parentClosePolicy: 'REQUEST_CANCEL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: runbookAttributes('power', cluster.id, cluster.name),
-    });
+    const result = watch
+      ? await this.runWatchedChild(cluster, watch)
+      : await executeChild(powerRunbook, {
+          ...childOptions(cluster),
+          args: [this.powerInput(cluster, firstCallAt)],
+        });
     this.results.push(result);
     return result.outcome === 'done'
       ? { outcome: 'done' }
       : { outcome: 'skipped', reason: result.reason ?? result.outcome };
   }
 
-  private async runOne(cluster: FleetCluster, firstCallAt?: number): Promise<void> {
+  /** A power runbook told by the fleet's list reads what its cluster reached, from its start to its end. */
+  private async runWatchedChild(cluster: FleetCluster, watch: FleetWatch): Promise<PowerResult> {
+    const input: PowerInput = { ...this.powerInput(cluster), watchedByFleet: true };
+    const handle = await startChild(powerRunbook, { ...childOptions(cluster), args: [input] });
+    watch.add(cluster.id, cluster, async (observation) => {
+      try {
+        await handle.signal(clusterObservedSignal, observation);
+      } catch (error) {
+        // The runbook ended meanwhile (its result says how): nothing to tell.
+        if (isCancellation(error)) throw error;
+      }
+    });
+    try {
+      return await handle.result();
+    } finally {
+      watch.remove(cluster.id);
+    }
+  }
+
+  private async runOne(cluster: FleetCluster, firstCallAt?: number, watch?: FleetWatch): Promise<void> {
     const workflowId = changeWorkflowId(cluster.id);
     for (let attempt = 1; ; attempt++) {
       try {
-        const ended = await this.actOn(cluster, firstCallAt);
+        const ended = await this.actOn(cluster, firstCallAt, watch);
         if (ended.outcome === 'done') {
           this.done.push(cluster.name);
           if (ended.detail) this.tracker.detail(`${cluster.name}: ${ended.detail}`);
@@ -250,6 +377,16 @@ export class FleetRun {
       result?.reason ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
     this.failed.push({ cluster: cluster.name, reason });
   }
+}
+
+/** A cluster's power runbook: on `change:<uid>`, cancelled with the fleet. */
+function childOptions(cluster: FleetCluster) {
+  return {
+    workflowId: changeWorkflowId(cluster.id),
+    parentClosePolicy: 'REQUEST_CANCEL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    typedSearchAttributes: runbookAttributes('power', cluster.id, cluster.name),
+  } as const;
 }
 
 function byName(left: string, right: string): number {

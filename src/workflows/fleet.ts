@@ -1,7 +1,13 @@
-import { ApplicationFailure, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { fleetSettings, type FleetSettings } from '../shared/fleet-settings';
-import type { FleetInput, FleetSummary } from '../shared/power';
+import type { FleetCarry, FleetCluster, FleetInput, FleetSummary } from '../shared/power';
 import { describeSelector } from '../shared/selector';
 import { reads } from './activities';
 import { FleetRun } from './fleet-run';
@@ -37,24 +43,20 @@ export async function fleetRunbook(input: FleetInput): Promise<FleetSummary> {
   const settings = checkedSettings(input);
   const tracker = new RunbookTracker('fleet', input.scheduleName ?? 'manual', FLEET_STEPS);
   setHandler(runbookProgressQuery, () => tracker.snapshot());
-  const startedAt = new Date().toISOString();
+  const startedAt = input.carried?.startedAt ?? new Date().toISOString();
   const run = new FleetRun(input, settings, tracker);
   try {
-    const selection = await tracker.step(
-      'select',
-      () => reads.selectClusters(input.selector),
-      (selected) => `${selected.clusters.length} cluster(s) match ${describeSelector(input.selector)}`,
-    );
-    const targets = await tracker.step(
-      'filter',
-      () => run.filter(selection),
-      (kept) => `${kept.length} to ${input.action}, ${run.skipped.length} skipped`,
-    );
+    const targets = input.carried
+      ? await carriedTargets(input.carried, tracker)
+      : await select(input, run, tracker);
     await tracker.step(
       'run',
       () => run.runAll(targets),
       () => run.line(),
     );
+    // The history is full: the next run goes on with the clusters not started yet.
+    if (run.rest)
+      await continueAsNew<typeof fleetRunbook>({ ...input, carried: run.carry(startedAt, run.rest) });
     const summary = run.summary(startedAt);
     await notify(summary, tracker);
     tracker.finish('completed');
@@ -63,6 +65,34 @@ export async function fleetRunbook(input: FleetInput): Promise<FleetSummary> {
     tracker.finish(isCancellation(error) ? 'cancelled' : 'failed');
     throw error;
   }
+}
+
+async function select(input: FleetInput, run: FleetRun, tracker: RunbookTracker): Promise<FleetCluster[]> {
+  const selection = await tracker.step(
+    'select',
+    () => reads.selectClusters(input.selector),
+    (selected) => `${selected.clusters.length} cluster(s) match ${describeSelector(input.selector)}`,
+  );
+  return tracker.step(
+    'filter',
+    () => run.filter(selection),
+    (kept) => `${kept.length} to ${input.action}, ${run.skipped.length} skipped`,
+  );
+}
+
+/** A continued run: the first run selected and filtered; these are the clusters it left. */
+async function carriedTargets(carried: FleetCarry, tracker: RunbookTracker): Promise<FleetCluster[]> {
+  await tracker.step(
+    'select',
+    async () => carried,
+    () =>
+      `${carried.selected} cluster(s) selected by this fleet run's first run (this is run ${carried.runs + 1})`,
+  );
+  return tracker.step(
+    'filter',
+    async () => carried.targets,
+    (kept) => `${kept.length} still to act on, ${carried.skipped.length} skipped so far`,
+  );
 }
 
 function checkedSettings(input: FleetInput): FleetSettings {

@@ -1,10 +1,12 @@
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import type { ClusterSummary } from '../activities';
-import { isInProgress, SETTLED_STATES } from '../shared/cluster-states';
+import { describeState, isInProgress, SETTLED_STATES } from '../shared/cluster-states';
+import { formatDuration } from '../shared/durations';
 import { FailureType } from '../shared/failure-types';
-import type { NodeGroup, PowerAction, PowerInput } from '../shared/power';
+import type { ClusterObservation, NodeGroup, PowerAction, PowerInput } from '../shared/power';
 import { changes, changesUnlessBusy, reads } from './activities';
-import { waitForState } from './cluster-steps';
+import { waitForState, WAIT_DEFAULTS } from './cluster-steps';
+import { clusterObservedSignal } from './fleet-watch';
 import type { Pacer } from './pacer';
 import type { RunbookTracker } from './progress';
 
@@ -154,4 +156,79 @@ export async function confirm(
   tracker: RunbookTracker,
 ): Promise<ClusterSummary> {
   return confirmed(input, await read(input.clusterId, pacer, observed, tracker));
+}
+
+/**
+ * A fleet-watched runbook's wait: the fleet's list reads tell it (signal `clusterObserved`) each
+ * settled state its cluster reaches, so it sends no poll of its own. The handler is set when the
+ * runbook starts: a word that comes before the PATCH's answer is kept, and counts only if its
+ * resource version is at least the answer's.
+ */
+export class FleetWord {
+  private heard: ClusterObservation[] = [];
+
+  constructor() {
+    setHandler(clusterObservedSignal, (observation) => {
+      this.heard.push(observation);
+    });
+  }
+
+  /** Waits for the target state at `minResourceVersion` or later; FAILED, a deletion or the deadline fail it. */
+  async until(
+    input: PowerInput,
+    observed: Observed,
+    minResourceVersion: number,
+    tracker: RunbookTracker,
+  ): Promise<ClusterSummary> {
+    const target = TARGETS[input.action];
+    const timeoutMs = input.wait?.transitionTimeoutMs ?? WAIT_DEFAULTS.transitionTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    let last = observed.state;
+    tracker.detail(`waiting for ${target.state}: the fleet's shared list reads will tell`);
+    for (;;) {
+      for (const seen of this.heard.splice(0)) {
+        if (seen.gone) {
+          throw ApplicationFailure.create({
+            type: FailureType.Rejected,
+            nonRetryable: true,
+            message: `cluster ${observed.clusterName} is gone (not listed, or DELETED) while waiting for ${target.state}`,
+          });
+        }
+        last = seen.state;
+        tracker.cluster({ state: seen.state, resourceVersion: seen.resourceVersion });
+        if (seen.state === 'FAILED') {
+          throw ApplicationFailure.create({
+            type: FailureType.ClusterFailed,
+            nonRetryable: true,
+            message: `cluster ${input.clusterId} ended in FAILED while waiting for ${target.state}`,
+          });
+        }
+        if (seen.state === target.state && seen.resourceVersion >= minResourceVersion) {
+          return {
+            uid: input.clusterId,
+            name: observed.clusterName,
+            state: seen.state,
+            resourceVersion: seen.resourceVersion,
+            // As listed: a value we do not know is kept, and the confirmation reports it.
+            ...(seen.desiredState === undefined
+              ? {}
+              : { desiredState: seen.desiredState as ClusterSummary['desiredState'] }),
+          };
+        }
+        tracker.detail(
+          `waiting for ${target.state}: the fleet saw ${describeState(seen.state)} at resource version ${seen.resourceVersion}`,
+        );
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => this.heard.length > 0, remaining))) {
+        throw ApplicationFailure.create({
+          type: FailureType.DeadlineExceeded,
+          nonRetryable: true,
+          message:
+            `cluster ${input.clusterId} did not reach ${target.state} within ${formatDuration(timeoutMs)}: ` +
+            `last seen ${describeState(last)} by the fleet's list reads`,
+        });
+      }
+    }
+  }
 }

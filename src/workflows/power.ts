@@ -8,6 +8,7 @@ import {
   act,
   confirm,
   confirmed,
+  FleetWord,
   fromListing,
   needsChange,
   readSettled,
@@ -42,6 +43,7 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
   tracker.cluster({ clusterId: input.clusterId });
   setHandler(runbookProgressQuery, () => tracker.snapshot());
   const pacer = new Pacer(input.minRequestIntervalMs ?? 0, input.firstCallAt);
+  const fleetWord = input.watchedByFleet ? new FleetWord() : undefined;
   const startedAt = new Date().toISOString();
   const observed: Observed = { clusterName: input.clusterId, state: 'UNKNOWN', nodes: [] };
   const result = (outcome: PowerResult['outcome'], reason?: string): PowerResult => ({
@@ -93,11 +95,17 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
           : `already ${target.state}: nothing to change`,
     );
     if (!accepted.changed) return skipRest(`already ${target.state}`, ['wait', 'confirm']);
-    await pacer.next();
+    // Watched by its fleet: the fleet's shared list reads stand in for this runbook's polls.
+    if (!fleetWord) await pacer.next();
     const reached = await tracker.step(
       'wait',
-      () => waitForState(input.clusterId, [target.state], tracker, pacer.waitOptions(input.wait)),
-      (summary) => `${summary.state} at resource version ${summary.resourceVersion}`,
+      () =>
+        fleetWord
+          ? fleetWord.until(input, observed, accepted.summary.resourceVersion, tracker)
+          : waitForState(input.clusterId, [target.state], tracker, pacer.waitOptions(input.wait)),
+      (summary) =>
+        `${summary.state} at resource version ${summary.resourceVersion}` +
+        (fleetWord ? ' (seen by the fleet)' : ''),
     );
     pacer.touch();
     observed.state = reached.state;

@@ -6,7 +6,7 @@ import type { ChangeActivities } from '../../src/activities/change';
 import { nodeGroupsOf, type FleetCluster } from '../../src/activities/fleet';
 import type { Cluster, ClusterRequest, DesiredState } from '../../src/cloud-manager/schemas/cluster';
 import type { OffHoursNotice } from '../../src/shared/off-hours';
-import type { ClusterSelector, FleetSummary, KeepAlive } from '../../src/shared/power';
+import type { ClusterObservation, ClusterSelector, FleetSummary, KeepAlive } from '../../src/shared/power';
 import { isOptedOut, matchesSelector, type SelectableCluster } from '../../src/shared/selector';
 import { fakeClusterApi, type FakeOptions } from './fake-cluster-api';
 
@@ -76,6 +76,21 @@ export function fakeFleetApi(options: FakeOptions = {}) {
         (wanted) => !clusters.some((cluster) => cluster.id === wanted || cluster.name === wanted),
       );
       return { clusters, missing };
+    },
+    // One list read: every asked cluster's transition moves on as a poll of it would.
+    async observeClusters(uids: string[]) {
+      record('observeClusters');
+      return Promise.all(
+        uids.map(async (uid): Promise<ClusterObservation> => {
+          const cluster = fake.clusters.get(uid);
+          if (!cluster || cluster.gone)
+            return { clusterId: uid, state: 'DELETED', resourceVersion: -1, gone: true };
+          const summary = await base.getClusterSummary(uid);
+          if (['RUNNING', 'STOPPED', 'FAILED'].includes(summary.state)) inTransition.delete(uid);
+          const { state, resourceVersion, desiredState } = summary;
+          return { clusterId: uid, state, resourceVersion, ...(desiredState ? { desiredState } : {}) };
+        }),
+      );
     },
     async readClusterPower(uid: string) {
       record('readClusterPower', uid);

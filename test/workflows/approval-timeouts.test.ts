@@ -140,6 +140,10 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
       // Pinned to this run: the cleanup's delete runs next on the same id.
       const gate = environment.client.workflow.getHandle(CHANGE_ID, (await handle.describe()).runId);
       await lifecycle.cancel();
+      // Waited for by describing, not by result(): a result() lets the test server skip time, and a
+      // skip to the approval's timeout could win the race with the cancellation.
+      await untilClosed(gate);
+      await untilClosed(lifecycle);
       await assert.rejects(lifecycle.result());
       await assert.rejects(gate.result());
       assert.equal(await approvalState(gate), 'cancelled');
@@ -148,3 +152,12 @@ describe('approval gate timeouts, escalation and drift (time skipping, fake Clou
     });
   });
 });
+
+/** Polls `describe` (real time, no time skipping) until the workflow run is closed. */
+async function untilClosed(handle: { describe(): Promise<{ status: { name: string } }> }): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if ((await handle.describe()).status.name !== 'RUNNING') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail('the workflow did not close within 30 s');
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type FleetInput, type FleetSummary } from '../../src/shared/power';
 import { fleetRunbook } from '../../src/workflows/fleet';
@@ -164,6 +164,76 @@ describe('fleet run (time skipping, fake Cloud Manager)', () => {
     assert.ok(times.length <= 2 * seconds + 4 + 1, `${times.length} calls in ${seconds} s`);
   });
 
+  it("stops each cluster with one PATCH: its runbook waits on the fleet's shared list reads, not its own polls", async () => {
+    const fake = fakeFleetApi({ transitionPolls: 2 });
+    const uids = await seedMany(fake, 'test', 12, { env: 'test' });
+    const summary = await run(fake, stopTest({ concurrency: 4, requestsPerSecond: 20 }));
+    assert.equal(summary.done.length, 12);
+    for (const uid of uids) assert.equal(fake.stateOf(uid), 'STOPPED');
+    const count = (activity: string) => fake.apiCalls.filter((call) => call.activity === activity).length;
+    assert.equal(count('setDesiredState'), 12);
+    assert.equal(count('getClusterSummary') + count('readClusterPower'), 0);
+    // Each list read serves every runbook waiting: fewer reads than clusters (4 at once, 3 reads each).
+    assert.ok(count('observeClusters') >= 3, `${count('observeClusters')} list reads`);
+    assert.ok(count('observeClusters') < 12, `${count('observeClusters')} list reads`);
+    assert.ok(summary.results.every((result) => result.finalState === 'STOPPED'));
+  });
+
+  it('fails a watched runbook whose cluster ends in FAILED, and one that is deleted while it waits', async () => {
+    const fake = fakeFleetApi({ transitionPolls: 3 });
+    const [broken, doomed, fine] = await seedMany(fake, 'test', 3, { env: 'test' });
+    fake.failing.add(broken as string);
+    const deleting = (async () => {
+      // Deleted once its stop is under way: the fleet's next list read no longer finds it.
+      while (fake.clusters.get(doomed as string)?.state !== 'STOPPING')
+        await new Promise((r) => setTimeout(r, 5));
+      (fake.clusters.get(doomed as string) as { gone: boolean }).gone = true;
+    })();
+    const summary = await run(fake, stopTest({ concurrency: 3, maxFailureShare: 1 }));
+    await deleting;
+    assert.deepEqual(summary.done, ['test-3']);
+    const reasons = new Map(summary.failed.map((entry) => [entry.cluster, entry.reason]));
+    assert.match(reasons.get('test-1') ?? '', /ended in FAILED while waiting for STOPPED/);
+    assert.match(reasons.get('test-2') ?? '', /is gone \(not listed, or DELETED\) while waiting for STOPPED/);
+    assert.equal(fake.stateOf(fine as string), 'STOPPED');
+  });
+
+  it('continues as new past its history budget and still acts on every cluster exactly once', async () => {
+    const fake = fakeFleetApi({ transitionPolls: 1 });
+    const uids = await seedMany(fake, 'test', 40, { env: 'test' });
+    fake.keepAlives.push({
+      clusterId: uids[39] as string,
+      clusterName: 'test-40',
+      until: '2099-01-01T07:00:00.000Z',
+      reason: 'demo',
+      setBy: 'bob',
+      setAt: '2026-01-01T00:00:00.000Z',
+    });
+    const { summary, runs } = await withWorker(environment, fake.activities, async (taskQueue) => {
+      const handle = await environment.client.workflow.start(fleetRunbook, {
+        taskQueue,
+        workflowId: `fleet-test-${Math.random()}`,
+        args: [stopTest({ concurrency: 4, requestsPerSecond: 50, historyBudget: 300 })],
+      });
+      const result = await handle.result();
+      const lengths = await runLengths(handle.workflowId, handle.firstExecutionRunId);
+      console.log(`fleet runs: ${lengths.join(', ')} events`);
+      return { summary: result, runs: lengths };
+    });
+    assert.ok(runs.length >= 2, `${runs.length} run(s)`);
+    for (const length of runs) assert.ok(length <= 300 + 4 * 12, `a run of ${length} events`);
+    assert.equal(summary.selected, 40);
+    assert.equal(summary.done.length, 39);
+    assert.deepEqual(
+      summary.skipped.map((entry) => entry.cluster),
+      ['test-40'],
+    );
+    assert.equal(summary.results.length, 39);
+    const patches = fake.apiCalls.filter((call) => call.activity === 'setDesiredState');
+    assert.deepEqual(patches.map((call) => call.clusterId).sort(), uids.slice(0, 39).sort());
+    assert.equal(fake.apiCalls.filter((call) => call.activity === 'selectClusters').length, 1);
+  });
+
   it('waits for a change already running on a cluster, then acts', async () => {
     const fake = fakeFleetApi();
     const [uid] = await seedMany(fake, 'test', 1, { env: 'test' });
@@ -224,6 +294,21 @@ describe('fleet run (time skipping, fake Cloud Manager)', () => {
     });
     assert.equal(fake.apiCalls.length, 0);
   });
+
+  /** The history length of each run of a workflow, following its continue-as-new chain. */
+  async function runLengths(workflowId: string, firstRunId: string): Promise<number[]> {
+    const lengths: number[] = [];
+    let runId: string | undefined = firstRunId;
+    while (runId) {
+      const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await environment.client.workflow
+        .getHandle(workflowId, runId)
+        .fetchHistory();
+      const events = history.events ?? [];
+      lengths.push(events.length);
+      runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    return lengths;
+  }
 
   /** Another change holds `change:<uid>` for `forMs` (a keep-alive workflow stands in for it). */
   async function startOtherChange(taskQueue: string, uid: string, forMs: number) {
