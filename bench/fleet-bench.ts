@@ -121,7 +121,9 @@ export async function runFleetBench(stack: BenchStack, options: BenchOptions, lo
     const runs: ContenderRun[] = [];
     let requestTimeMs = 0;
     for (const contender of ['ours', 'concurrent', 'sequential'] as const) {
-      if (contender === 'sequential' && n > options.sequentialMaxN && lastSequential) {
+      if (contender === 'sequential' && n > options.sequentialMaxN) {
+        // Measured once at the cap (at the first size above it, when no smaller size was run) and scaled.
+        lastSequential ??= (await measure(stack, options, contender, options.sequentialMaxN)).run;
         runs.push(extrapolate(lastSequential, n, options, requestTimeMs));
       } else {
         const measured = await measure(stack, options, contender, n);

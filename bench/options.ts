@@ -43,7 +43,7 @@ export const BENCH_USAGE = `npm run bench -- [flags]
   --transition 2s           T: how long each emulated stop takes
   --rate-limit 20           R: the emulator's requests per second (429 with Retry-After above it)
   --fleet-rate 18           requests per second ours and the hand-written script keep to (below R)
-  --concurrency 50          clusters stopped at once by ours and the hand-written script
+  --concurrency 100         clusters stopped at once by ours and the hand-written script
   --sequential-max-n 50     run the sequential script up to this N; larger N are extrapolated
   --script-poll 1s          how often the two scripts poll a stopping cluster
   --runbooks 100            K: lifecycle runbooks at once (instant transitions)
@@ -90,7 +90,7 @@ const FLAGS = {
   transition: { type: 'string', default: '2s' },
   'rate-limit': { type: 'string', default: '20' },
   'fleet-rate': { type: 'string' },
-  concurrency: { type: 'string', default: '50' },
+  concurrency: { type: 'string', default: '100' },
   'sequential-max-n': { type: 'string', default: '50' },
   'script-poll': { type: 'string', default: '1s' },
   runbooks: { type: 'string', default: '100' },

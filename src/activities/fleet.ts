@@ -1,4 +1,6 @@
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isInProgress, observationKey as key } from '../shared/cluster-states';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { tagsOf, DATA_TIERS, type Cluster } from '../cloud-manager/schemas/cluster';
 import type {
@@ -92,6 +94,22 @@ export async function findKeepAlives(
   return records;
 }
 
+function observe(clusters: Cluster[], watched: Array<{ clusterId: string }>): ClusterObservation[] {
+  const listed = new Map(clusters.map((cluster) => [cluster.metadata.uid, cluster]));
+  return watched.map(({ clusterId }): ClusterObservation => {
+    const cluster = listed.get(clusterId);
+    if (!cluster) return { clusterId, state: 'DELETED', resourceVersion: -1, gone: true };
+    const { state, resourceVersion, desiredState } = summarize(cluster);
+    return {
+      clusterId,
+      state,
+      resourceVersion,
+      ...(desiredState === undefined ? {} : { desiredState }),
+      ...(state === 'DELETED' ? { gone: true } : {}),
+    };
+  });
+}
+
 /** Activities of the fleet run and the power runbook; reads only. */
 export const fleetActivities = ({
   api,
@@ -134,26 +152,28 @@ export const fleetActivities = ({
   },
 
   /**
-   * The fleet's shared read: one list call, answering for each of `clusterIds` its state, resource
-   * version and desiredState, or that it is gone (not listed, or DELETED). Only the asked clusters
-   * enter history. Read-only.
+   * The fleet's shared read: one list call, answering for each watched cluster its state, resource
+   * version and desiredState, or that it is gone (not listed, or DELETED). Only the watched clusters
+   * enter history. With `intervalMs` it reads again every `intervalMs`, heartbeating, until a
+   * watched cluster rests in a state other than its `last` (`STATE@version`) or is gone, or
+   * `maxWaitMs` passed: the fleet's wait for its last stops, without a timer's second per read.
+   * Read-only.
    */
-  async observeClusters(clusterIds: string[]): Promise<ClusterObservation[]> {
-    const listed = new Map(
-      (await callApi(() => api.listClusters())).map((cluster) => [cluster.metadata.uid, cluster]),
-    );
-    return clusterIds.map((clusterId): ClusterObservation => {
-      const cluster = listed.get(clusterId);
-      if (!cluster) return { clusterId, state: 'DELETED', resourceVersion: -1, gone: true };
-      const { state, resourceVersion, desiredState } = summarize(cluster);
-      return {
-        clusterId,
-        state,
-        resourceVersion,
-        ...(desiredState === undefined ? {} : { desiredState }),
-        ...(state === 'DELETED' ? { gone: true } : {}),
-      };
-    });
+  async observeClusters(
+    watched: Array<{ clusterId: string; last: string }>,
+    options: { intervalMs?: number; maxWaitMs?: number } = {},
+  ): Promise<ClusterObservation[]> {
+    const deadline = Date.now() + (options.maxWaitMs ?? 0);
+    for (;;) {
+      const observations = observe(await callApi(() => api.listClusters()), watched);
+      const moved = observations.some(
+        (seen, index) => seen.gone || (!isInProgress(seen.state) && key(seen) !== watched[index]?.last),
+      );
+      if (moved || options.intervalMs === undefined || Date.now() + options.intervalMs > deadline)
+        return observations;
+      Context.current().heartbeat();
+      await Context.current().sleep(options.intervalMs);
+    }
   },
 
   /** Reads a cluster's state and its node groups (what it costs running). Read-only. */

@@ -37,3 +37,8 @@ export function isInProgress(state: string): boolean {
 export function describeState(state: string): string {
   return isKnownState(state) ? state : `${state} (undocumented state: treated as a transition in progress)`;
 }
+
+/** `STATE@resourceVersion`: how a fleet tells one observation of a cluster from the next. */
+export function observationKey(seen: { state: string; resourceVersion: number }): string {
+  return `${seen.state}@${seen.resourceVersion}`;
+}

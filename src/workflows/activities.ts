@@ -19,6 +19,14 @@ export const reads = proxyActivities<Activities>({
   retry,
 });
 
+/** Reads that wait on the API for a while (the fleet's wait for its last stops): heartbeating, so a lost worker is noticed in seconds. */
+export const waitingReads = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
+  scheduleToCloseTimeout: '10m',
+  retry,
+});
+
 /** The options of `changes`, for a caller that needs them with one more setting (a cancellation type). */
 export const CHANGE_ACTIVITY_OPTIONS = {
   startToCloseTimeout: '1m',

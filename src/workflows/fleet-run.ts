@@ -27,6 +27,7 @@ import { reads } from './activities';
 import { restoreCluster, shrinkCluster, type ClusterOutcome } from './fleet-shrink';
 import { clusterObservedSignal, FleetWatch, RequestBudget } from './fleet-watch';
 import { powerRunbook } from './power';
+import { TARGETS } from './power-steps';
 import type { RunbookTracker } from './progress';
 import { changeWorkflowId } from '../shared/runbook-ids';
 
@@ -153,15 +154,24 @@ export class FleetRun {
    */
   private async runWatched(targets: FleetCluster[]): Promise<void> {
     const budget = new RequestBudget(this.settings.requestsPerSecond);
-    const watch = new FleetWatch(budget);
+    const watch = new FleetWatch(budget, TARGETS[this.input.action].state);
     let startsOver = false;
     const watching = watch.run(
       () => startsOver && this.running === 0,
-      () => startsOver || this.running >= this.settings.concurrency,
+      // Polled quickly once three quarters of the lanes are taken: before a start has to wait for one.
+      () =>
+        startsOver
+          ? 'tail'
+          : this.running >= Math.ceil(this.settings.concurrency * 0.75)
+            ? 'urgent'
+            : 'relaxed',
     );
     const children: Array<Promise<void>> = [];
     for (const [index, cluster] of targets.entries()) {
-      await condition(() => this.running < this.settings.concurrency);
+      if (this.running >= this.settings.concurrency) {
+        await condition(() => this.running < this.settings.concurrency);
+        budget.settle();
+      }
       if (this.historyFull()) {
         this.rest = targets.slice(index);
         this.tracker.detail(

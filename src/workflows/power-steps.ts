@@ -173,13 +173,16 @@ export class FleetWord {
     });
   }
 
-  /** Waits for the target state at `minResourceVersion` or later; FAILED, a deletion or the deadline fail it. */
+  /**
+   * Waits for the target state at `minResourceVersion` or later; FAILED, a deletion or the deadline
+   * fail it. `undefined`: the word was the target at an older version, and the runbook polls itself.
+   */
   async until(
     input: PowerInput,
     observed: Observed,
     minResourceVersion: number,
     tracker: RunbookTracker,
-  ): Promise<ClusterSummary> {
+  ): Promise<ClusterSummary | undefined> {
     const target = TARGETS[input.action];
     const timeoutMs = input.wait?.transitionTimeoutMs ?? WAIT_DEFAULTS.transitionTimeoutMs;
     const deadline = Date.now() + timeoutMs;
@@ -203,7 +206,10 @@ export class FleetWord {
             message: `cluster ${input.clusterId} ended in FAILED while waiting for ${target.state}`,
           });
         }
-        if (seen.state === target.state && seen.resourceVersion >= minResourceVersion) {
+        // The target at a version older than the PATCH's answer: the fleet stops reading for a
+        // cluster once it told it the target, so the runbook reads on its own from here.
+        if (seen.state === target.state && seen.resourceVersion < minResourceVersion) return undefined;
+        if (seen.state === target.state) {
           return {
             uid: input.clusterId,
             name: observed.clusterName,

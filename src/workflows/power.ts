@@ -99,10 +99,12 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
     if (!fleetWord) await pacer.next();
     const reached = await tracker.step(
       'wait',
-      () =>
-        fleetWord
-          ? fleetWord.until(input, observed, accepted.summary.resourceVersion, tracker)
-          : waitForState(input.clusterId, [target.state], tracker, pacer.waitOptions(input.wait)),
+      async () =>
+        (fleetWord && (await fleetWord.until(input, observed, accepted.summary.resourceVersion, tracker))) ??
+        (await waitForState(input.clusterId, [target.state], tracker, {
+          ...pacer.waitOptions(input.wait),
+          ...(fleetWord ? { minResourceVersion: accepted.summary.resourceVersion } : {}),
+        })),
       (summary) =>
         `${summary.state} at resource version ${summary.resourceVersion}` +
         (fleetWord ? ' (seen by the fleet)' : ''),

@@ -8,6 +8,7 @@ import type { Cluster, ClusterRequest, DesiredState } from '../../src/cloud-mana
 import type { OffHoursNotice } from '../../src/shared/off-hours';
 import type { ClusterObservation, ClusterSelector, FleetSummary, KeepAlive } from '../../src/shared/power';
 import { isOptedOut, matchesSelector, type SelectableCluster } from '../../src/shared/selector';
+import { isInProgress, observationKey } from '../../src/shared/cluster-states';
 import { fakeClusterApi, type FakeOptions } from './fake-cluster-api';
 
 const TUTORIAL = JSON.parse(
@@ -50,6 +51,15 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     return owner ? { owner } : {};
   };
   const base = fake.activities;
+  const observeOne = async (uid: string): Promise<ClusterObservation> => {
+    const cluster = fake.clusters.get(uid);
+    if (!cluster || cluster.gone)
+      return { clusterId: uid, state: 'DELETED', resourceVersion: -1, gone: true };
+    const summary = await base.getClusterSummary(uid);
+    if (['RUNNING', 'STOPPED', 'FAILED'].includes(summary.state)) inTransition.delete(uid);
+    const { state, resourceVersion, desiredState } = summary;
+    return { clusterId: uid, state, resourceVersion, ...(desiredState ? { desiredState } : {}) };
+  };
   // The change runbook's activities are faked by test/workflows/change-harness.ts; shrink schedules
   // are tested end to end (test/e2e/shrink-schedules.test.ts).
   const activities: Omit<
@@ -77,20 +87,20 @@ export function fakeFleetApi(options: FakeOptions = {}) {
       );
       return { clusters, missing };
     },
-    // One list read: every asked cluster's transition moves on as a poll of it would.
-    async observeClusters(uids: string[]) {
+    // One list read: every asked cluster's transition moves on as a poll of it would. Asked to wait
+    // (`intervalMs`) and none came to rest, it waits that long (real time) before it answers.
+    async observeClusters(
+      watched: Array<{ clusterId: string; last: string }>,
+      options: { intervalMs?: number; maxWaitMs?: number } = {},
+    ) {
       record('observeClusters');
-      return Promise.all(
-        uids.map(async (uid): Promise<ClusterObservation> => {
-          const cluster = fake.clusters.get(uid);
-          if (!cluster || cluster.gone)
-            return { clusterId: uid, state: 'DELETED', resourceVersion: -1, gone: true };
-          const summary = await base.getClusterSummary(uid);
-          if (['RUNNING', 'STOPPED', 'FAILED'].includes(summary.state)) inTransition.delete(uid);
-          const { state, resourceVersion, desiredState } = summary;
-          return { clusterId: uid, state, resourceVersion, ...(desiredState ? { desiredState } : {}) };
-        }),
+      const observations = await Promise.all(watched.map(({ clusterId }) => observeOne(clusterId)));
+      const moved = observations.some(
+        (seen, index) =>
+          seen.gone || (!isInProgress(seen.state) && observationKey(seen) !== watched[index]?.last),
       );
+      if (!moved && options.intervalMs) await Context.current().sleep(options.intervalMs);
+      return observations;
     },
     async readClusterPower(uid: string) {
       record('readClusterPower', uid);
