@@ -21,6 +21,9 @@ export interface ContenderRun {
   /** Ours: events of the scheduled run, the fleet run and every power runbook, summed. */
   historyEvents?: number;
   workflows?: number;
+  /** Ours: events of the largest single workflow history (run), and the most runs one workflow took. */
+  largestHistory?: number;
+  fleetRuns?: number;
   /** Ours: how fast the fleet run started its power runbooks (children per second, first to last). */
   childStartsPerSecond?: number;
   /** Ours: mean time of one power runbook, start to end. */
@@ -62,6 +65,8 @@ async function runContender(
   const extra: Partial<ContenderRun> = {
     historyEvents: ours.history.events,
     workflows: ours.history.workflows,
+    largestHistory: ours.history.largest,
+    fleetRuns: ours.history.mostRuns,
     failures: ours.failed,
     meanRunbookMs: ours.meanRunbookMs,
     ...(children > 1 && spanMs > 0 ? { childStartsPerSecond: (children - 1) / (spanMs / 1000) } : {}),

@@ -39,7 +39,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 export const BENCH_USAGE = `npm run bench -- [flags]
 
-  --sizes 50,200,500        fleet sizes N for the fleet stop
+  --sizes 50,200,500        fleet sizes N for the fleet stop (add 2000 for the large fleet's target)
   --transition 2s           T: how long each emulated stop takes
   --rate-limit 20           R: the emulator's requests per second (429 with Retry-After above it)
   --fleet-rate 18           requests per second ours and the hand-written script keep to (below R)

@@ -35,6 +35,9 @@ function fleetRow(size: FleetSizeResult, run: ContenderRun): string[] {
     run.historyEvents === undefined
       ? '–'
       : `${run.historyEvents} (${(run.historyEvents / run.n).toFixed(0)} per cluster)`,
+    run.largestHistory === undefined
+      ? '–'
+      : `${run.largestHistory}${(run.fleetRuns ?? 1) > 1 ? ` (fleet in ${run.fleetRuns} runs)` : ''}`,
     run.extrapolatedFrom ? '–' : `${run.stopped}/${run.n}`,
     seconds(run.boundMs),
     ratio(run.wallMs / run.boundMs),
@@ -53,6 +56,7 @@ function fleetSection(result: BenchResult, chartFile: string): string[] {
     'per cluster',
     '429s',
     'history events',
+    'largest history',
     'stopped',
   ];
   const rows = fleet.flatMap((size) => size.runs.map((run) => fleetRow(size, run)));

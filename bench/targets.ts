@@ -99,8 +99,73 @@ function linearTarget(fleet: FleetSizeResult[]): TargetResult {
   };
 }
 
+/** The fleet size the issue's "at the API's limit" targets are read at, and the opt-in large size. */
+export const LIMIT_N = 500;
+export const LARGE_N = 2000;
+const HISTORY_LIMIT = 10_000;
+
+function atN(fleet: FleetSizeResult[], n: number): FleetSizeResult | undefined {
+  return fleet.find((size) => size.n === n);
+}
+
+/** Ours against the floor (N + 1 requests at R) and against the hand-written script, at N = 500. */
+function limitTargets(fleet: FleetSizeResult[]): TargetResult[] {
+  const size = atN(fleet, LIMIT_N);
+  const floorTarget = `ours within 1.25× of the floor (N + 1 requests at R) at N = ${LIMIT_N}`;
+  const scriptTarget = `ours at least 1.7× faster than the hand-written concurrent script at N = ${LIMIT_N}`;
+  if (!size) {
+    const figure = `needs N = ${LIMIT_N} in --sizes`;
+    return [
+      { area: 'fleet', target: floorTarget, status: 'NOT RUN', figure },
+      { area: 'fleet', target: scriptTarget, status: 'NOT RUN', figure },
+    ];
+  }
+  const ours = run(size, 'ours');
+  const script = run(size, 'concurrent');
+  const overFloor = ours.wallMs / size.floorMs;
+  const speedup = script.wallMs / ours.wallMs;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return [
+    {
+      area: 'fleet',
+      target: floorTarget,
+      status: verdict(overFloor <= 1.25 && ours.stopped === ours.n),
+      figure:
+        `${times(overFloor)}: ${seconds(ours.wallMs)} against ${seconds(size.floorMs)}; ` +
+        `${ours.requests} requests (${(ours.requests / ours.n).toFixed(2)} per cluster)`,
+    },
+    {
+      area: 'fleet',
+      target: scriptTarget,
+      status: verdict(speedup >= 1.7 && ours.stopped === ours.n),
+      figure: `${times(speedup)}: ${seconds(ours.wallMs)} against ${seconds(script.wallMs)} (${script.requests} requests)`,
+    },
+  ];
+}
+
+/** The opt-in large fleet: no single workflow history (run) reaches 10,000 events. */
+function largeFleetTarget(fleet: FleetSizeResult[]): TargetResult {
+  const target = `N = ${LARGE_N}: no single workflow history over ${HISTORY_LIMIT.toLocaleString('en')} events`;
+  const size = fleet.find((candidate) => candidate.n >= LARGE_N);
+  if (!size) {
+    return { area: 'fleet', target, status: 'NOT RUN', figure: `opt-in: --sizes 50,200,500,${LARGE_N}` };
+  }
+  const ours = run(size, 'ours');
+  const largest = ours.largestHistory ?? Infinity;
+  return {
+    area: 'fleet',
+    target,
+    status: verdict(largest <= HISTORY_LIMIT && ours.stopped === ours.n),
+    figure:
+      `largest ${largest} events at N=${size.n} (the fleet run in ${ours.fleetRuns ?? 1} runs, ` +
+      `continued as new); ${ours.stopped}/${ours.n} STOPPED in ${(ours.wallMs / 1000).toFixed(1)} s`,
+  };
+}
+
 function fleetTargets(fleet: FleetSizeResult[], referenceN: number): TargetResult[] {
   return [
+    ...limitTargets(fleet),
+    largeFleetTarget(fleet),
     ratioTarget(
       fleet,
       'ours within 1.5× of the hand-written concurrent script',

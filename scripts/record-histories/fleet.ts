@@ -4,9 +4,10 @@ import { named, runningCluster, WAIT, type Recording } from './recording';
 import { changeWorkflowId } from '../../src/shared/runbook-ids';
 
 /**
- * A fleet run stopping three tagged RUNNING clusters, two at a time: the parent's history, and the
- * power runbook of the third cluster, which waited for a free lane (so its history has the lane's
- * cool-down, and it PATCHes from the fleet's listing without reading first).
+ * A fleet run stopping three tagged RUNNING clusters, two at a time: the parent's history (its
+ * shared list reads and signals), and the power runbook of the third cluster, which waited for a
+ * free lane, PATCHed from the fleet's listing without reading first and waited for the fleet's word.
+ * (The `*-before-shared-watch-patch` recordings are the same runs from before `fleet-shared-watch`.)
  */
 
 const FLEET_RECORDING = 'fleet-stop-completed';

@@ -54,6 +54,8 @@ describe('replay of recorded runbook histories', () => {
         'change-rolled-back-before-cancel-patch',
         'change-rolled-back',
         'change-scale-completed',
+        // *-before-shared-watch-patch: from before fleet-shared-watch (each power runbook polled itself).
+        'fleet-stop-before-shared-watch-patch',
         'fleet-stop-completed',
         // lifecycle-{cancelled,completed,failed}: recorded before patch lifecycle-composes-change, with
         // the lifecycle's own scale pipeline; lifecycle-composed-*: since, scale, stop and delete as children.
@@ -65,7 +67,9 @@ describe('replay of recorded runbook histories', () => {
         // Recorded before the power runbook confirmed on its last poll (patch power-confirm-from-last-poll).
         'power-stop-before-confirm-patch',
         'power-stop-completed',
-        // A child of fleet-stop-completed: the fleet's listing instead of a first read, the lane's cool-down.
+        // Children of the fleet recordings: the fleet's listing instead of a first read; before the
+        // patch, the lane's cool-down and its own polls; since, the fleet's word.
+        'power-stop-in-fleet-before-shared-watch-patch',
         'power-stop-in-fleet-completed',
       ],
     );
