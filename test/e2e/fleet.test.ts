@@ -169,6 +169,100 @@ describe(
       assert.match(cancelled.stdout, /removed by carol/);
     });
 
+    it('a worker killed mid-fleet and a history budget small enough to continue as new still stop every cluster exactly once, with one PATCH each and shared list reads', async () => {
+      const scenario = await environment.scenario({ transitionMs: 1500 });
+      const layout = [
+        ...Array.from({ length: 40 }, (_, index) => ({
+          name: `crash-${index + 1}`,
+          tags: { team: 'crash' },
+        })),
+        { name: 'other-1', tags: { team: 'other' } },
+        { name: 'other-2', tags: { team: 'other' } },
+      ];
+      const uids = await createClusters(scenario.api, layout);
+      const crashed = layout.slice(0, 40).map((entry) => entry.name);
+      const crashedUids = crashed.map((name) => uids.get(name) as string);
+      scenario.emulator.clearRequestLog();
+
+      let worker = await scenario.startWorkerProcess();
+      const handle = await environment.client.workflow.start<typeof fleetRunbook>('fleetRunbook', {
+        taskQueue: scenario.taskQueue,
+        workflowId: `fleet-e2e-${randomUUID()}`,
+        args: [
+          {
+            action: 'stop',
+            selector: { tags: { team: 'crash' } },
+            requester: 'e2e',
+            concurrency: 8,
+            requestsPerSecond: 20,
+            historyBudget: 250,
+            wait: FAST_WAIT,
+          },
+        ],
+      });
+      // The test's own list reads, told apart from the worker's in the request log below.
+      let ownListReads = 0;
+      await eventually(
+        'at least 10 of the 40 clusters STOPPED',
+        async () => {
+          ownListReads++;
+          const states = await statesByName(scenario.api);
+          return crashed.filter((name) => states.get(name) === 'STOPPED').length >= 10 ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      await worker.kill();
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'the worker was killed mid-fleet');
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      worker = await scenario.startWorkerProcess();
+      const summary = await handle.result();
+      const log = scenario.emulator.requestLog();
+
+      assert.deepEqual([...summary.done].sort(), [...crashed].sort());
+      assert.deepEqual(summary.failed, []);
+      assert.deepEqual(summary.notStarted, []);
+      assert.deepEqual(summary.skipped, []);
+      const states = await statesByName(scenario.api);
+      for (const name of crashed) assert.equal(states.get(name), 'STOPPED', name);
+      assert.equal(states.get('other-1'), 'RUNNING');
+      assert.equal(states.get('other-2'), 'RUNNING');
+
+      // One committed PATCH per cluster, the kill notwithstanding, and none of the others.
+      const patches = log.filter((entry) => entry.method === 'PATCH' && entry.committed);
+      const patchesByCluster = new Map<string, number>();
+      for (const entry of patches)
+        patchesByCluster.set(
+          String(entry.clusterId),
+          (patchesByCluster.get(String(entry.clusterId)) ?? 0) + 1,
+        );
+      for (const uid of crashedUids) assert.equal(patchesByCluster.get(uid), 1, `PATCHes of ${uid}`);
+      assert.equal(patches.length, 40);
+      const listReads =
+        log.filter((entry) => entry.method === 'GET' && /\/clusters$/.test(entry.path)).length - ownListReads;
+      const singleReads = log.filter(
+        (entry) => entry.method === 'GET' && /\/clusters\/[^/]+$/.test(entry.path),
+      ).length;
+
+      // Every run's history within the budget plus what its running runbooks may still add.
+      const runs: Array<{ runId: string; events: number; continued: boolean }> = [];
+      let runId: string | undefined = handle.firstExecutionRunId;
+      while (runId) {
+        const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await environment.client.workflow
+          .getHandle(handle.workflowId, runId)
+          .fetchHistory();
+        const events = history.events ?? [];
+        const next: string | undefined =
+          events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+        runs.push({ runId, events: events.length, continued: next !== undefined });
+        runId = next;
+      }
+      assert.ok(runs[0]?.continued, 'the first run continued as new');
+      assert.ok(runs.length >= 2, `runs: ${runs.length}`);
+      for (const run of runs) assert.ok(run.events <= 250 + 8 * 12, `run ${run.runId}: ${run.events} events`);
+      assert.ok(listReads < 40, `the worker's list reads: ${listReads}`);
+      assert.ok(singleReads < 10, `single-cluster GETs: ${singleReads}`);
+    });
+
     it('previews a fleet stop with --dry-run, changing nothing, and the real run then does just that', async () => {
       const scenario = await environment.scenario({ transitionMs: 100 });
       await scenario.startWorker();
