@@ -5,15 +5,22 @@
 
 /**
  * The least time `requests` requests can take under a limit of R per second, and never less than
- * one transition plus one request: max(T + request time, requests / R).
+ * one transition plus one request: max(T + request time, requests / R). Given `patches`, also
+ * never less than those PATCHes at R followed by the last one's transition (patches / R + T): a
+ * contender that sends little else cannot finish as soon as its request count alone would allow.
  */
 export function rateBoundMs(
   requests: number,
   rateLimit: number,
   transitionMs: number,
   requestMs: number,
+  patches = 0,
 ): number {
-  return Math.max(transitionMs + requestMs, (requests / rateLimit) * 1000);
+  return Math.max(
+    transitionMs + requestMs,
+    (requests / rateLimit) * 1000,
+    (patches / rateLimit) * 1000 + transitionMs,
+  );
 }
 
 /**

@@ -88,7 +88,13 @@ async function measure(
   });
   const { wallMs, extra } = await runContender(stack, options, contender, world);
   const counts = await countAndClose(world);
-  const boundMs = rateBoundMs(counts.requests, options.rateLimit, options.transitionMs, world.requestTimeMs);
+  const boundMs = rateBoundMs(
+    counts.requests,
+    options.rateLimit,
+    options.transitionMs,
+    world.requestTimeMs,
+    n,
+  );
   return {
     run: { contender, n, wallMs, ...counts, ...extra, boundMs },
     requestTimeMs: world.requestTimeMs,
@@ -107,7 +113,7 @@ function extrapolate(measured: ContenderRun, n: number, options: BenchOptions, r
     throttled: Math.round(measured.throttled * scale),
     stopped: Math.round(measured.stopped * scale),
     extrapolatedFrom: measured.n,
-    boundMs: rateBoundMs(requests, options.rateLimit, options.transitionMs, requestTimeMs),
+    boundMs: rateBoundMs(requests, options.rateLimit, options.transitionMs, requestTimeMs, n),
   };
 }
 

@@ -75,7 +75,7 @@ function fleetSection(result: BenchResult, chartFile: string): string[] {
     '',
     ...table([...header, 'bound (s)', '× bound', '× floor'], rows),
     '',
-    '*bound* = max(T + one request, requests sent / R): the least time the rate limit allows for the requests that contender sent. ' +
+    "*bound* = max(T + one request, requests sent / R, N / R + T): the least time the rate limit allows for the requests that contender sent, its N PATCHes and the last one's transition. " +
       '*floor* = the same for N + 1 requests, the fewest any script needs (one PATCH per cluster, one list read).',
     ...(pace.length ? ['', `Ours started its power runbooks ${pace.join('; ')}.`] : []),
     '',
