@@ -166,6 +166,8 @@ export async function confirm(
  */
 export class FleetWord {
   private heard: ClusterObservation[] = [];
+  /** The fleet's word ended the wait (not the runbook's own polls after a stale word). */
+  answered = false;
 
   constructor() {
     setHandler(clusterObservedSignal, (observation) => {
@@ -210,6 +212,7 @@ export class FleetWord {
         // cluster once it told it the target, so the runbook reads on its own from here.
         if (seen.state === target.state && seen.resourceVersion < minResourceVersion) return undefined;
         if (seen.state === target.state) {
+          this.answered = true;
           return {
             uid: input.clusterId,
             name: observed.clusterName,

@@ -107,7 +107,7 @@ export async function powerRunbook(input: PowerInput): Promise<PowerResult> {
         })),
       (summary) =>
         `${summary.state} at resource version ${summary.resourceVersion}` +
-        (fleetWord ? ' (seen by the fleet)' : ''),
+        (fleetWord?.answered ? ' (seen by the fleet)' : ''),
     );
     pacer.touch();
     observed.state = reached.state;

@@ -7,11 +7,13 @@ import {
   keepAliveStartOptions,
   POWER_ACTION_FAILED,
   powerStartOptions,
+  type ClusterObservation,
   type KeepAlive,
   type PowerInput,
   type PowerResult,
 } from '../../src/shared/power';
 import { keepAliveRunbook, removeKeepAliveSignal } from '../../src/workflows/keep-alive';
+import { clusterObservedSignal } from '../../src/workflows/fleet-watch';
 import { powerRunbook } from '../../src/workflows/power';
 import { runbookProgressQuery } from '../../src/workflows/progress';
 import { fakeFleetApi } from '../helpers/fake-fleet-api';
@@ -83,6 +85,57 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
       ['completed', 'completed', 'completed', 'completed'],
     );
     assert.equal(fake.calls.filter((call) => call.startsWith('setDesiredState')).length, 1);
+  });
+
+  /** A fleet-watched runbook (as the fleet starts it) told `word` by a signal, as the fleet tells it. */
+  async function runWatched(fake: Fake, uid: string, word: ClusterObservation) {
+    return withWorker(environment, fake.activities, async (taskQueue) => {
+      const input = powerInput(uid, {
+        watchedByFleet: true,
+        listed: { clusterName: 'test-w', state: 'RUNNING', resourceVersion: 0, nodes: [] },
+      });
+      const handle = await environment.client.workflow.start(
+        powerRunbook,
+        powerStartOptions(input, taskQueue),
+      );
+      await handle.signal(clusterObservedSignal, word);
+      const result = await handle.result();
+      const progress = await handle.query(runbookProgressQuery);
+      return { result, wait: progress.steps.find((step) => step.name === 'wait')?.detail ?? '' };
+    });
+  }
+
+  it("in a fleet, PATCHes and takes the fleet's word for STOPPED, with no poll of its own", async () => {
+    const fake = fakeFleetApi();
+    const uid = await fake.seed('test-w', { env: 'test' });
+    const { result, wait } = await runWatched(fake, uid, {
+      clusterId: uid,
+      state: 'STOPPED',
+      resourceVersion: 1,
+      desiredState: 'STOPPED',
+    });
+    assert.equal(result.outcome, 'done');
+    // The PATCH took the cluster from version 0 to 1: the fleet's word at 1 counts.
+    assert.match(wait, /^STOPPED at resource version 1 \(seen by the fleet\)$/);
+    assert.deepEqual(
+      fake.apiCalls.map((call) => call.activity),
+      ['setDesiredState'],
+    );
+  });
+
+  it('in a fleet, polls by itself after a word older than its PATCH, and says so', async () => {
+    const fake = fakeFleetApi();
+    const uid = await fake.seed('test-w', { env: 'test' });
+    const { result, wait } = await runWatched(fake, uid, {
+      clusterId: uid,
+      state: 'STOPPED',
+      resourceVersion: -1,
+      desiredState: 'STOPPED',
+    });
+    assert.equal(result.outcome, 'done');
+    assert.equal(fake.stateOf(uid), 'STOPPED');
+    assert.match(wait, /^STOPPED at resource version 1$/);
+    assert.ok(fake.apiCalls.some((call) => call.activity === 'getClusterSummary'));
   });
 
   it('skips a cluster that is already stopped without sending anything', async () => {
