@@ -167,6 +167,30 @@ export class FleetRun {
             : 'relaxed',
     );
     const children: Array<Promise<void>> = [];
+    // Every promise here is awaited to its end, whatever happens: a cancelled fleet must not leave
+    // the reads loop or a child rejecting unobserved (the worker fails such a workflow task, and the
+    // cancellation would never complete).
+    let stopped: unknown;
+    try {
+      await this.startWatched(targets, budget, watch, children);
+    } catch (error) {
+      stopped = error;
+    } finally {
+      startsOver = true;
+    }
+    const ended = await Promise.allSettled([...children, watching]);
+    if (stopped !== undefined) throw stopped;
+    const failure = ended.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** Starts one watched power runbook per target as lanes and the budget allow (see `runWatched`). */
+  private async startWatched(
+    targets: FleetCluster[],
+    budget: RequestBudget,
+    watch: FleetWatch,
+    children: Array<Promise<void>>,
+  ): Promise<void> {
     for (const [index, cluster] of targets.entries()) {
       if (this.running >= this.settings.concurrency) {
         await condition(() => this.running < this.settings.concurrency);
@@ -193,9 +217,6 @@ export class FleetRun {
         }),
       );
     }
-    startsOver = true;
-    await Promise.all(children);
-    await watching;
   }
 
   /**

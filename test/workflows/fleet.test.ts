@@ -234,6 +234,34 @@ describe('fleet run (time skipping, fake Cloud Manager)', () => {
     assert.equal(fake.apiCalls.filter((call) => call.activity === 'selectClusters').length, 1);
   });
 
+  it('cancelled while its runbooks wait on its reads, cancels them all and sends nothing more', async () => {
+    const fake = fakeFleetApi({ neverSettle: true });
+    const uids = await seedMany(fake, 'test', 4, { env: 'test' });
+    const statuses = await withWorker(environment, fake.activities, async (taskQueue) => {
+      const handle = await environment.client.workflow.start(fleetRunbook, {
+        taskQueue,
+        workflowId: `fleet-test-${Math.random()}`,
+        args: [stopTest({ concurrency: 4, requestsPerSecond: 50 })],
+      });
+      // Every cluster PATCHed: the runbooks now wait on the fleet's reads of clusters that never settle.
+      while (fake.apiCalls.filter((call) => call.activity === 'setDesiredState').length < 4) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await handle.cancel();
+      await assert.rejects(handle.result(), (error: unknown) => {
+        assert.ok(error instanceof WorkflowFailedError);
+        assert.equal(error.cause?.name, 'CancelledFailure');
+        return true;
+      });
+      const children = uids.map((uid) => environment.client.workflow.getHandle(changeWorkflowId(uid)));
+      for (const child of children) await assert.rejects(child.result());
+      return Promise.all(children.map(async (child) => (await child.describe()).status.name));
+    });
+    assert.deepEqual(statuses, ['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
+    const patches = fake.apiCalls.filter((call) => call.activity === 'setDesiredState');
+    assert.equal(patches.length, 4, 'one PATCH per cluster, none after the cancel');
+  });
+
   it('waits for a change already running on a cluster, then acts', async () => {
     const fake = fakeFleetApi();
     const [uid] = await seedMany(fake, 'test', 1, { env: 'test' });
