@@ -87,9 +87,20 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
     assert.equal(fake.calls.filter((call) => call.startsWith('setDesiredState')).length, 1);
   });
 
-  /** A fleet-watched runbook (as the fleet starts it) told `word` by a signal, as the fleet tells it. */
-  async function runWatched(fake: Fake, uid: string, word: ClusterObservation) {
-    return withWorker(environment, fake.activities, async (taskQueue) => {
+  /**
+   * A fleet-watched runbook (as the fleet starts it) on a fresh RUNNING cluster, told by a signal, as
+   * the fleet tells it, that the cluster is STOPPED at `version`.
+   */
+  async function runWatched(version: number) {
+    const fake = fakeFleetApi();
+    const uid = await fake.seed('test-w', { env: 'test' });
+    const word: ClusterObservation = {
+      clusterId: uid,
+      state: 'STOPPED',
+      resourceVersion: version,
+      desiredState: 'STOPPED',
+    };
+    const { result, wait } = await withWorker(environment, fake.activities, async (taskQueue) => {
       const input = powerInput(uid, {
         watchedByFleet: true,
         listed: { clusterName: 'test-w', state: 'RUNNING', resourceVersion: 0, nodes: [] },
@@ -103,17 +114,11 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
       const progress = await handle.query(runbookProgressQuery);
       return { result, wait: progress.steps.find((step) => step.name === 'wait')?.detail ?? '' };
     });
+    return { fake, uid, result, wait };
   }
 
   it("in a fleet, PATCHes and takes the fleet's word for STOPPED, with no poll of its own", async () => {
-    const fake = fakeFleetApi();
-    const uid = await fake.seed('test-w', { env: 'test' });
-    const { result, wait } = await runWatched(fake, uid, {
-      clusterId: uid,
-      state: 'STOPPED',
-      resourceVersion: 1,
-      desiredState: 'STOPPED',
-    });
+    const { fake, result, wait } = await runWatched(1);
     assert.equal(result.outcome, 'done');
     // The PATCH took the cluster from version 0 to 1: the fleet's word at 1 counts.
     assert.match(wait, /^STOPPED at resource version 1 \(seen by the fleet\)$/);
@@ -124,14 +129,7 @@ describe('power runbook (time skipping, fake Cloud Manager)', () => {
   });
 
   it('in a fleet, polls by itself after a word older than its PATCH, and says so', async () => {
-    const fake = fakeFleetApi();
-    const uid = await fake.seed('test-w', { env: 'test' });
-    const { result, wait } = await runWatched(fake, uid, {
-      clusterId: uid,
-      state: 'STOPPED',
-      resourceVersion: -1,
-      desiredState: 'STOPPED',
-    });
+    const { fake, uid, result, wait } = await runWatched(-1);
     assert.equal(result.outcome, 'done');
     assert.equal(fake.stateOf(uid), 'STOPPED');
     assert.match(wait, /^STOPPED at resource version 1$/);
