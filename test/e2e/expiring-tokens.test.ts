@@ -37,6 +37,9 @@ const TOKEN_LIFETIME_SECONDS = 3;
 // A static token that must outlive create and the scale (a child change runbook: plan, PUT, wait,
 // verify), so that its expiry lands in the sleep before the stop.
 const STATIC_TOKEN_LIFETIME_SECONDS = 6;
+// The token file's first token: its lifetime runs from the emulator's start, before the worker bundles
+// its workflows, so on a loaded machine 6 s could pass before the first call and the rotation.
+const FILE_TOKEN_LIFETIME_SECONDS = 15;
 
 /** Create, scale, wait two token lifetimes before the stop, then delete. */
 function longRunbook(name: string, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): LifecycleInput {
@@ -129,14 +132,13 @@ describe('tokens that expire under long runbooks (dev server, emulator over HTTP
     const second = `second_${randomBytes(8).toString('hex')}`;
     writeFileSync(file, first, { mode: 0o600 });
     const { emulator, start } = await stack(
-      // The first token's lifetime runs from the emulator's start: long enough for a slow machine to
-      // bring the worker up and make the first call with it.
-      { tokens: [{ token: first, ttlSeconds: STATIC_TOKEN_LIFETIME_SECONDS }, { token: second }] },
+      { tokens: [{ token: first, ttlSeconds: FILE_TOKEN_LIFETIME_SECONDS }, { token: second }] },
       () => new FileTokenProvider(file),
     );
-    const handle = await start(longRunbook(uniqueClusterName('token-file')));
+    // Its sleep before the stop outlasts the first token, counted from after the scale.
+    const handle = await start(longRunbook(uniqueClusterName('token-file'), FILE_TOKEN_LIFETIME_SECONDS / 2));
     // The operator rotates the token once the runbook works with the first, before it expires; the
-    // runbook's later calls (after its sleep of two lifetimes) need the second, and never notice.
+    // runbook's later calls (after its sleep) need the second, and never notice.
     await eventually('a first call made with the first token', () =>
       emulator.requestLog().some((entry) => entry.status < 300) ? true : undefined,
     );
