@@ -11,13 +11,46 @@ export interface SlackMessage {
 }
 
 export type SlackBlock =
-  | { type: 'header'; text: { type: 'plain_text'; text: string } }
+  | { type: 'header'; text: PlainText }
   | { type: 'section'; text?: MarkdownText; fields?: MarkdownText[] }
-  | { type: 'context'; elements: MarkdownText[] };
+  | { type: 'context'; elements: MarkdownText[] }
+  | { type: 'actions'; block_id: string; elements: SlackButton[] };
+
+export interface PlainText {
+  type: 'plain_text';
+  text: string;
+}
 
 interface MarkdownText {
   type: 'mrkdwn';
   text: string;
+}
+
+export interface SlackButton {
+  type: 'button';
+  action_id: string;
+  text: PlainText;
+  /** Which runbook and plan the click decides on: `decisionButtonValue`. */
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+/** The action ids of the two buttons; the interactivity endpoint knows no others. */
+export const APPROVE_ACTION = 'imply_runbooks_approve';
+export const REJECT_ACTION = 'imply_runbooks_reject';
+/** The actions block's id: the same in every message, so an update in place replaces it. */
+export const DECISION_BLOCK = 'imply_runbooks_decision';
+
+/** What a button carries: the runbook and the plan version the person saw. Pure. */
+export function decisionButtonValue(runbookId: string, planVersion: number): string {
+  return JSON.stringify({ runbookId, planVersion });
+}
+
+export interface MessageOptions {
+  /** The configuration takes clicks (notifications.slack.signingSecretEnv): an open gate gets buttons. */
+  interactive?: boolean;
+  /** One more line at the end: what a click just did (the interactivity endpoint's update in place). */
+  note?: string;
 }
 
 // Slack refuses a header over 150 characters and a section text over 3,000.
@@ -31,7 +64,7 @@ function truncate(text: string, limit: number): string {
 }
 
 /** Slack reads `&`, `<` and `>` as markup: escape them in anything a person typed. */
-function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -113,10 +146,37 @@ function whereToDecide(event: ApprovalEvent, publicUrl: string): string {
   return `<${approvalLink(publicUrl, id)}|See the decisions>, or from a shell: \`imply-runbooks audit ${id}\``;
 }
 
-/** Builds the chat message of an approval event. Pure. */
-export function approvalMessage(event: ApprovalEvent, publicUrl: string): SlackMessage {
+/** Whether the event leaves a gate open for decisions (so a message about it may carry buttons). Pure. */
+export function gateOpen(event: ApprovalEvent): boolean {
+  if (event.kind === 'requested' || event.kind === 'escalated') return true;
+  return event.kind === 'decided' && !event.outcome;
+}
+
+function buttons(event: ApprovalEvent): SlackBlock {
+  const value = decisionButtonValue(event.runbookId, event.plan.version);
+  const label = (text: string): PlainText => ({ type: 'plain_text', text });
+  return {
+    type: 'actions',
+    block_id: DECISION_BLOCK,
+    elements: [
+      { type: 'button', action_id: APPROVE_ACTION, text: label('Approve'), value, style: 'primary' },
+      { type: 'button', action_id: REJECT_ACTION, text: label('Reject…'), value, style: 'danger' },
+    ],
+  };
+}
+
+/** Builds the chat message of an approval event; Approve and Reject buttons while its gate is open and clicks are taken. Pure. */
+export function approvalMessage(
+  event: ApprovalEvent,
+  publicUrl: string,
+  options: MessageOptions = {},
+): SlackMessage {
   const title = headline(event);
   const link = approvalLink(publicUrl, event.runbookId);
+  const extra: SlackBlock[] = [];
+  if (options.interactive && gateOpen(event)) extra.push(buttons(event));
+  if (options.note)
+    extra.push({ type: 'context', elements: [markdown(truncate(options.note, SECTION_LIMIT))] });
   return {
     text: `${title} (runbook ${event.runbookId}): ${link}`,
     blocks: [
@@ -134,6 +194,7 @@ export function approvalMessage(event: ApprovalEvent, publicUrl: string): SlackM
           ),
         ],
       },
+      ...extra,
     ],
   };
 }

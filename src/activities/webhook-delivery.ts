@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { request } from 'undici';
 import type { ApprovalEvent } from '../shared/approval';
+import { SlackCallFailed, SlackWebApi } from '../slack/web-api';
 
 /**
  * The one way activities post to the notification webhooks (approval requests, change and fleet
@@ -18,6 +19,12 @@ export interface NotificationSettings {
   publicUrl: string;
   /** Per webhook, in the order of `webhookUrls`: the events it wants; absent or undefined: all. */
   webhookEvents?: Array<readonly EventKind[] | undefined>;
+  /** Slack (notifications.slack): buttons when it takes clicks; a bot that posts approval requests. */
+  slack?: {
+    interactive: boolean;
+    /** chat.postMessage to `channel` with the bot token (a secret, in the worker's memory only). */
+    bot?: { apiUrl: string; token: string; channel: string };
+  };
 }
 
 const POST_TIMEOUT_MS = 10_000;
@@ -26,6 +33,8 @@ const POST_TIMEOUT_MS = 10_000;
 export interface WebhookTarget {
   url: string;
   webhook: number;
+  /** Posts through Slack's chat.postMessage with a bot token instead of to `url`. */
+  slackBot?: { apiUrl: string; token: string; channel: string };
 }
 
 interface Delivery {
@@ -48,7 +57,24 @@ function networkCode(error: unknown): string {
   return typeof code === 'string' ? code : 'network error';
 }
 
-async function post({ url, webhook }: WebhookTarget, body: string): Promise<Delivery> {
+async function postAsBot(
+  webhook: number,
+  bot: NonNullable<WebhookTarget['slackBot']>,
+  message: unknown,
+): Promise<Delivery> {
+  try {
+    await new SlackWebApi(bot.apiUrl, bot.token).postMessage(bot.channel, message as object);
+    return { webhook };
+  } catch (error) {
+    if (error instanceof SlackCallFailed) {
+      return { webhook, problem: `(the Slack bot) ${error.error}`, permanent: !error.retryable };
+    }
+    return { webhook, problem: `(the Slack bot) failed (${networkCode(error)})` };
+  }
+}
+
+async function post({ url, webhook, slackBot }: WebhookTarget, body: string): Promise<Delivery> {
+  if (slackBot) return postAsBot(webhook, slackBot, JSON.parse(body));
   try {
     const response = await request(url, {
       method: 'POST',

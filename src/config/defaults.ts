@@ -1,14 +1,14 @@
 import type { ChangePolicyConfig } from './change-policies';
 import type { EnvironmentsConfig } from './environments';
 import type { ObservabilityConfig } from './observability';
-import type { ApprovalsConfig, WebConfig, WebhookConfig } from './schema';
+import type { ApprovalsConfig, SlackConfig, WebConfig, WebhookConfig } from './schema';
 
 /** The configuration after defaults: what every consumer reads. */
 export interface Config {
   /** The file it came from, or undefined for the built-in local defaults. */
   source: string | undefined;
   approvals: ApprovalsConfig;
-  notifications: { webhooks: WebhookConfig[] };
+  notifications: { webhooks: WebhookConfig[]; slack?: SlackConfig };
   web: WebConfig;
   /** The `observability` section as written; `observabilitySettings` applies the environment and defaults. */
   observability?: ObservabilityConfig;

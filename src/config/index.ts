@@ -14,7 +14,7 @@ export { CONFIG_FILE_NAME, ConfigFileError, formatKey, loadConfig, parseConfigTe
 export type { LoadConfigOptions } from './load';
 export { LOCAL_DEFAULTS } from './defaults';
 export type { Config } from './defaults';
-export type { WebConfig, WebhookConfig } from './schema';
+export type { SlackConfig, WebConfig, WebhookConfig } from './schema';
 export { DEFAULT_CHANGE_POLICY, resolveChangePolicy } from './change-policies';
 export type { ChangePolicyConfig } from './change-policies';
 
@@ -91,6 +91,58 @@ export function webhookUrls(
     urls.push(value.trim());
   });
   return urls;
+}
+
+/** Slack as a process sees it: the secrets it needs read from the environment, the rest as configured. */
+export interface SlackSettings {
+  /** Verifies interactivity requests (the web server); absent: the endpoint answers 503. */
+  signingSecret?: string;
+  botToken?: string;
+  channel?: string;
+  apiUrl: string;
+  /** Slack user id or e-mail (lower case) → person. */
+  users: Record<string, string>;
+  /** Whether the configuration takes button clicks (signingSecretEnv is set), so messages carry buttons. */
+  interactive: boolean;
+}
+
+/**
+ * Slack's settings for one process, or undefined when the configuration has no `notifications.slack`.
+ * `need` names the secrets this process uses: the worker needs the bot token, the web server the
+ * signing secret (and the bot token when configured); one that is configured but unset throws naming
+ * its key and variable. Pure but for reading `env`.
+ */
+export function slackSettings(
+  config: Config,
+  need: { signingSecret: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): SlackSettings | undefined {
+  const slack = config.notifications.slack;
+  if (!slack) return undefined;
+  const read = (key: 'signingSecretEnv' | 'botTokenEnv'): string | undefined => {
+    const name = slack[key];
+    if (name === undefined) return undefined;
+    const value = env[name]?.trim();
+    if (!value) {
+      throw new ConfigFileError(config.source ?? 'configuration', [
+        `notifications.slack.${key}: the environment variable ${name} is not set: export it, or remove ${key}`,
+      ]);
+    }
+    return value;
+  };
+  const users = Object.fromEntries(
+    Object.entries(slack.users).map(([key, person]) => [key.includes('@') ? key.toLowerCase() : key, person]),
+  );
+  const signingSecret = need.signingSecret ? read('signingSecretEnv') : undefined;
+  const botToken = read('botTokenEnv');
+  return {
+    ...(signingSecret ? { signingSecret } : {}),
+    ...(botToken ? { botToken } : {}),
+    ...(slack.channel ? { channel: slack.channel } : {}),
+    apiUrl: slack.apiUrl.replace(/\/+$/, ''),
+    users,
+    interactive: slack.signingSecretEnv !== undefined,
+  };
 }
 
 /**

@@ -179,6 +179,67 @@ function checkLocalUrl(text: string, context: z.RefinementCtx): void {
   }
 }
 
+/** A secret written into the file itself: refused, naming the `…Env` key to use instead. */
+function secretInFile(key: string, envKey: string) {
+  return {
+    code: 'custom' as const,
+    path: [key],
+    message: `is a secret and does not belong in the file: put it in an environment variable and write ${envKey}: NAME`,
+  };
+}
+
+/**
+ * Slack: approval requests with Approve and Reject buttons (through the app's bot token to
+ * `channel`, or the webhooks above), and the interactivity endpoint that takes the clicks.
+ */
+const slackConfigSchema = z
+  .strictObject({
+    /** Verifies the interactivity requests (Slack app → Basic Information → Signing Secret). */
+    signingSecretEnv: envNameSchema.optional(),
+    /** The app's bot token (xoxb-…): posts the requests, opens the reject modal, reads e-mails. */
+    botTokenEnv: envNameSchema.optional(),
+    /** Where the bot posts approval requests: a channel id such as C0123456789. */
+    channel: z
+      .string({ error: 'must be a channel id such as C0123456789' })
+      .regex(/^[CGD][A-Z0-9]{2,}$/, {
+        error: 'must be a channel id such as C0123456789 (in Slack: channel details, at the bottom)',
+      })
+      .optional(),
+    /** Slack's Web API; a stand-in's address in tests. */
+    apiUrl: z.url({ error: 'must be a URL such as https://slack.com/api' }).default('https://slack.com/api'),
+    /** Slack user id (U0123ABCD) or e-mail → the person approvals know. */
+    users: z
+      .record(z.string().min(1), nameSchema, {
+        error: 'must map Slack user ids or e-mails to people, e.g. {U0123ABCD: alice, bob@example.com: bob}',
+      })
+      .default({}),
+    signingSecret: z.unknown().optional(),
+    botToken: z.unknown().optional(),
+  })
+  .superRefine((slack, context) => {
+    if (slack.signingSecret !== undefined)
+      context.addIssue(secretInFile('signingSecret', 'signingSecretEnv'));
+    if (slack.botToken !== undefined) context.addIssue(secretInFile('botToken', 'botTokenEnv'));
+    if (slack.channel !== undefined && slack.botTokenEnv === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['botTokenEnv'],
+        message: `is needed with channel ${slack.channel}: the bot token that posts there (or drop channel and post through a webhook)`,
+      });
+    }
+    for (const key of Object.keys(slack.users)) {
+      if (!/^[UW][A-Z0-9]{2,}$/.test(key) && !/^[^@\s]+@[^@\s]+$/.test(key)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['users', key],
+          message:
+            'must be a Slack user id (U0123ABCD, from the profile: Copy member ID) or an e-mail address',
+        });
+      }
+    }
+  })
+  .transform(({ signingSecret: _secret, botToken: _token, ...slack }) => slack);
+
 const webUserSchema = z
   .strictObject({ tokenEnv: envNameSchema.optional(), token: z.unknown().optional() })
   .superRefine((user, context) => {
@@ -246,7 +307,12 @@ const approvalsConfigSchema = z.strictObject({
 
 export const configFileSchema = z.strictObject({
   approvals: approvalsConfigSchema.optional(),
-  notifications: z.strictObject({ webhooks: z.array(webhookConfigSchema).default([]) }).optional(),
+  notifications: z
+    .strictObject({
+      webhooks: z.array(webhookConfigSchema).default([]),
+      slack: slackConfigSchema.optional(),
+    })
+    .optional(),
   web: webConfigSchema.optional(),
   observability: observabilityConfigSchema.optional(),
   prices: z
@@ -264,5 +330,6 @@ export type DefaultPolicyConfig = z.output<typeof defaultPolicyConfigSchema>;
 export type NamedPolicyConfig = z.output<typeof namedPolicyConfigSchema>;
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 export type WebConfig = z.output<typeof webConfigSchema>;
+export type SlackConfig = z.output<typeof slackConfigSchema>;
 export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
 export type ConfigFile = z.output<typeof configFileSchema>;

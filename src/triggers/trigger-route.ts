@@ -9,6 +9,7 @@ import { parseTriggerPayload, PayloadProblem, type ScaleTrigger } from './trigge
 import { submitChange, TriggerRefused } from './submit-change';
 import { triggerTarget, type EnvironmentApi } from './trigger-environments';
 import { SignatureVerifier } from './trigger-signature';
+import { readRawBody, sendJson } from '../web/http-io';
 
 /** `POST /api/triggers/scale` on the web server: JSON in, JSON out, a status for every refusal. */
 
@@ -43,36 +44,15 @@ class HttpProblem extends Error {
   }
 }
 
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-) {
-  response.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...headers,
-  });
-  response.end(`${JSON.stringify(body)}\n`);
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const declared = Number(request.headers['content-length'] ?? 0);
-  const tooLarge = () =>
-    new HttpProblem(413, `the body is larger than ${TRIGGER_BODY_LIMIT_BYTES / 1024} KiB`, {
-      Connection: 'close',
-    });
-  if (declared > TRIGGER_BODY_LIMIT_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > TRIGGER_BODY_LIMIT_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return readRawBody(
+    request,
+    TRIGGER_BODY_LIMIT_BYTES,
+    () =>
+      new HttpProblem(413, `the body is larger than ${TRIGGER_BODY_LIMIT_BYTES / 1024} KiB`, {
+        Connection: 'close',
+      }),
+  );
 }
 
 function checkRequest(request: IncomingMessage, context: TriggerContext): void {

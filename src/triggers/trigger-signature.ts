@@ -21,12 +21,12 @@ const MAX_TOLERANCE_MS = 60 * 60_000;
 
 const SIGNATURE = 'X-Imply-Runbooks-Signature';
 const TIMESTAMP = 'X-Imply-Runbooks-Timestamp';
-const HOW_TO_SIGN =
+const howToSign = (secretVariable: string) =>
   `send ${TIMESTAMP}: <Unix time in seconds> and ${SIGNATURE}: sha256=<hex HMAC-SHA256, keyed with ` +
-  `${TRIGGER_SECRET_VARIABLE}, of "v1:<timestamp>:<body>">`;
-const OLD_SCHEME =
+  `${secretVariable}, of "v1:<timestamp>:<body>">`;
+const oldScheme = (secretVariable: string) =>
   `the ${SIGNATURE} signs the body alone, a scheme no longer accepted because such a request can be ` +
-  `replayed: ${HOW_TO_SIGN}`;
+  `replayed: ${howToSign(secretVariable)}`;
 
 /** Why a trigger request is refused, with the status to answer. */
 export interface AuthProblem {
@@ -77,6 +77,10 @@ export interface SignatureVerifierOptions {
   /** Signatures remembered at once (replay protection); default 10,000. */
   maxSeen?: number;
   now?: () => number;
+  /** The variable holding the secret, for the how-to-sign of a refusal; default the triggers'. */
+  secretVariable?: string;
+  /** What is signed, for the replay refusal: `trigger` (default), `decision`. */
+  what?: string;
 }
 
 /** Checks signed requests for one server, remembering those it accepted. */
@@ -85,9 +89,13 @@ export class SignatureVerifier {
   private readonly secret: string;
   private readonly now: () => number;
   private readonly seen: SeenSignatures;
+  private readonly secretVariable: string;
+  private readonly what: string;
 
   constructor(options: SignatureVerifierOptions) {
     this.secret = options.secret;
+    this.secretVariable = options.secretVariable ?? TRIGGER_SECRET_VARIABLE;
+    this.what = options.what ?? 'trigger';
     this.toleranceMs = options.toleranceMs ?? DEFAULT_SIGNATURE_TOLERANCE_MS;
     this.now = options.now ?? Date.now;
     this.seen = new SeenSignatures(options.maxSeen, this.now);
@@ -116,7 +124,9 @@ export class SignatureVerifier {
   /** Whether the signature is the secret's, over this timestamp and body. */
   private authenticityProblem(given: string, timestamp: string, body: Buffer): string | undefined {
     if (timestamp === '') {
-      return this.signsBodyOnly(given, body) ? OLD_SCHEME : `${SIGNATURE} needs ${TIMESTAMP}: ${HOW_TO_SIGN}`;
+      return this.signsBodyOnly(given, body)
+        ? oldScheme(this.secretVariable)
+        : `${SIGNATURE} needs ${TIMESTAMP}: ${howToSign(this.secretVariable)}`;
     }
     if (!/^\d{1,11}$/.test(timestamp)) {
       return (
@@ -125,8 +135,8 @@ export class SignatureVerifier {
       );
     }
     if (constantTimeEqual(given, signBody(body, this.secret, timestamp))) return undefined;
-    if (this.signsBodyOnly(given, body)) return OLD_SCHEME;
-    return `the ${SIGNATURE} signature does not match the timestamp and body: ${HOW_TO_SIGN}, over the exact bytes sent`;
+    if (this.signsBodyOnly(given, body)) return oldScheme(this.secretVariable);
+    return `the ${SIGNATURE} signature does not match the timestamp and body: ${howToSign(this.secretVariable)}, over the exact bytes sent`;
   }
 
   /** Remembers an accepted signature until its timestamp leaves the window; refuses one seen before. */
@@ -137,7 +147,7 @@ export class SignatureVerifier {
       return {
         status: 409,
         message:
-          `replayed: this ${SIGNATURE} was accepted already, at ${when}; each trigger needs its own ` +
+          `replayed: this ${SIGNATURE} was accepted already, at ${when}; each ${this.what} needs its own ` +
           `${TIMESTAMP} and signature (the same body signed in the same second is the same request)`,
       };
     }
@@ -146,7 +156,7 @@ export class SignatureVerifier {
       const window = formatDuration(this.toleranceMs);
       return {
         status: 429,
-        message: `too many signed triggers within ${window}: try again in ${retryAfterSeconds} s`,
+        message: `too many signed ${this.what}s within ${window}: try again in ${retryAfterSeconds} s`,
         retryAfterSeconds,
       };
     }

@@ -88,3 +88,37 @@ export function formField(form: URLSearchParams, name: string): string | undefin
     throw new WebProblem(400, 'Bad form', `The form field "${name}" appears more than once.`);
   return values[0];
 }
+
+/** Reads a request's body of at most `limitBytes`, throwing `tooLarge()` beyond it (declared or sent). */
+export async function readRawBody(
+  request: IncomingMessage,
+  limitBytes: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > limitBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Writes a JSON answer (an API's, not a page's): no caching, no sniffing. */
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...headers,
+  });
+  response.end(`${JSON.stringify(body)}\n`);
+}

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { webSettings, type Config } from '../config';
+import { slackSettings, webSettings, type Config } from '../config';
 import { ApprovalsSource, type ApprovalsSourceOptions, type WebTemporalClient } from './approvals-source';
 import { send, sendProblem, WebProblem } from './http-io';
 import { SignInNeeded } from './identity';
@@ -9,6 +9,8 @@ import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } f
 import { SessionStore } from './sessions';
 import { handleTrigger, TRIGGER_PATH_PREFIX, type TriggerOptions } from '../triggers/trigger-route';
 import type { WebLog } from '../observability/web-log';
+import { decisionVerifierFromEnv, DECISIONS_PATH, handleDecisionEndpoint } from './decision-endpoint';
+import { handleSlackInteractivity, SLACK_INTERACTIVITY_PATH } from './slack-interactivity';
 
 /** The approvals web page: plain `node:http`, server-rendered HTML, no state but sessions in memory. */
 
@@ -31,6 +33,11 @@ export interface WebServerOptions {
   temporal?: ApprovalsSourceOptions;
   /** `POST /api/triggers/scale` (change triggers); absent: it answers 503. */
   triggers?: TriggerOptions;
+  /**
+   * Where the secrets of the chat endpoints are read: notifications.slack's signing secret and bot
+   * token, IMPLY_RUNBOOKS_DECISION_SECRET. Default process.env.
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningWebServer {
@@ -40,6 +47,8 @@ export interface RunningWebServer {
   publicUrl: string;
   /** Stops listening and drops open connections. Safe to call twice. */
   close(): Promise<void>;
+  /** Resolves once the work begun after answering Slack (decisions, message updates) has ended. */
+  settled(): Promise<void>;
 }
 
 const MAX_RUNBOOK_ID_LENGTH = 1000;
@@ -138,9 +147,23 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   // Filled in once the port is known: the names the server answers to include it.
   const ready: { context?: RouteContext } = {};
   const triggers = { ...options.triggers, config: options.config, log };
+  const env = options.env ?? process.env;
+  const background = new Set<Promise<void>>();
+  const chat = {
+    source: context.source,
+    log,
+    slack: slackSettings(options.config, { signingSecret: true }, env),
+    verifier: decisionVerifierFromEnv(env),
+    background,
+    publicUrl: settings.publicUrl,
+  };
   const server = http.createServer((request, response) => {
-    // Triggers authenticate each call (token or signature), so they skip the page's host and session checks.
+    const path = request.url?.split('?')[0];
+    // Triggers and chat decisions authenticate each call (token or signature), so they skip the
+    // page's host and session checks.
     if (request.url?.startsWith(TRIGGER_PATH_PREFIX)) void handleTrigger(request, response, triggers);
+    else if (path === SLACK_INTERACTIVITY_PATH) void handleSlackInteractivity(request, response, chat);
+    else if (path === DECISIONS_PATH) void handleDecisionEndpoint(request, response, chat);
     else if (ready.context) void handle(request, response, ready.context);
     else response.writeHead(503).end();
   });
@@ -150,6 +173,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   // The built-in defaults' publicUrl names port 8787; the server may have another.
   const publicUrl = options.config.source === undefined ? url : settings.publicUrl;
+  chat.publicUrl = publicUrl;
   ready.context = {
     ...context,
     identityHeader: settings.identityHeader || undefined,
@@ -164,5 +188,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       server.close(() => resolve());
       server.closeAllConnections();
     }));
-  return { url, publicUrl, close };
+  const settled = async () => {
+    while (background.size > 0) await Promise.allSettled([...background]);
+  };
+  return { url, publicUrl, close, settled };
 }
