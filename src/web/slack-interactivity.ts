@@ -154,16 +154,16 @@ export function outcomeNote(
   const who = `<@${user.id}>`;
   const plan = `plan v${target.planVersion}`;
   if (!person) {
-    return `⚠️ ${who} tried to ${decision} ${plan}, but their Slack account is not mapped to a person: add their user id or e-mail to notifications.slack.users`;
+    return `:warning: ${who} tried to ${decision} ${plan}, but their Slack account is not mapped to a person: add their user id or e-mail to notifications.slack.users`;
   }
   const named = `${who} (${escapeMarkdown(person)})`;
-  if (!result) return `⚠️ ${named} could not ${decision} ${plan}`;
+  if (!result) return `:warning: ${named} could not ${decision} ${plan}`;
   if (result.ok) {
     const { ack } = result;
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    return `${decision === 'approve' ? '✅' : '⛔'} ${named} ${verb} ${plan}: the gate is ${ack.state} (${ack.approvals} of ${ack.required} approvals)`;
+    return `${decision === 'approve' ? ':white_check_mark:' : ':no_entry:'} ${named} ${verb} ${plan}: the gate is ${ack.state} (${ack.approvals} of ${ack.required} approvals)`;
   }
-  return `⚠️ ${named} could not ${decision} ${plan}: ${escapeMarkdown(result.reason)}`;
+  return `:warning: ${named} could not ${decision} ${plan}: ${escapeMarkdown(result.reason)}`;
 }
 
 async function decideAndUpdate(

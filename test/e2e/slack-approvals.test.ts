@@ -227,7 +227,7 @@ describe('approvals in Slack and through the signed decision endpoint (dev serve
     const update = updateAt(alice.responseUrl);
     assert.match(
       update.note,
-      /✅ <@U0ALICE> \(alice\) approved plan v1: the gate is approved \(1 of 1 approvals\)/,
+      /:white_check_mark: <@U0ALICE> \(alice\) approved plan v1: the gate is approved \(1 of 1 approvals\)/,
     );
     assert.equal(buttonsOf(update.body).length, 0, 'a closed gate has no buttons');
     assert.match(String(update.body.text), /approved: the runbook goes on/);
@@ -276,7 +276,7 @@ describe('approvals in Slack and through the signed decision endpoint (dev serve
     await submit('not during the freeze');
     assert.match(
       updateAt(bob.responseUrl).note,
-      /⛔ <@U0BOB> \(bob\) rejected plan v1: the gate is rejected/,
+      /:no_entry: <@U0BOB> \(bob\) rejected plan v1: the gate is rejected/,
     );
     const result = await lifecycle.result();
     assert.equal(result.outcome, 'rejected');
