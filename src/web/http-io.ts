@@ -60,16 +60,8 @@ export async function readForm(request: IncomingMessage): Promise<URLSearchParam
       'Send the decision as an HTML form (application/x-www-form-urlencoded).',
     );
   }
-  const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > FORM_LIMIT_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > FORM_LIMIT_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readRawBody(request, FORM_LIMIT_BYTES, tooLarge);
+  return new URLSearchParams(body.toString('utf8'));
 }
 
 function tooLarge(): WebProblem {
