@@ -7,7 +7,8 @@ import { sessionCookie, sessionCookieValue, type Session, type SessionStore } fr
 
 /**
  * Who is asking: the auth proxy's header when the configuration names one and the request comes
- * from one of its trusted proxies (`web.trustedProxies`), else a session started by a token login.
+ * from one of its trusted proxies (`web.trustedProxies`), else a session started by a token login
+ * or an OpenID Connect sign-in (`web.oidc`).
  * A header from any other address is not believed: it neither signs anyone in nor changes who the
  * session's user is. A header user gets a session too, for the CSRF token of its forms; a header
  * session is never accepted without the header, so a bypassed proxy leaves no working cookie behind.
@@ -19,13 +20,16 @@ export interface IdentitySettings {
   /** Addresses and CIDR blocks of the auth proxies; the header counts only from these. */
   trustedProxies?: readonly string[];
   secureCookies: boolean;
+  /** The OIDC provider's host, for the sign-in page's button; absent when OIDC is not configured. */
+  oidcIssuerHost?: string;
 }
 
 /** How a decision's sender was authenticated, as the audit records it. */
-export type AuthenticatedBy = 'token-link' | 'proxy-header';
+export type AuthenticatedBy = 'token-link' | 'proxy-header' | 'oidc';
 
 /** The audit's name for how a session began. Pure. */
 export function authenticatedBy(session: Session): AuthenticatedBy {
+  if (session.via === 'oidc') return 'oidc';
   return session.via === 'header' ? 'proxy-header' : 'token-link';
 }
 
@@ -72,7 +76,7 @@ export function identify(
     );
     return { user: fromHeader.user, session: created.session };
   }
-  if (session && session.via === 'token') return { user: session.user, session };
+  if (session && (session.via === 'token' || session.via === 'oidc')) return { user: session.user, session };
   const ignoredHeader =
     !trusted &&
     settings.identityHeader &&
@@ -80,7 +84,12 @@ export function identify(
       ? settings.identityHeader
       : undefined;
   throw new SignInNeeded(
-    renderSignInNeeded(settings.identityHeader, settings.sessions.tokenLogin, ignoredHeader),
+    renderSignInNeeded(
+      settings.identityHeader,
+      settings.sessions.tokenLogin,
+      ignoredHeader,
+      settings.oidcIssuerHost,
+    ),
   );
 }
 
