@@ -9,8 +9,7 @@ import { parseDuration } from '../shared/durations';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Paths the page answers itself: the callback must be another. */
 export const OIDC_SIGN_IN_PATH = '/auth/sign-in';
-export const OIDC_SIGN_OUT_PATH = '/auth/sign-out';
-const OWN_PATHS = new Set(['/', '/login', '/healthz', OIDC_SIGN_IN_PATH, OIDC_SIGN_OUT_PATH]);
+const OWN_PATHS = new Set(['/', '/login', '/healthz', OIDC_SIGN_IN_PATH]);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** The sessions' own lifetime may be shorter than the other sessions' 12 h, never longer. */
 export const MAX_OIDC_SESSION_MS = 12 * 3_600_000;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addressIn } from '../config/cidr';
+import { OIDC_SIGN_IN_PATH } from '../config/web-oidc';
 import { WebProblem } from './http-io';
 import { renderSignInNeeded } from './layout';
 import { identityFromHeader } from './request-guards';
@@ -88,9 +89,22 @@ export function identify(
       settings.identityHeader,
       settings.sessions.tokenLogin,
       ignoredHeader,
-      settings.oidcIssuerHost,
+      settings.oidcIssuerHost
+        ? { issuerHost: settings.oidcIssuerHost, href: oidcSignInHref(request.url) }
+        : undefined,
     ),
   );
+}
+
+/** The OIDC sign-in link, coming back to the approvals page asked for (a notification's link). Pure. */
+function oidcSignInHref(requestUrl: string | undefined): string {
+  const path = (requestUrl ?? '').split('?')[0]!;
+  return isReturnPath(path) ? `${OIDC_SIGN_IN_PATH}?next=${encodeURIComponent(path)}` : OIDC_SIGN_IN_PATH;
+}
+
+/** Whether `path` is one of the approvals pages, and so a safe place to return to after sign-in. Pure. */
+export function isReturnPath(path: string): boolean {
+  return /^\/approvals(\/[A-Za-z0-9%._~:@-]+)?$/.test(path);
 }
 
 function sessionExpired(): WebProblem {

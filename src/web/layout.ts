@@ -1,4 +1,3 @@
-import { OIDC_SIGN_IN_PATH } from '../config/web-oidc';
 import { html, SafeHtml } from './html';
 
 /** The page frame and the small pages (sign-in needed, errors, signed in), all self-contained. */
@@ -70,12 +69,10 @@ export function renderSignInNeeded(
   identityHeader: string | undefined,
   tokenLogin: boolean,
   ignoredHeader?: string,
-  oidcIssuerHost?: string,
+  oidc?: { issuerHost: string; href: string },
 ): string {
   const ways = [
-    oidcIssuerHost
-      ? html`<li><a class="sign-in" href="${OIDC_SIGN_IN_PATH}">Sign in with ${oidcIssuerHost}</a>;</li>`
-      : '',
+    oidc ? html`<li><a class="sign-in" href="${oidc.href}">Sign in with ${oidc.issuerHost}</a>;</li>` : '',
     identityHeader
       ? html`<li>
           through the auth proxy in front of this page, which sets the <code>${identityHeader}</code> header;
@@ -104,7 +101,7 @@ export function renderSignInNeeded(
           : ''
       }
       ${
-        !identityHeader && !tokenLogin && !oidcIssuerHost
+        !identityHeader && !tokenLogin && !oidc
           ? html`<p class="problem">
               No way to sign in is configured: configure an OpenID Connect provider (<code>web.oidc</code>),
               give users login tokens (<code>web.users.&lt;name&gt;.tokenEnv</code>) or put an auth proxy in

@@ -3,6 +3,7 @@ import type { Configuration } from 'openid-client' with { 'resolution-mode': 'im
 import type { OidcConfig } from '../config';
 import { MAX_ASSERTED_GROUPS } from '../shared/approval';
 import { redirect, send, WebProblem } from './http-io';
+import { isReturnPath } from './identity';
 import { renderSignedIn } from './layout';
 import { isUserName } from './request-guards';
 import { sessionCookie, sessionCookieValue, type SessionStore } from './sessions';
@@ -67,8 +68,8 @@ export class OidcSignIn {
     return this.configuration;
   }
 
-  /** GET /auth/sign-in: sends the browser to the provider. Sets the flow cookie; safe to repeat. */
-  async start(response: ServerResponse): Promise<void> {
+  /** GET /auth/sign-in[?next=/approvals/…]: sends the browser to the provider. Sets the flow cookie; safe to repeat. */
+  async start(response: ServerResponse, url: URL): Promise<void> {
     const client = await import('openid-client');
     const configuration = await this.discover().catch((error: Error) => {
       throw unavailable(this.options.config.issuer, error);
@@ -84,9 +85,10 @@ export class OidcSignIn {
       state,
       nonce,
     });
+    const next = url.searchParams.get('next') ?? '';
     const sealed = this.options.sessions.seal(
       FLOW_PURPOSE,
-      { codeVerifier, state, nonce },
+      { codeVerifier, state, nonce, next: isReturnPath(next) ? next : '/approvals' },
       FLOW_TTL_SECONDS * 1000,
     );
     redirect(response, target.href, { 'Set-Cookie': this.flowCookie(sealed, FLOW_TTL_SECONDS) });
@@ -122,7 +124,7 @@ export class OidcSignIn {
       );
     }
     this.options.log(`[web] ${user} signed in with OpenID Connect (${groups.length} groups)`, { user });
-    send(response, 200, renderSignedIn(user, '/approvals'), {
+    send(response, 200, renderSignedIn(user, isReturnPath(flow.next ?? '') ? flow.next! : '/approvals'), {
       'Referrer-Policy': 'no-referrer',
       'Set-Cookie': [
         sessionCookie(cookieValue, this.options.secureCookies, Math.floor(config.sessionTtl / 1000)),

@@ -84,7 +84,7 @@ async function route(request: IncomingMessage, response: ServerResponse, context
   }
   if (context.oidc && (url.pathname === OIDC_SIGN_IN_PATH || url.pathname === context.oidc.redirectPath)) {
     if (method !== 'GET') throw methodNotAllowed('GET');
-    if (url.pathname === OIDC_SIGN_IN_PATH) return context.oidc.signIn.start(response);
+    if (url.pathname === OIDC_SIGN_IN_PATH) return context.oidc.signIn.start(response, url);
     return context.oidc.signIn.callback(request, response, url);
   }
   if (parts[0] !== 'approvals' || parts.length > 3) throw notFound();

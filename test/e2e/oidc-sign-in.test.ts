@@ -38,16 +38,21 @@ web:
 `);
 }
 
-/** From the sign-in-needed page through the provider's own login and consent forms, back to the list. */
-async function signInThroughProvider(page: Page, web: RunningWebServer, login: string): Promise<void> {
-  await page.goto(`${web.url}/approvals`);
+/** From the sign-in-needed page through the provider's own login and consent forms, back to the page. */
+async function signInThroughProvider(
+  page: Page,
+  web: RunningWebServer,
+  login: string,
+  path = '/approvals',
+): Promise<void> {
+  await page.goto(`${web.url}${path}`);
   await page.getByRole('link', { name: /^Sign in with localhost:\d+$/ }).click();
   await page.locator('input[name="login"]').fill(login);
   await page.locator('input[name="password"]').fill('any password: the dev login form takes any');
   await page.locator('button[type="submit"]').click();
   // The consent prompt of a first sign-in.
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL(`${web.url}/approvals`);
+  await page.waitForURL(`${web.url}${path}`);
 }
 
 describe('sign-in with OpenID Connect (oidc-provider in-process, dev server, worker, headless Chromium)', () => {
@@ -131,7 +136,8 @@ describe('sign-in with OpenID Connect (oidc-provider in-process, dev server, wor
     const danaContext = await browser.newContext();
     contexts.push(danaContext);
     const page = await danaContext.newPage();
-    await signInThroughProvider(page, web, 'dana');
+    // From the gate's own page (a notification's link), and back to it.
+    await signInThroughProvider(page, web, 'dana', `/approvals/${encodeURIComponent(runbookId)}`);
     assert.match(await page.locator('header').innerText(), /signed in as dana@example\.com/);
     const flowCookie = (await danaContext.cookies()).find((cookie) => cookie.name === 'imply_runbooks_oidc');
     assert.equal(flowCookie, undefined, 'the flow cookie is cleared after the callback');

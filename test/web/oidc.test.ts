@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LOCAL_DEFAULTS, parseConfigText, type Config } from '../../src/config';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
+import { isReturnPath } from '../../src/web/identity';
 import { SESSION_COOKIE, SessionStore } from '../../src/web/sessions';
 import { FakeTemporal, pendingRunbook } from './fake-temporal';
 import { csrfFrom, rawRequest } from './web-harness';
@@ -65,10 +66,15 @@ describe('approvals page with web.oidc', () => {
     await withSecret.close();
   });
 
-  it('offers "Sign in with <issuer host>" on the sign-in page', async () => {
+  it('offers "Sign in with <issuer host>" on the sign-in page, coming back to the page asked for', async () => {
     const page = await rawRequest(`${server.url}/approvals`);
     assert.equal(page.status, 401);
-    assert.match(page.body, /<a class="sign-in" href="\/auth\/sign-in">Sign in with 127\.0\.0\.1:9<\/a>/);
+    assert.match(
+      page.body,
+      /<a class="sign-in" href="\/auth\/sign-in\?next=%2Fapprovals">Sign in with 127\.0\.0\.1:9<\/a>/,
+    );
+    const one = await rawRequest(`${server.url}/approvals/${encodeURIComponent(RUNBOOK)}`);
+    assert.match(one.body, /href="\/auth\/sign-in\?next=%2Fapprovals%2Flifecycle%253Aclusters-example"/);
   });
 
   it('says the provider cannot be reached when discovery fails, and refuses a callback without its flow cookie', async () => {
@@ -104,6 +110,24 @@ describe('approvals page with web.oidc', () => {
       authenticatedBy: 'oidc',
       groups: ['ops', 'staff'],
     });
+  });
+});
+
+describe('the page to return to after an OIDC sign-in', () => {
+  it('is one of the approvals pages, never another site or path', () => {
+    for (const path of ['/approvals', '/approvals/lifecycle%3Aclusters-example'])
+      assert.ok(isReturnPath(path), path);
+    for (const path of [
+      '//evil.example',
+      '/approvals//evil.example',
+      'https://evil.example/approvals',
+      '/approvals/x/decision',
+      '/healthz',
+      '/approvals/a b',
+      '/approvals\\evil',
+    ]) {
+      assert.equal(isReturnPath(path), false, path);
+    }
   });
 });
 
