@@ -77,7 +77,9 @@ export function identify(
     );
     return { user: fromHeader.user, session: created.session };
   }
-  if (session && (session.via === 'token' || session.via === 'oidc')) return { user: session.user, session };
+  // An OIDC session counts only while OIDC is configured: dropping web.oidc ends them.
+  const accepted = session?.via === 'token' || (session?.via === 'oidc' && settings.oidcIssuerHost);
+  if (session && accepted) return { user: session.user, session };
   const ignoredHeader =
     !trusted &&
     settings.identityHeader &&

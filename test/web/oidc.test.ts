@@ -132,16 +132,21 @@ describe('the page to return to after an OIDC sign-in', () => {
 });
 
 describe('approvals page without web.oidc', () => {
-  it('offers no OIDC sign-in and answers 404 on its paths', async () => {
+  it('offers no OIDC sign-in, answers 404 on its paths, and takes no OIDC session', async () => {
     const server = await startWebServer({
       port: 0,
       client: new FakeTemporal(),
       namespace: 'default',
       config: LOCAL_DEFAULTS,
       tokens: { alice: 'web-alice-0123456789abcdef' },
+      sessionSecret: SECRET,
     });
     try {
-      const page = await rawRequest(`${server.url}/approvals`);
+      const { cookieValue } = new SessionStore({ secret: SECRET }).create('dana@example.com', 'oidc');
+      const page = await rawRequest(`${server.url}/approvals`, {
+        headers: { Cookie: `${SESSION_COOKIE}=${cookieValue}` },
+      });
+      assert.equal(page.status, 401);
       assert.doesNotMatch(page.body, /Sign in with/);
       assert.equal((await rawRequest(`${server.url}/auth/sign-in`)).status, 404);
       assert.equal((await rawRequest(`${server.url}/auth/callback`)).status, 404);
