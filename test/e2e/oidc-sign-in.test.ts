@@ -87,6 +87,7 @@ describe('sign-in with OpenID Connect (oidc-provider in-process, dev server, wor
       accounts: {
         dana: { email: 'dana@example.com', groups: ['release-managers', 'staff'] },
         frank: { email: 'frank@example.com', groups: ['staff'] },
+        nomail: { groups: ['release-managers'] },
       },
     });
     config = configFor(webPort, provider.issuer);
@@ -182,6 +183,26 @@ describe('sign-in with OpenID Connect (oidc-provider in-process, dev server, wor
     assert.equal(cluster.spec.data?.tier1?.replicas, 2);
     assert.ok(logs.some((line) => line.includes('dana@example.com signed in with OpenID Connect')));
     assert.ok(!logs.some((line) => /code=|access_token|id_token/.test(line)), 'no code or token in the log');
+  });
+
+  it('refuses a sign-in whose token has no email claim, with a page that says so', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${web.url}/approvals`);
+    await page.getByRole('link', { name: /^Sign in with localhost:\d+$/ }).click();
+    await page.locator('input[name="login"]').fill('nomail');
+    await page.locator('input[name="password"]').fill('any password');
+    await page.locator('button[type="submit"]').click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.waitForURL((url) => url.pathname === '/auth/callback');
+    assert.match(await page.locator('h1').innerText(), /Sign-in refused/);
+    assert.match(await page.locator('.problem').innerText(), /The provider's token has no "email" claim/);
+    assert.equal(
+      (await context.cookies()).some((cookie) => cookie.name === SESSION_COOKIE),
+      false,
+      'no session was started',
+    );
   });
 
   it('refuses a forged session cookie: it shows the sign-in page, not the approvals', async () => {

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
  */
 
 export interface ProviderAccount {
-  email: string;
+  /** Absent: the provider sends no email claim. */
+  email?: string;
   groups: string[];
 }
 
@@ -59,7 +60,11 @@ export async function startOidcProvider(options: LocalOidcProviderOptions): Prom
       if (!account) return undefined;
       return {
         accountId: id,
-        claims: async () => ({ sub: id, email: account.email, email_verified: true, groups: account.groups }),
+        claims: async () => ({
+          sub: id,
+          ...(account.email ? { email: account.email, email_verified: true } : {}),
+          groups: account.groups,
+        }),
       };
     },
   });
