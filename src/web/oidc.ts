@@ -115,14 +115,15 @@ export class OidcSignIn {
     const user = this.personOf(claims, clearFlow);
     const groups = this.groupsOf(claims, clearFlow);
     const { sessions, config } = this.options;
-    sessions.end(sessionCookieValue(request.headers.cookie));
     const { cookieValue } = sessions.create(user, 'oidc', { groups, ttlMs: config.sessionTtl });
     if (cookieValue.length > MAX_COOKIE_LENGTH) {
+      sessions.end(cookieValue);
       throw refused(
         `The token names too many groups to keep in a cookie: have the provider send only the approver groups in "${config.groupsClaim}".`,
         clearFlow,
       );
     }
+    sessions.end(sessionCookieValue(request.headers.cookie));
     this.options.log(`[web] ${user} signed in with OpenID Connect (${groups.length} groups)`, { user });
     send(response, 200, renderSignedIn(user, isReturnPath(flow.next ?? '') ? flow.next! : '/approvals'), {
       'Referrer-Policy': 'no-referrer',
