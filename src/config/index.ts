@@ -15,6 +15,7 @@ export type { LoadConfigOptions } from './load';
 export { LOCAL_DEFAULTS } from './defaults';
 export type { Config } from './defaults';
 export type { SlackConfig, WebConfig, WebhookConfig } from './schema';
+export type { OidcConfig } from './web-oidc';
 export { DEFAULT_CHANGE_POLICY, resolveChangePolicy } from './change-policies';
 export type { ChangePolicyConfig } from './change-policies';
 
@@ -147,7 +148,7 @@ export function slackSettings(
 
 /**
  * The approvals page's settings: public URL (no trailing slash; `IMPLY_RUNBOOKS_WEB_URL` wins, as the
- * local stack sets it), identity header, users and their token variables. Reads only.
+ * local stack sets it), identity header, users and their token variables, OIDC sign-in. Reads only.
  */
 export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env): WebConfig {
   const publicUrl = env.IMPLY_RUNBOOKS_WEB_URL?.trim() || config.web.publicUrl;
@@ -156,6 +157,7 @@ export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env
     ...(config.web.identityHeader ? { identityHeader: config.web.identityHeader } : {}),
     trustedProxies: [...config.web.trustedProxies],
     users: { ...config.web.users },
+    ...(config.web.oidc ? { oidc: { ...config.web.oidc, scopes: [...config.web.oidc.scopes] } } : {}),
   };
 }
 

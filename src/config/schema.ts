@@ -4,6 +4,7 @@ import { parseDuration } from '../shared/durations';
 import { changePoliciesConfigSchema } from './change-policies';
 import { environmentsConfigSchema } from './environments';
 import { observabilityConfigSchema } from './observability';
+import { oidcConfigSchema } from './web-oidc';
 
 /**
  * The configuration file's shape. Strict everywhere, so a misspelt key is an error naming it rather
@@ -277,6 +278,8 @@ const webConfigSchema = z
     /** The auth proxies' addresses: the identity header is believed only from these. */
     trustedProxies: z.array(cidrSchema, { error: 'must be a list of addresses or CIDR blocks' }).default([]),
     users: z.record(nameSchema, webUserSchema).default({}),
+    /** Sign-in with an OpenID Connect provider: see web-oidc.ts. */
+    oidc: oidcConfigSchema.optional(),
   })
   .superRefine((web, context) => {
     if (web.identityHeader && web.trustedProxies.length === 0) {

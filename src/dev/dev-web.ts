@@ -45,8 +45,8 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
       port: options.port,
       client,
       namespace: options.namespace,
-      // The dev stack has no auth proxy in front: it never trusts an identity header, whatever the file says.
-      config: withoutIdentityHeader(options.config),
+      // The dev stack has no auth proxy in front and no OIDC provider: token links, whatever the file says.
+      config: tokenLinksOnly(options.config),
       tokens: options.tokens,
       // Decisions and sign-ins, never a token: worth seeing in the dev terminal.
       log: options.print,
@@ -77,8 +77,11 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
   }
 }
 
-/** The configuration with no identity header trusted: sign-in by token link only. Pure. */
-function withoutIdentityHeader(config: Config): Config {
-  const { identityHeader: _ignored, ...web } = config.web;
+/**
+ * The configuration with no identity header trusted and no OIDC provider (which would need a shared
+ * session secret and a registered redirect URI): sign-in by token link only. Pure.
+ */
+function tokenLinksOnly(config: Config): Config {
+  const { identityHeader: _ignored, oidc: _noProvider, ...web } = config.web;
   return { ...config, web: { ...web, trustedProxies: [] } };
 }

@@ -68,9 +68,15 @@ export interface DecisionRequest {
   /**
    * How the sender knew who the decider is, for the audit: `token-link` or `proxy-header` (the web
    * page), `cli` (the name given to the CLI: `--as` or IMPLY_RUNBOOKS_USER, trusted as far as access
-   * to Temporal is), later `oidc` or `slack`. Absent in decisions sent before it was recorded.
+   * to Temporal is), `oidc` (a session from an OpenID Connect sign-in), later `slack`. Absent in
+   * decisions sent before it was recorded.
    */
   authenticatedBy?: string;
+  /**
+   * The decider's groups as the sender asserts them (the web page: the OIDC token's groups claim).
+   * Trusted like `decider`: as far as access to Temporal is. Absent: only `approvers` counts.
+   */
+  groups?: string[];
 }
 
 /** A decision as the runbook records it, including the ones it refused (signals) and its own. */
@@ -87,6 +93,23 @@ export interface DecisionRecord {
   reason?: string;
   /** As the sender said (see DecisionRequest). */
   authenticatedBy?: string;
+  /** As the sender asserted them (see DecisionRequest); absent when none were sent. */
+  groups?: string[];
+}
+
+/** A decision may assert at most this many groups: its record keeps them all. */
+export const MAX_ASSERTED_GROUPS = 200;
+
+/**
+ * Whether `decider` may decide in `stage`: named among its approvers (the configuration's members),
+ * or in one of its groups by the groups the sender asserts. The one rule for who is an approver. Pure.
+ */
+export function isStageApprover(
+  stage: Pick<ApprovalStage, 'approvers' | 'groups'>,
+  decider: string,
+  groups?: readonly string[],
+): boolean {
+  return stage.approvers.includes(decider) || (groups ?? []).some((group) => stage.groups.includes(group));
 }
 
 export type GateOutcome = 'approved' | 'rejected' | 'timed-out' | 'auto-approved';

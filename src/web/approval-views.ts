@@ -1,4 +1,10 @@
-import type { ApprovalAudit, ChangePlan, DecisionRecord, PendingApproval } from '../shared/approval';
+import {
+  isStageApprover,
+  type ApprovalAudit,
+  type ChangePlan,
+  type DecisionRecord,
+  type PendingApproval,
+} from '../shared/approval';
 import type { DecidedRow, PendingRow } from './approvals-source';
 import { displayValue, html, timeElement, type SafeHtml } from './html';
 
@@ -6,6 +12,8 @@ import { displayValue, html, timeElement, type SafeHtml } from './html';
 
 export interface Viewer {
   user: string;
+  /** The groups of an OIDC session's token: they make the viewer an approver too. */
+  groups?: string[];
   csrfToken: string;
   now: Date;
 }
@@ -43,12 +51,12 @@ function diffTable(plan: ChangePlan): SafeHtml {
   </table>`;
 }
 
-function viewerNote(pending: PendingApproval, user: string): SafeHtml | string {
+function viewerNote(pending: PendingApproval, user: string, groups?: string[]): SafeHtml | string {
   if (pending.plan.requester === user) {
     return html`<p class="note">You asked for this change: someone else must approve it (four eyes).</p>`;
   }
   if (pending.approvals.includes(user)) return html`<p class="note">You have approved this plan.</p>`;
-  if (!pending.approvers.includes(user)) {
+  if (!isStageApprover(pending, user, groups)) {
     return html`<p class="note">
       You are not among the approvers of this stage (${pending.approvers.join(', ')}).
     </p>`;
@@ -119,7 +127,8 @@ export function renderPendingCard(
       <dt>Times out</dt>
       <dd>${timeElement(pending.deadline, viewer.now)}</dd>
     </dl>
-    ${diffTable(plan)} ${viewerNote(pending, viewer.user)} ${decisionForms(runbookId, plan, viewer, returnTo)}
+    ${diffTable(plan)} ${viewerNote(pending, viewer.user, viewer.groups)}
+    ${decisionForms(runbookId, plan, viewer, returnTo)}
   </article>`;
 }
 

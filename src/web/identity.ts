@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { addressIn } from '../config/cidr';
+import { OIDC_SIGN_IN_PATH } from '../config/web-oidc';
 import { WebProblem } from './http-io';
 import { renderSignInNeeded } from './layout';
 import { identityFromHeader } from './request-guards';
@@ -7,7 +8,8 @@ import { sessionCookie, sessionCookieValue, type Session, type SessionStore } fr
 
 /**
  * Who is asking: the auth proxy's header when the configuration names one and the request comes
- * from one of its trusted proxies (`web.trustedProxies`), else a session started by a token login.
+ * from one of its trusted proxies (`web.trustedProxies`), else a session started by a token login
+ * or an OpenID Connect sign-in (`web.oidc`).
  * A header from any other address is not believed: it neither signs anyone in nor changes who the
  * session's user is. A header user gets a session too, for the CSRF token of its forms; a header
  * session is never accepted without the header, so a bypassed proxy leaves no working cookie behind.
@@ -19,13 +21,16 @@ export interface IdentitySettings {
   /** Addresses and CIDR blocks of the auth proxies; the header counts only from these. */
   trustedProxies?: readonly string[];
   secureCookies: boolean;
+  /** The OIDC provider's host, for the sign-in page's button; absent when OIDC is not configured. */
+  oidcIssuerHost?: string;
 }
 
 /** How a decision's sender was authenticated, as the audit records it. */
-export type AuthenticatedBy = 'token-link' | 'proxy-header';
+export type AuthenticatedBy = 'token-link' | 'proxy-header' | 'oidc';
 
 /** The audit's name for how a session began. Pure. */
 export function authenticatedBy(session: Session): AuthenticatedBy {
+  if (session.via === 'oidc') return 'oidc';
   return session.via === 'header' ? 'proxy-header' : 'token-link';
 }
 
@@ -72,7 +77,9 @@ export function identify(
     );
     return { user: fromHeader.user, session: created.session };
   }
-  if (session && session.via === 'token') return { user: session.user, session };
+  // An OIDC session counts only while OIDC is configured: dropping web.oidc ends them.
+  const accepted = session?.via === 'token' || (session?.via === 'oidc' && settings.oidcIssuerHost);
+  if (session && accepted) return { user: session.user, session };
   const ignoredHeader =
     !trusted &&
     settings.identityHeader &&
@@ -80,8 +87,26 @@ export function identify(
       ? settings.identityHeader
       : undefined;
   throw new SignInNeeded(
-    renderSignInNeeded(settings.identityHeader, settings.sessions.tokenLogin, ignoredHeader),
+    renderSignInNeeded(
+      settings.identityHeader,
+      settings.sessions.tokenLogin,
+      ignoredHeader,
+      settings.oidcIssuerHost
+        ? { issuerHost: settings.oidcIssuerHost, href: oidcSignInHref(request.url) }
+        : undefined,
+    ),
   );
+}
+
+/** The OIDC sign-in link, coming back to the approvals page asked for (a notification's link). Pure. */
+function oidcSignInHref(requestUrl: string | undefined): string {
+  const path = (requestUrl ?? '').split('?')[0]!;
+  return isReturnPath(path) ? `${OIDC_SIGN_IN_PATH}?next=${encodeURIComponent(path)}` : OIDC_SIGN_IN_PATH;
+}
+
+/** Whether `path` is one of the approvals pages, and so a safe place to return to after sign-in. Pure. */
+export function isReturnPath(path: string): boolean {
+  return /^\/approvals(\/[A-Za-z0-9%._~:@-]+)?$/.test(path);
 }
 
 function sessionExpired(): WebProblem {

@@ -69,8 +69,10 @@ export function renderSignInNeeded(
   identityHeader: string | undefined,
   tokenLogin: boolean,
   ignoredHeader?: string,
+  oidc?: { issuerHost: string; href: string },
 ): string {
   const ways = [
+    oidc ? html`<li><a class="sign-in" href="${oidc.href}">Sign in with ${oidc.issuerHost}</a>;</li>` : '',
     identityHeader
       ? html`<li>
           through the auth proxy in front of this page, which sets the <code>${identityHeader}</code> header;
@@ -99,13 +101,11 @@ export function renderSignInNeeded(
           : ''
       }
       ${
-        !identityHeader && !tokenLogin
+        !identityHeader && !tokenLogin && !oidc
           ? html`<p class="problem">
-              No way to sign in is configured: give users login tokens
-              (<code>web.users.&lt;name&gt;.tokenEnv</code>) or put an auth proxy in front (<code
-                >web.identityHeader</code
-              >
-              and <code>web.trustedProxies</code>).
+              No way to sign in is configured: configure an OpenID Connect provider (<code>web.oidc</code>),
+              give users login tokens (<code>web.users.&lt;name&gt;.tokenEnv</code>) or put an auth proxy in
+              front (<code>web.identityHeader</code> and <code>web.trustedProxies</code>).
             </p>`
           : ''
       }`,
@@ -123,7 +123,10 @@ export function renderProblem(title: string, message: string, user?: string, bac
   });
 }
 
-/** After a token login: a same-site hop to the list, so the SameSite=Strict cookie goes with it. Pure. */
+/**
+ * After a token login or an OIDC callback: a same-site hop to the list, so the SameSite=Strict
+ * cookie goes with it (a navigation that began on another site would not carry it). Pure.
+ */
 export function renderSignedIn(user: string, next: string): string {
   return renderPage({
     title: 'Signed in',

@@ -15,6 +15,7 @@ import { html } from './html';
 import { formField, readForm, redirect, send, WebProblem } from './http-io';
 import { authenticatedBy, identify, SESSION_MAX_AGE_SECONDS, type IdentitySettings } from './identity';
 import { renderPage, renderSignedIn } from './layout';
+import type { OidcSignIn } from './oidc';
 import { originProblem, type Site } from './request-guards';
 import { sameSecret, sessionCookie, sessionCookieValue } from './sessions';
 
@@ -22,6 +23,8 @@ import { sameSecret, sessionCookie, sessionCookieValue } from './sessions';
 
 export interface RouteContext extends IdentitySettings {
   source: ApprovalsSource;
+  /** Sign-in with OpenID Connect, when web.oidc is configured. */
+  oidc?: { redirectPath: string; signIn: OidcSignIn };
   site: Site;
   namespace: string;
   log: WebLog;
@@ -32,7 +35,7 @@ const COMMENT_LIMIT = 2000;
 
 function viewerOf(request: IncomingMessage, response: ServerResponse, context: RouteContext): Viewer {
   const { user, session } = identify(request, response, context, { mayStartSession: true });
-  return { user, csrfToken: session.csrfToken, now: context.now() };
+  return { user, groups: session.groups, csrfToken: session.csrfToken, now: context.now() };
 }
 
 function takeFlash(request: IncomingMessage, context: RouteContext): string | undefined {
@@ -161,7 +164,12 @@ export async function decisionForm(
       'Refused: the form is stale or was not made by this page: reload and try again.',
     );
   }
-  const decision = { ...decisionFrom(form, user), authenticatedBy: authenticatedBy(session) };
+  const decision: DecisionRequest = {
+    ...decisionFrom(form, user),
+    authenticatedBy: authenticatedBy(session),
+    // Only an OIDC session's groups came from a verified token.
+    ...(session.via === 'oidc' && session.groups?.length ? { groups: [...session.groups] } : {}),
+  };
   const result = await context.source.decide(runbookId, decision);
   const what = `${user} ${decision.decision} ${runbookId} plan v${decision.planVersion}`;
   if (!result.ok) {

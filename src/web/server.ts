@@ -1,12 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackSettings, webSettings, type Config } from '../config';
+import { slackSettings, webSettings, type Config, type OidcConfig } from '../config';
 import { ApprovalsSource, type ApprovalsSourceOptions, type WebTemporalClient } from './approvals-source';
 import { send, sendProblem, WebProblem } from './http-io';
 import { SignInNeeded } from './identity';
 import { hostProblem, siteFor } from './request-guards';
 import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } from './routes';
-import { SessionStore } from './sessions';
+import { issuerHost, OidcSignIn } from './oidc';
+import { SESSION_SECRET_VARIABLE, SessionStore } from './sessions';
+import { OIDC_SIGN_IN_PATH } from '../config/web-oidc';
 import { handleTrigger, TRIGGER_PATH_PREFIX, type TriggerOptions } from '../triggers/trigger-route';
 import type { WebLog } from '../observability/web-log';
 import { decisionVerifierFromEnv, DECISIONS_PATH, handleDecisionEndpoint } from './decision-endpoint';
@@ -25,7 +27,7 @@ export interface WebServerOptions {
   config: Config;
   /** User name → login token, for per-user token sign-in (the local default). */
   tokens?: Record<string, string>;
-  /** Signs session cookies; the same on every replica makes sessions valid on all. Default: random. */
+  /** Signs session cookies; the same on every replica makes sessions valid on all. Default: random (not with web.oidc). */
   sessionSecret?: string;
   /** Decisions, sign-ins, trigger results and failures, with the runbook they concern (pinoWebLog). */
   log?: WebLog;
@@ -34,7 +36,7 @@ export interface WebServerOptions {
   /** `POST /api/triggers/scale` (change triggers); absent: it answers 503. */
   triggers?: TriggerOptions;
   /**
-   * Where the secrets of the chat endpoints are read: notifications.slack's signing secret and bot
+   * Where secrets are read: web.oidc.clientSecretEnv, notifications.slack's signing secret and bot
    * token, IMPLY_RUNBOOKS_DECISION_SECRET. Default process.env.
    */
   env?: NodeJS.ProcessEnv;
@@ -87,6 +89,11 @@ async function route(request: IncomingMessage, response: ServerResponse, context
     if (method !== 'GET') throw methodNotAllowed('GET');
     return login(request, response, context, url);
   }
+  if (context.oidc && (url.pathname === OIDC_SIGN_IN_PATH || url.pathname === context.oidc.redirectPath)) {
+    if (method !== 'GET') throw methodNotAllowed('GET');
+    if (url.pathname === OIDC_SIGN_IN_PATH) return context.oidc.signIn.start(response, url);
+    return context.oidc.signIn.callback(request, response, url);
+  }
   if (parts[0] !== 'approvals' || parts.length > 3) throw notFound();
   if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
     if (method !== 'GET') throw methodNotAllowed('GET');
@@ -113,7 +120,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
     if (response.headersSent) return void response.destroy();
     if (error instanceof SignInNeeded) return send(response, 401, error.page);
     if (error instanceof WebProblem) return sendProblem(response, error);
-    // The path only: a /login query holds a token.
+    // The path only: a /login query holds a token, an OIDC callback's a code.
     context.log(`[web] ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`, {
       level: 'error',
     });
@@ -132,10 +139,32 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
   });
 }
 
+/**
+ * The OIDC client secret from its variable (undefined for a public client). With web.oidc the
+ * sessions must outlive a restart and hold on every replica: a shared session secret is required.
+ */
+function oidcClientSecret(oidc: OidcConfig | undefined, options: WebServerOptions): string | undefined {
+  if (!oidc) return undefined;
+  if (!options.sessionSecret) {
+    throw new Error(
+      `web.oidc is configured, so sessions must survive a restart and work on every replica: set ${SESSION_SECRET_VARIABLE} (at least 32 characters, e.g. openssl rand -base64 33), the same on every web server`,
+    );
+  }
+  if (!oidc.clientSecretEnv) return undefined;
+  const secret = (options.env ?? process.env)[oidc.clientSecretEnv]?.trim();
+  if (!secret) {
+    throw new Error(
+      `web.oidc.clientSecretEnv: the environment variable ${oidc.clientSecretEnv} is not set: export the client secret the provider gave, or remove clientSecretEnv for a public client (PKCE only)`,
+    );
+  }
+  return secret;
+}
+
 /** Starts the approvals page on host:port (default 127.0.0.1). Binds a port: not idempotent. */
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const host = options.host ?? '127.0.0.1';
   const settings = webSettings(options.config);
+  const clientSecret = oidcClientSecret(settings.oidc, options);
   const sessions = new SessionStore({ tokens: options.tokens, secret: options.sessionSecret });
   const log: WebLog = options.log ?? (() => {});
   const context = {
@@ -182,6 +211,21 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     site: siteFor(publicUrl, host, address.port),
     now: () => new Date(),
   };
+  if (settings.oidc) {
+    const oidc = settings.oidc;
+    ready.context.oidcIssuerHost = issuerHost(oidc.issuer);
+    ready.context.oidc = {
+      redirectPath: oidc.redirectPath,
+      signIn: new OidcSignIn({
+        config: oidc,
+        redirectUri: `${publicUrl}${oidc.redirectPath}`,
+        clientSecret,
+        sessions,
+        secureCookies: ready.context.secureCookies,
+        log,
+      }),
+    };
+  }
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= new Promise<void>((resolve) => {

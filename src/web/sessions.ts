@@ -4,7 +4,8 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
  * Who is signed in. A session cookie is signed (HMAC-SHA256) with a secret: web servers that share
  * IMPLY_RUNBOOKS_SESSION_SECRET accept each other's sessions and CSRF tokens (replicas behind a load
  * balancer); without it each server makes its own secret and knows only its own sessions. Sessions
- * are cached in memory by the SHA-256 of the cookie, and tokens kept as SHA-256 hashes only.
+ * are cached in memory by the SHA-256 of the cookie, and tokens kept as SHA-256 hashes only. An
+ * OIDC session carries the token's groups in the signed cookie, so every replica knows them too.
  */
 
 export const SESSION_COOKIE = 'imply_runbooks_session';
@@ -13,8 +14,10 @@ export interface Session {
   user: string;
   /** Put in every form and checked on every POST: a cross-site form cannot know it. */
   csrfToken: string;
-  /** How the user was recognised: a token login, or the auth proxy's header. */
-  via: 'token' | 'header';
+  /** How the user was recognised: a token login, the auth proxy's header, or an OIDC sign-in. */
+  via: 'token' | 'header' | 'oidc';
+  /** The groups an OIDC provider's token named (its groups claim); absent for the other ways. */
+  groups?: string[];
   expiresAt: number;
   /** One message shown on the next page, then dropped. */
   flash?: string;
@@ -105,15 +108,63 @@ export class SessionStore {
     }
   }
 
-  /** Starts a session and returns the cookie value (shown only to the browser). Adds state. */
-  create(user: string, via: Session['via']): { cookieValue: string; session: Session } {
-    const expiresAt = this.now() + this.ttlMs;
-    const claims = { user, via, expiresAt, nonce: randomBytes(16).toString('base64url') };
+  /**
+   * Starts a session and returns the cookie value (shown only to the browser). `ttlMs` may shorten
+   * the store's lifetime, never lengthen it; `groups` are signed into the cookie. Adds state.
+   */
+  create(
+    user: string,
+    via: Session['via'],
+    options: { groups?: string[]; ttlMs?: number } = {},
+  ): { cookieValue: string; session: Session } {
+    const expiresAt = this.now() + Math.min(options.ttlMs ?? this.ttlMs, this.ttlMs);
+    const groups = options.groups && options.groups.length > 0 ? [...options.groups] : undefined;
+    const claims = {
+      user,
+      via,
+      expiresAt,
+      ...(groups ? { groups } : {}),
+      nonce: randomBytes(16).toString('base64url'),
+    };
     const payload = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
     const cookieValue = `${payload}.${this.sign(payload)}`;
-    const session: Session = { user, via, csrfToken: this.sign(`csrf:${payload}`), expiresAt };
+    const session: Session = {
+      user,
+      via,
+      ...(groups ? { groups } : {}),
+      csrfToken: this.sign(`csrf:${payload}`),
+      expiresAt,
+    };
     this.remember(sha256(cookieValue).toString('hex'), session);
     return { cookieValue, session };
+  }
+
+  /**
+   * A short-lived signed value for something other than a session (`purpose` keeps the two apart:
+   * neither verifies as the other). Signed, not encrypted: keep it in an HttpOnly cookie. Pure.
+   */
+  seal(purpose: string, value: Record<string, string>, ttlMs: number): string {
+    const payload = Buffer.from(JSON.stringify({ ...value, expiresAt: this.now() + ttlMs }), 'utf8');
+    const text = payload.toString('base64url');
+    return `${text}.${this.sign(`${purpose}:${text}`)}`;
+  }
+
+  /** The value `seal` signed for `purpose`, or undefined when forged, altered or expired. Pure. */
+  unseal(purpose: string, sealed: string | undefined): Record<string, string> | undefined {
+    const [text = '', signature = '', extra] = (sealed ?? '').split('.');
+    if (extra !== undefined || !sameSecret(signature, this.sign(`${purpose}:${text}`))) return undefined;
+    try {
+      const { expiresAt, ...value } = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
+      if (typeof expiresAt !== 'number' || expiresAt <= this.now()) return undefined;
+      const entries = Object.entries(value);
+      if (!entries.every(([, field]) => typeof field === 'string')) return undefined;
+      return Object.fromEntries(entries) as Record<string, string>;
+    } catch {
+      return undefined;
+    }
   }
 
   /** A session another replica (same secret) signed, or undefined when the signature does not hold. Pure. */
@@ -125,15 +176,19 @@ export class SessionStore {
         string,
         unknown
       >;
-      const { user, via, expiresAt } = claims;
+      const { user, via, expiresAt, groups } = claims;
       if (
         typeof user !== 'string' ||
-        (via !== 'token' && via !== 'header') ||
-        typeof expiresAt !== 'number'
+        (via !== 'token' && via !== 'header' && via !== 'oidc') ||
+        typeof expiresAt !== 'number' ||
+        (groups !== undefined &&
+          (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string')))
       ) {
         return undefined;
       }
-      return { user, via, expiresAt, csrfToken: this.sign(`csrf:${payload}`) };
+      const session: Session = { user, via, expiresAt, csrfToken: this.sign(`csrf:${payload}`) };
+      if (Array.isArray(groups) && groups.length > 0) session.groups = groups as string[];
+      return session;
     } catch {
       return undefined;
     }
@@ -163,11 +218,14 @@ export class SessionStore {
   }
 }
 
-/** The session cookie's value from a Cookie header, if any. Pure. */
-export function sessionCookieValue(cookieHeader: string | undefined): string | undefined {
+/** The value of cookie `name` (default: the session's) from a Cookie header, if any. Pure. */
+export function sessionCookieValue(
+  cookieHeader: string | undefined,
+  cookieName = SESSION_COOKIE,
+): string | undefined {
   for (const part of (cookieHeader ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return rest.join('=') || undefined;
+    if (name === cookieName) return rest.join('=') || undefined;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type {
   DecisionRequest,
   PendingApproval,
 } from '../shared/approval';
+import { isStageApprover, MAX_ASSERTED_GROUPS } from '../shared/approval';
 import { formatDuration } from '../shared/durations';
 
 /**
@@ -39,7 +40,26 @@ function shapeProblem(request: DecisionRequest): string | undefined {
     return 'planVersion must be the version of the plan you reviewed (1, 2, …)';
   }
   if (request.comment !== undefined && typeof request.comment !== 'string') return 'comment must be text';
+  return groupsProblem(request.groups);
+}
+
+const MAX_GROUP_LENGTH = 256;
+
+function groupsProblem(groups: unknown): string | undefined {
+  if (groups === undefined) return undefined;
+  if (
+    !Array.isArray(groups) ||
+    groups.length > MAX_ASSERTED_GROUPS ||
+    !groups.every((group) => typeof group === 'string' && group !== '' && group.length <= MAX_GROUP_LENGTH)
+  ) {
+    return `groups must be a list of at most ${MAX_ASSERTED_GROUPS} group names (each 1 to ${MAX_GROUP_LENGTH} characters)`;
+  }
   return undefined;
+}
+
+/** The groups a counted decision records: those asserted, or nothing when none were. Pure. */
+export function assertedGroups(request: DecisionRequest): Pick<DecisionRecord, 'groups'> {
+  return Array.isArray(request.groups) && request.groups.length > 0 ? { groups: [...request.groups] } : {};
 }
 
 /** Why a decision must be refused, or undefined when it counts. Pure. */
@@ -60,7 +80,7 @@ export function refusalReason(request: DecisionRequest, gate: GateView): string 
   if (request.planVersion > plan.version) {
     return `plan version ${request.planVersion} does not exist: the plan waiting for approval is version ${plan.version}`;
   }
-  if (!stage.approvers.includes(decider)) {
+  if (!isStageApprover(stage, decider, request.groups)) {
     return `${decider} is not an approver of this change: it needs ${stage.groups.join(', ')} (${stage.approvers.join(', ')})`;
   }
   if (
@@ -92,7 +112,7 @@ export function approvalsOf(
         record.decision === 'approve' &&
         record.planVersion === plan.version &&
         (record.via === 'update' || record.via === 'signal') &&
-        stage.approvers.includes(record.decider),
+        isStageApprover(stage, record.decider, record.groups),
     )
     .map((record) => record.decider);
 }

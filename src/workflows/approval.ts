@@ -28,6 +28,7 @@ import {
 import { ApprovalNotifier } from './approval-notifier';
 import {
   approvalsOf,
+  assertedGroups,
   autoApprovalReason,
   DECISION_REFUSED,
   escalationReason,
@@ -236,6 +237,7 @@ export class ApprovalGate {
       via,
       outcome: 'counted',
       ...authenticationOf(request),
+      ...assertedGroups(request),
     };
     this.decisions.push(record);
     if (request.decision === 'reject') {

@@ -1,6 +1,12 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, TypedSearchAttributes, WorkflowNotFoundError } from '@temporalio/common';
-import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../../src/shared/approval';
+import {
+  isStageApprover,
+  type ApprovalAudit,
+  type DecisionAck,
+  type DecisionRequest,
+  type PendingApproval,
+} from '../../src/shared/approval';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import {
   DECIDED_APPROVALS_QUERY,
@@ -132,7 +138,7 @@ export class FakeTemporal implements WebTemporalClient {
 function refusalOf(runbook: FakeRunbook, request: DecisionRequest): string | undefined {
   const pending = runbook.pending;
   if (!pending) return 'the gate is closed: nothing waits for a decision';
-  if (!pending.approvers.includes(request.decider))
+  if (!isStageApprover(pending, request.decider, request.groups))
     return `${request.decider} is not an approver of this change`;
   if (pending.plan.requester === request.decider)
     return `${request.decider} asked for this change and cannot approve it (four eyes)`;

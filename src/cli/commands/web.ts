@@ -74,6 +74,11 @@ async function runWeb(options: WebOptions): Promise<void> {
         ? `[web] sign-in: the ${settings.identityHeader} header from the auth proxies ${settings.trustedProxies.join(', ')}, or a user's token link`
         : `[web] sign-in: a user's token link (no identity header is trusted: web.identityHeader is not set)`,
     );
+    if (settings.oidc) {
+      announce(
+        `[web] sign-in: OpenID Connect with ${settings.oidc.issuer} (redirect URI ${server.publicUrl}${settings.oidc.redirectPath})`,
+      );
+    }
     for (const { user, variable } of missing) {
       announce(`[web] ${user} cannot sign in by token: ${variable} is not set`, { user, level: 'warn' });
     }
