@@ -16,6 +16,7 @@ import { registerReportCommands } from './commands/report';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { registerPowerCommands } from './commands/power';
 import { registerChangeCommands } from './commands/change';
+import { registerGitopsCommands } from './commands/gitops';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRunbookCommands(program);
   registerPowerCommands(program);
   registerChangeCommands(program);
+  registerGitopsCommands(program);
   registerApprovalCommands(program);
   registerClusterCommands(program);
   registerEmulatorCommand(program);
