@@ -2,6 +2,7 @@ import type { CloudManagerClient } from '../cloud-manager/client';
 import { changeActivities } from './change';
 import { changeNotifyActivities } from './change-notify';
 import { clusterActivities } from './clusters';
+import { driftActivities } from './drift';
 import { fleetActivities, type TemporalAccess } from './fleet';
 import { fleetNotifyActivities } from './fleet-notify';
 import { notifyActivities, type NotificationSettings } from './notify';
@@ -30,6 +31,7 @@ export function createActivities(dependencies: ActivityDependencies) {
     ...changeActivities(dependencies),
     ...changeNotifyActivities(dependencies),
     ...shrinkActivities(dependencies),
+    ...driftActivities(dependencies),
   };
 }
 

@@ -16,7 +16,7 @@ import { registerReportCommands } from './commands/report';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { registerPowerCommands } from './commands/power';
 import { registerChangeCommands } from './commands/change';
-import { registerGitopsCommands } from './commands/gitops';
+import { registerDriftCommands, registerGitopsCommands } from './commands/gitops';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -36,6 +36,7 @@ export function buildProgram(): Command {
   registerPowerCommands(program);
   registerChangeCommands(program);
   registerGitopsCommands(program);
+  registerDriftCommands(program);
   registerApprovalCommands(program);
   registerClusterCommands(program);
   registerEmulatorCommand(program);

@@ -5,7 +5,6 @@ import { PROTECTION_TAG, type ChangeRequest } from '../shared/change';
 import { DEFAULT_ENVIRONMENT, environmentTaskQueue } from '../shared/environments';
 import { lifecycleStartOptions, type LifecycleInput, type WaitOptions } from '../shared/runbook';
 import { submitChange, TriggerRefused } from '../triggers/submit-change';
-import type { lifecycleRunbook } from '../workflows/lifecycle';
 import type { PlanEntry } from './plan';
 import { MANAGED_BY_TAG, type DesiredCluster, type SpecFolder } from './spec-folder';
 
@@ -75,7 +74,8 @@ async function applyCreate(
     environment,
   );
   try {
-    await dependencies.client.workflow.start<typeof lifecycleRunbook>('lifecycleRunbook', options);
+    // By name: a drift check's activity applies too, and the workflow's type would import the activities back.
+    await dependencies.client.workflow.start('lifecycleRunbook', options);
     return {
       name: entry.name,
       action: 'create',

@@ -23,7 +23,6 @@ import { DEFAULT_ENVIRONMENT, withEnvironmentMemo } from '../shared/environments
 import { changeWorkflowId } from '../shared/runbook-ids';
 import type { WaitOptions } from '../shared/runbook';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import type { changeRunbook } from '../workflows/change';
 import { mergeChangeUpdate } from '../workflows/change-messages';
 
 /**
@@ -127,10 +126,9 @@ export async function submitChange(
     changeStartOptions(input, dependencies.taskQueue),
     dependencies.environment ?? DEFAULT_ENVIRONMENT,
   );
-  const startWorkflowOperation = new WithStartWorkflowOperation<typeof changeRunbook>(
-    'changeRunbook',
-    options,
-  );
+  // By name, not by type: activities start changes too (drift checks), and the workflow's type would
+  // import the activities back.
+  const startWorkflowOperation = new WithStartWorkflowOperation('changeRunbook', options);
   const timeoutMs = dependencies.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
   try {

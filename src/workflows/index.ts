@@ -7,4 +7,5 @@ export { keepAliveRunbook, keepAliveQuery, removeKeepAliveSignal } from './keep-
 export { scheduledFleetRun } from './scheduled-fleet';
 export { offHoursGuard } from './off-hours';
 export { changeRunbook } from './change';
+export { driftCheck } from './drift';
 export { shrinkRecord, shrinkRecordQuery, shrinkRestoredSignal } from './shrink-record';

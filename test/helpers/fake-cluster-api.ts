@@ -64,9 +64,13 @@ export function fakeClusterApi(options: FakeOptions = {}) {
     cluster.history.push(structuredClone(change));
   };
 
-  // The fleet's activities come from fake-fleet-api.ts, the change runbook's from test/workflows/change-harness.ts.
+  // The fleet's activities come from fake-fleet-api.ts, the change runbook's from test/workflows/change-harness.ts;
+  // drift checks run against the real activities over the emulator (test/e2e/gitops.test.ts).
   const activities: Omit<
     Activities,
+    | 'planDrift'
+    | 'notifyDrift'
+    | 'openDriftChanges'
     | keyof FleetActivities
     | 'notifyFleetRun'
     | 'notifyOffHours'

@@ -61,10 +61,16 @@ export function fakeFleetApi(options: FakeOptions = {}) {
     return { clusterId: uid, state, resourceVersion, ...(desiredState ? { desiredState } : {}) };
   };
   // The change runbook's activities are faked by test/workflows/change-harness.ts; shrink schedules
-  // are tested end to end (test/e2e/shrink-schedules.test.ts).
+  // are tested end to end (test/e2e/shrink-schedules.test.ts), and so are drift checks (test/e2e/gitops.test.ts).
   const activities: Omit<
     Activities,
-    keyof ChangeActivities | 'notifyChange' | 'shrinkTarget' | 'readShrinkRecord'
+    | keyof ChangeActivities
+    | 'notifyChange'
+    | 'shrinkTarget'
+    | 'readShrinkRecord'
+    | 'planDrift'
+    | 'notifyDrift'
+    | 'openDriftChanges'
   > = {
     ...base,
     async selectClusters(selector: ClusterSelector) {

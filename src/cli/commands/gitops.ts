@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
 import { formatDiff } from '../../cloud-manager/diff';
 import { loadConfig, type Config } from '../../config';
@@ -5,11 +7,13 @@ import { applyPlan, type AppliedEntry } from '../../gitops/apply';
 import { applyReason, gitInfo, type GitInfo } from '../../gitops/git';
 import { hasChanges, planFolder, type PlanEntry } from '../../gitops/plan';
 import { readSpecFolder, type SpecFolder } from '../../gitops/spec-folder';
+import type { DriftInput, DriftResult } from '../../shared/drift';
+import { formatDuration, parseDuration } from '../../shared/durations';
 import { refuseControlCharacters, shellQuote } from '../../shared/terminal-text';
 import { cliApiClient } from '../environment-option';
 import { exitCodeOfEnd } from '../exit-codes';
 import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
-import { describeError, printJson, safe } from '../output';
+import { action, describeError, printJson, safe } from '../output';
 import { waitFromFlags, type WaitFlags } from '../power-input';
 import { followRunbook, withTemporal } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
@@ -230,4 +234,128 @@ export function registerGitopsCommands(program: Command): void {
     .option('--reason <text>', 'why, shown to approvers beside the commit')
     .option('--wait', 'follow every runbook until it ends')
     .action((flags: ApplyFlags) => runApply(flags));
+}
+
+interface DriftFlags {
+  file: string;
+  owner?: string;
+  open?: boolean;
+  every?: string;
+  json?: boolean;
+}
+
+const MIN_DRIFT_INTERVAL_MS = 60_000;
+
+/** The drift check's input from flags: the folder as an absolute path (the worker reads it). */
+function driftInput(flags: DriftFlags): DriftInput {
+  refuseControlCharacters(flags.file, '-f');
+  const folder = path.resolve(flags.file);
+  // Checked here too, so a bad folder is refused now rather than at the first scheduled run.
+  const specs = readSpecFolder(folder, flags.owner?.trim() || undefined);
+  return { folder, owner: specs.owner, mode: flags.open ? 'open' : 'report' };
+}
+
+/** `drift:<owner>`: one drift schedule per folder owner. Pure. */
+export function driftScheduleId(owner: string): string {
+  return `drift:${owner}`;
+}
+
+async function scheduleDrift(flags: DriftFlags): Promise<void> {
+  const input = driftInput(flags);
+  const everyMs = parseDuration(flags.every ?? '', '--every');
+  if (everyMs < MIN_DRIFT_INTERVAL_MS)
+    throw new Error(`--every ${flags.every}: check at most once a minute (e.g. --every 1h)`);
+  const scheduleId = driftScheduleId(input.owner as string);
+  await withTemporal(async (client, settings) => {
+    await ensureSearchAttributes(client.connection, settings.namespace);
+    const options = {
+      scheduleId,
+      spec: { intervals: [{ every: everyMs }] },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: 'driftCheck',
+        args: [input],
+        taskQueue: settings.taskQueue,
+        workflowId: scheduleId,
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+    };
+    let verb = 'Created';
+    try {
+      await client.schedule.create(options);
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule
+        .getHandle(scheduleId)
+        .update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
+      verb = 'Updated';
+    }
+    if (flags.json) return printJson({ scheduleId, every: flags.every, ...input });
+    console.log(
+      safe`${verb} schedule ${scheduleId}: every ${formatDuration(everyMs)}, ${input.mode === 'open' ? 'opens a change for approval' : 'reports'} drift of ${input.folder}`,
+    );
+    console.log(
+      safe`Run it now: temporal schedule trigger --schedule-id ${shellQuote(scheduleId)}; or imply-runbooks drift run -f ${shellQuote(flags.file)}`,
+    );
+  });
+}
+
+async function runDrift(flags: DriftFlags): Promise<void> {
+  const input = driftInput(flags);
+  await withTemporal(async (client, settings) => {
+    await ensureSearchAttributes(client.connection, settings.namespace);
+    const handle = await client.workflow.start('driftCheck', {
+      args: [input],
+      taskQueue: settings.taskQueue,
+      workflowId: `${driftScheduleId(input.owner as string)}:${new Date().toISOString()}`,
+    });
+    const end = await followRunbook<DriftResult>(handle, (line) =>
+      flags.json ? undefined : console.log(safe`${line}`),
+    );
+    if (!end) return;
+    if (flags.json) return printJson(end);
+    if (end.outcome !== 'completed') {
+      process.exitCode = exitCodeOfEnd(end);
+      return;
+    }
+    const result = end.result as DriftResult;
+    for (const cluster of result.report.drifted) {
+      console.log(safe`  ${cluster.action} ${cluster.name}: ${cluster.lines.join('; ')}`);
+    }
+    for (const change of result.opened ?? []) {
+      console.log(
+        safe`  opened ${change.name}: ${change.outcome} ${change.runbookId ?? ''}: ${change.message}`,
+      );
+    }
+    // Like plan: 2 when something drifted, for scripts.
+    if (result.outcome === 'drift') process.exitCode = PLAN_EXIT.changes;
+  });
+}
+
+/** `drift schedule` and `drift run`. */
+export function registerDriftCommands(program: Command): void {
+  const drift = program
+    .command('drift')
+    .description('Find clusters that differ from a folder of specs, on a schedule or now');
+  drift
+    .command('schedule')
+    .description(
+      'Check a folder of specs against the account on a Temporal Schedule (the worker reads the folder)',
+    )
+    .requiredOption('-f, --file <folder>', 'the folder of cluster specs, as a path the worker can read')
+    .requiredOption('--every <duration>', 'how often: 1h, 30m, 1d')
+    .option('--open', 'open a change for approval for each drifted cluster (default: report only)')
+    .option('--owner <name>', 'the managed-by owner (default: the folder name)')
+    .option('--json', 'print JSON')
+    .action(action((flags: DriftFlags) => scheduleDrift(flags)));
+  drift
+    .command('run')
+    .description(
+      'Check a folder of specs against the account now, through the same drift check (exit 2 on drift)',
+    )
+    .requiredOption('-f, --file <folder>', 'the folder of cluster specs, as a path the worker can read')
+    .option('--open', 'open a change for approval for each drifted cluster')
+    .option('--owner <name>', 'the managed-by owner (default: the folder name)')
+    .option('--json', 'print JSON')
+    .action(action((flags: DriftFlags) => runDrift(flags)));
 }
