@@ -13,6 +13,8 @@ export const priceTableSchema = z.strictObject({
     .string({ error: 'must be a currency code such as USD' })
     .regex(/^[A-Z]{3}$/, { error: 'must be a three-letter currency code such as USD or EUR' }),
   description: z.string().optional(),
+  /** The date the prices were read (`2026-11-27`), so a plan can say "prices as of …". */
+  asOf: z.iso.date({ error: 'must be a date such as 2026-11-27' }).optional(),
   hourly: z.record(
     z.string().min(1, { error: 'instance types must not be empty' }),
     z
@@ -54,11 +56,25 @@ export function readPriceFile(file: string, flag = '--prices'): PriceTable {
 export function mergePrices(base: PriceTable, override: PriceTable | undefined): PriceTable {
   if (!override) return base;
   if (override.currency !== base.currency) return override;
-  return { ...base, ...override, hourly: { ...base.hourly, ...override.hourly } };
+  const merged: PriceTable = { ...base, ...override, hourly: { ...base.hourly, ...override.hourly } };
+  // Mixed with an override that has no date of its own, the table's date is unknown, not the default's.
+  if (override.asOf === undefined) delete merged.asOf;
+  return merged;
 }
 
 /** The default table, then an override file if given (`label` names where it came from in errors). Reads the file system. */
 export function loadPrices(overrideFile?: string, label = '--prices'): PriceTable {
   const base = readPriceFile(DEFAULT_PRICES_FILE, 'default prices');
   return mergePrices(base, overrideFile ? readPriceFile(overrideFile, label) : undefined);
+}
+
+/** The configuration's `prices` file, resolved against the configuration file's folder; undefined when none. Pure. */
+export function priceFileOf(config: { prices?: string; source?: string }): string | undefined {
+  if (!config.prices || !config.source) return undefined;
+  return path.resolve(path.dirname(config.source), config.prices);
+}
+
+/** The table of the savings report and of plans' costs: the default one with the configuration's `prices` on top. Reads the file system. */
+export function loadConfiguredPrices(config: { prices?: string; source?: string }): PriceTable {
+  return loadPrices(priceFileOf(config), 'prices (configuration file)');
 }
