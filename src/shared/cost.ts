@@ -1,4 +1,4 @@
-import type { PlanCost } from './approval';
+import type { CostApprovalView, PlanCost } from './approval';
 
 /**
  * How a plan's monthly cost reads, everywhere a plan is shown (CLI, page, chat, audit). Pure.
@@ -55,4 +55,21 @@ export function costLine(cost: PlanCost | undefined): string | undefined {
   if (!cost) return undefined;
   const notes = [pricesNote(cost), unpricedNote(cost)].filter((note) => note !== undefined);
   return `monthly cost: ${costSummary(cost)}; ${notes.join('; ')}`;
+}
+
+/** `5,000` (or `5,000.50`): a threshold as people wrote it. Pure. */
+function formatThreshold(amount: number): string {
+  const text = formatAmount(amount);
+  return text.endsWith('.00') ? text.slice(0, -3) : text;
+}
+
+/**
+ * `needs 1 more approval from leads (carol, dave): the change adds USD 6,000.00 a month, above
+ * 5,000`, or, once given, `leads approved (carol): …`. Pure.
+ */
+export function costDetail(view: CostApprovalView): string {
+  const why = `the change adds ${formatMoney(view.currency, view.monthlyDelta)} a month, above ${formatThreshold(view.above)}`;
+  if (view.missing === 0) return `${view.groups.join(', ')} approved (${view.approvals.join(', ')}): ${why}`;
+  const plural = view.missing === 1 ? '' : 's';
+  return `needs ${view.missing} more approval${plural} from ${view.groups.join(', ')} (${view.approvers.join(', ')}): ${why}`;
 }
