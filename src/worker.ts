@@ -3,7 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities';
 import { notificationSettings } from './activities/notify';
-import { loadConfiguredPrices } from './schedules/prices';
+import { loadConfiguredPrices } from './config/prices';
 import { loadConfig } from './config';
 import { DEFAULT_ENVIRONMENT } from './shared/environments';
 import { installWorkerObservability, workerTelemetryOptions } from './observability/worker-observability';

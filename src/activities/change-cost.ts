@@ -1,6 +1,6 @@
 import type { Cluster } from '../cloud-manager/schemas/cluster';
-import type { PriceTable } from '../schedules/prices';
-import { hourlyPrice } from '../schedules/savings';
+import type { PriceTable } from '../config/prices';
+import { hourlyPrice } from '../shared/prices';
 import type { PlanCost } from '../shared/approval';
 import { HOURS_PER_MONTH } from '../shared/cost';
 import { nodeGroupsOf } from './fleet';

@@ -6,7 +6,7 @@ import { LAST_CHANGE_MEMO, type ChangeRequest, type LastChange } from '../shared
 import { describeRequest } from '../shared/change-policy';
 import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
-import { loadPrices, type PriceTable } from '../schedules/prices';
+import { loadPrices, type PriceTable } from '../config/prices';
 import type { ClusterConfig } from './clusters';
 import { planCost } from './change-cost';
 import { configOf, liveRequest } from './change-request';

@@ -8,7 +8,7 @@ import { notifyActivities, type NotificationSettings } from './notify';
 import { planActivities } from './plans';
 import { shrinkActivities } from './shrink';
 import type { Config } from '../config';
-import { loadPrices, type PriceTable } from '../schedules/prices';
+import { loadPrices, type PriceTable } from '../config/prices';
 
 export interface ActivityDependencies {
   api: CloudManagerClient;

@@ -3,7 +3,7 @@ import { diffClusters, formatDiff } from '../cloud-manager/diff';
 import type { ClusterRequest } from '../cloud-manager/schemas/cluster';
 import type { ChangePlan } from '../shared/approval';
 import type { SpecChange } from '../shared/spec-changes';
-import { loadPrices, type PriceTable } from '../schedules/prices';
+import { loadPrices, type PriceTable } from '../config/prices';
 import { planCost } from './change-cost';
 import { configOf, liveRequest } from './change-request';
 import { callApi } from './failures';
