@@ -58,7 +58,7 @@ export function costLine(cost: PlanCost | undefined): string | undefined {
 }
 
 /** `5,000` (or `5,000.50`): a threshold as people wrote it. Pure. */
-function formatThreshold(amount: number): string {
+export function formatThreshold(amount: number): string {
   const text = formatAmount(amount);
   return text.endsWith('.00') ? text.slice(0, -3) : text;
 }
