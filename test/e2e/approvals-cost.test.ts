@@ -175,8 +175,9 @@ describe('a plan’s monthly cost and the cost delta rule (dev server, emulator,
   it('above the delta the lead must approve too: page, chat, CLI and audit say so', async () => {
     const uid = await runningCluster('cost-above');
     // 10 × (1.008 − 0.192) × 730 = 5,956.80 more a month: above 5,000.
-    const { runbookId } = await scale(uid, 'data.tier1.instanceType=r5.4xlarge');
+    const { runbookId, started } = await scale(uid, 'data.tier1.instanceType=r5.4xlarge');
     const rule = 'needs 1 more approval from leads (erin): the change adds USD 5,956.80 a month, above 5,000';
+    assert.ok(started.stdout.includes(`  ${rule}`), started.stdout);
 
     const block = (await cli('approvals')).stdout.split('\n\n').find((text) => text.startsWith(runbookId));
     assert.ok(block?.includes(`monthly cost: ${BEFORE} → USD 7,459.14 (+5,956.80)`), block);
