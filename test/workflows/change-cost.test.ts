@@ -88,6 +88,10 @@ describe('change runbook: an auto-approved kind above the cost delta (time skipp
       assert.equal(result.outcome, 'applied');
       assert.match(result.autoApproved ?? '', /lets scale changes through without a person/);
       assert.equal(result.plan?.cost?.monthlyDelta, 50.37);
+      assert.match(
+        result.steps.find((step) => step.name === 'plan')?.detail ?? '',
+        /^plan v1 at resource version 0: spec\.data\.tier1\.replicas: 1 → 4; monthly cost USD 117\.53 → USD 167\.90 \(\+50\.37\)$/,
+      );
     });
   });
 });
