@@ -3,6 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type Activities } from './activities';
 import { notificationSettings } from './activities/notify';
+import { loadConfiguredPrices } from './config/prices';
 import { loadConfig } from './config';
 import { DEFAULT_ENVIRONMENT } from './shared/environments';
 import { installWorkerObservability, workerTelemetryOptions } from './observability/worker-observability';
@@ -79,6 +80,8 @@ export async function runWorker(
   });
   // Read once at start: a bad file or an unset webhook variable stops the worker before it takes work.
   const notifications = notificationSettings(config, env);
+  // The savings report's table, read once: a bad price file stops the worker too.
+  const prices = loadConfiguredPrices(config);
   const connection = await connectWorkerConnection(settings);
   try {
     const temporal = temporalAccess(connection, settings.namespace, settings.dataConverter);
@@ -89,7 +92,7 @@ export async function runWorker(
           connection,
           namespace: settings.namespace,
           taskQueue: environment.taskQueue,
-          activities: createActivities({ api: environment.api, notifications, temporal, config }),
+          activities: createActivities({ api: environment.api, notifications, temporal, config, prices }),
           dataConverter: settings.dataConverter,
           maxTaskQueueActivitiesPerSecond: environment.requestsPerSecond,
         }),

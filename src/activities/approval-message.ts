@@ -1,4 +1,5 @@
 import type { ApprovalEvent, DecisionRecord } from '../shared/approval';
+import { costDetail, costSummary, pricesNote, unpricedNote } from '../shared/cost';
 
 /**
  * The Slack-compatible message of one approval event: `text` for notifications and clients without
@@ -115,6 +116,18 @@ function facts(event: ApprovalEvent): MarkdownText[] {
     markdown(`*Cluster*\n${escapeMarkdown(plan.clusterName)} (\`${plan.clusterId}\`)`),
     markdown(`*Requested by*\n${escapeMarkdown(plan.requester)}`),
   ];
+  // Plans recorded before costs were computed have none: no field.
+  const cost = plan.cost;
+  if (cost) {
+    const notes = [
+      costSummary(cost),
+      pricesNote(cost),
+      unpricedNote(cost),
+      pending?.costApproval && costDetail(pending.costApproval),
+    ].filter((note): note is string => Boolean(note));
+    // Slack refuses a field over 2,000 characters; group names come from the configuration.
+    fields.push(markdown(`*Monthly cost*\n${escapeMarkdown(truncate(notes.join('\n'), 1900))}`));
+  }
   if (pending) {
     const groups = pending.groups.length > 0 ? ` (${pending.groups.join(', ')})` : '';
     fields.push(markdown(`*Approvals*\n${pending.approvals.length} of ${pending.required}${groups}`));

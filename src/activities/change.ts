@@ -6,7 +6,9 @@ import { LAST_CHANGE_MEMO, type ChangeRequest, type LastChange } from '../shared
 import { describeRequest } from '../shared/change-policy';
 import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { loadPrices, type PriceTable } from '../config/prices';
 import type { ClusterConfig } from './clusters';
+import { planCost } from './change-cost';
 import { configOf, liveRequest } from './change-request';
 import { callApi, FailureType, permanentFailure } from './failures';
 import type { TemporalAccess } from './fleet';
@@ -49,14 +51,18 @@ async function targetRequest(
 export const changeActivities = ({
   api,
   temporal,
+  prices = loadPrices(),
 }: {
   api: CloudManagerClient;
   temporal?: TemporalAccess;
+  /** The worker's price table (the savings report's): every plan carries its monthly cost. Absent: the default one. */
+  prices?: PriceTable;
 }) => ({
   /**
    * Reads the cluster, builds the PUT body from its current configuration (restore: from history)
    * with `request` applied, validates it with a dryRun PUT and lists what would change field by
-   * field. A delete is planned without a request. Changes nothing; safe to retry.
+   * field, with the monthly cost before and after by the worker's prices. A delete is planned
+   * without a request (its cost after is 0). Changes nothing; safe to retry.
    */
   async planClusterChange(clusterId: string, request: ChangeRequest): Promise<PlannedChange> {
     const current = await callApi(() => api.getCluster(clusterId));
@@ -77,7 +83,8 @@ export const changeActivities = ({
     if (request.kind === 'delete') {
       const line = `delete cluster ${current.metadata.name} (${clusterId}): afterwards every request by its id answers 404`;
       const changes = [{ path: 'cluster', kind: 'removed' as const, before: current.metadata.name }];
-      return { plan: { ...base, changes, diffLines: [line] }, ...context };
+      const cost = planCost(current, undefined, prices);
+      return { plan: { ...base, changes, diffLines: [line], cost }, ...context };
     }
     const target = await targetRequest(api, current, request);
     const body: ClusterRequest = { ...target, metadata: { ...target.metadata, uid: clusterId } };
@@ -87,7 +94,12 @@ export const changeActivities = ({
     );
     const entries = diffClusters(configOf(current), configOf(wouldBe));
     const diffLines = entries.length > 0 ? formatDiff(entries).split('\n') : [];
-    const plan = { ...base, changes: entries.map((entry) => ({ ...entry })), diffLines };
+    const plan = {
+      ...base,
+      changes: entries.map((entry) => ({ ...entry })),
+      diffLines,
+      cost: planCost(current, wouldBe, prices),
+    };
     return {
       plan: { ...plan, reason: plan.reason ?? describeRequest(request) },
       request: target,

@@ -50,7 +50,7 @@ function selectable(cluster: Cluster): SelectableCluster {
 }
 
 /** What a cluster runs on, per node group: what it costs per hour while running. Pure. */
-export function nodeGroupsOf(cluster: Cluster): NodeGroup[] {
+export function nodeGroupsOf(cluster: Pick<Cluster, 'spec'>): NodeGroup[] {
   const groups: NodeGroup[] = [];
   const add = (group: string, tier: { replicas: number; instanceType: string } | undefined) => {
     if (tier) groups.push({ group, instanceType: tier.instanceType, replicas: tier.replicas });

@@ -9,6 +9,7 @@ import { notifyActivities, type NotificationSettings } from './notify';
 import { planActivities } from './plans';
 import { shrinkActivities } from './shrink';
 import type { Config } from '../config';
+import { loadPrices, type PriceTable } from '../config/prices';
 
 export interface ActivityDependencies {
   api: CloudManagerClient;
@@ -18,17 +19,20 @@ export interface ActivityDependencies {
   temporal?: TemporalAccess;
   /** The worker's configuration: the change and approval policies of a shrink schedule's changes; absent: the local defaults. */
   config?: Config;
+  /** Prices of plans' monthly costs, loaded once at worker start (the savings report's table); absent: the default table. */
+  prices?: PriceTable;
 }
 
 /** Every activity the worker registers, built over the dependencies it is given. */
 export function createActivities(dependencies: ActivityDependencies) {
+  const prices = dependencies.prices ?? loadPrices();
   return {
     ...clusterActivities(dependencies),
-    ...planActivities(dependencies),
+    ...planActivities({ ...dependencies, prices }),
     ...notifyActivities(dependencies),
     ...fleetActivities(dependencies),
     ...fleetNotifyActivities(dependencies),
-    ...changeActivities(dependencies),
+    ...changeActivities({ ...dependencies, prices }),
     ...changeNotifyActivities(dependencies),
     ...shrinkActivities(dependencies),
     ...driftActivities(dependencies),

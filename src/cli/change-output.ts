@@ -1,6 +1,7 @@
 import type { ChangeAck, ChangeInput, ChangeResult } from '../shared/change';
 import type { PendingApproval } from '../shared/approval';
 import type { RunbookEnd } from './runbook-end';
+import { costDetail, costLine } from '../shared/cost';
 import { shellQuote } from '../shared/terminal-text';
 
 /** What the change commands print: the trigger's answer, the plan to approve, and how the change ended. */
@@ -22,6 +23,9 @@ export function ackLines(
   if (pending) {
     lines.push(`  plan v${pending.plan.version} at resource version ${pending.plan.resourceVersion}:`);
     for (const line of pending.plan.diffLines) lines.push(`    ${line}`);
+    const cost = costLine(pending.plan.cost);
+    if (cost) lines.push(`  ${cost}`);
+    if (pending.costApproval) lines.push(`  ${costDetail(pending.costApproval)}`);
   }
   if (ack.needsApproval) {
     const others = input.approval.stage.approvers.filter((approver) => approver !== requester);

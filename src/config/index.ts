@@ -48,6 +48,15 @@ export function resolveApprovalPolicy(config: Config, cluster: ClusterIdentity):
   }
   const smallScale = policy.autoApproveSmallScale ?? policy.autoApprove;
   if (smallScale !== undefined) resolved.autoApprove = { ...smallScale };
+  if (policy.costDelta !== undefined) {
+    const { above, approvers, required } = policy.costDelta;
+    resolved.costDelta = {
+      above,
+      groups: [...approvers],
+      approvers: stageMembers(approvers, groups),
+      required,
+    };
+  }
   return resolved;
 }
 

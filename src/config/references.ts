@@ -6,11 +6,12 @@ export function checkReferences(file: ConfigFile): string[] {
   if (approvals === undefined) return [];
   const groups = approvals.groups;
   const problems: string[] = [];
-  const checkStage = (stage: StageConfig | undefined, key: string) => {
+  const checkStage = (stage: ApproversConfig | undefined, key: string) => {
     if (stage !== undefined) problems.push(...stageProblems(stage, key, groups));
   };
   checkStage(approvals.default, 'approvals.default');
   checkStage(approvals.default.escalation, 'approvals.default.escalation');
+  checkStage(approvals.default.costDelta, 'approvals.default.costDelta');
   const seen = new Set<string>();
   approvals.policies.forEach((policy, index) => {
     const key = `approvals.policies[${index}]`;
@@ -18,6 +19,7 @@ export function checkReferences(file: ConfigFile): string[] {
     seen.add(policy.name);
     checkStage(policy, key);
     checkStage(policy.escalation, `${key}.escalation`);
+    checkStage(policy.costDelta, `${key}.costDelta`);
   });
   for (const [group, members] of Object.entries(groups)) {
     if (members.length === 0) problems.push(`approvals.groups.${group}: has no members`);
@@ -25,7 +27,10 @@ export function checkReferences(file: ConfigFile): string[] {
   return problems;
 }
 
-function stageProblems(stage: StageConfig, key: string, groups: Record<string, string[]>): string[] {
+/** What stages and `costDelta` share: groups that approve, and how many approvals they give. */
+type ApproversConfig = Pick<StageConfig, 'approvers' | 'required'>;
+
+function stageProblems(stage: ApproversConfig, key: string, groups: Record<string, string[]>): string[] {
   const known = Object.keys(groups);
   const problems: string[] = [];
   stage.approvers.forEach((group, index) => {

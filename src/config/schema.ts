@@ -74,6 +74,15 @@ export const autoApproveConfigSchema = z
     },
   );
 
+/** More approvers for a plan whose monthly cost rises by more than `above` (decreases never trigger it). */
+export const costDeltaConfigSchema = z.strictObject({
+  above: z
+    .number({ error: 'must be a monthly amount in the price table currency, such as 5000' })
+    .nonnegative({ error: 'must be 0 or more: the monthly rise above which more approvers are needed' }),
+  approvers: approversSchema,
+  required: requiredSchema.default(1),
+});
+
 const tagValueSchema = z
   .union([z.string(), z.number(), z.boolean()], { error: 'must be a tag value' })
   .transform(String);
@@ -95,6 +104,8 @@ const policyBodyShape = {
   autoApproveSmallScale: autoApproveConfigSchema.optional(),
   /** The old name of `autoApproveSmallScale`, still read (with a deprecation warning). */
   autoApprove: autoApproveConfigSchema.optional(),
+  /** A plan that adds more than `above` a month also needs `required` of these approvers. */
+  costDelta: costDeltaConfigSchema.optional(),
 };
 
 function checkEscalation(
@@ -329,6 +340,7 @@ export const configFileSchema = z.strictObject({
 });
 
 export type StageConfig = z.output<typeof stageConfigSchema>;
+export type CostDeltaConfig = z.output<typeof costDeltaConfigSchema>;
 export type DefaultPolicyConfig = z.output<typeof defaultPolicyConfigSchema>;
 export type NamedPolicyConfig = z.output<typeof namedPolicyConfigSchema>;
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;

@@ -1,4 +1,5 @@
 import type { NodeGroup } from '../shared/power';
+import { hourlyPrice } from '../shared/prices';
 import type { PriceTable } from './prices';
 import type { SavingsEvent } from './savings-events';
 import {
@@ -13,6 +14,7 @@ import {
 } from './savings-totals';
 
 export type { ClusterSavings, KeepAliveCharge, SavingsReport } from './savings-totals';
+export { hourlyPrice };
 
 /**
  * The savings report as a pure function of events: per cluster, the hours it was stopped (from a
@@ -142,21 +144,6 @@ function groupByCluster(events: readonly SavingsEvent[]): SavingsEvent[][] {
       )
       .map(({ event }) => event),
   );
-}
-
-/** What the node groups cost per hour; types without a price are noted and count as 0. Pure. */
-export function hourlyPrice(
-  nodes: readonly NodeGroup[],
-  prices: PriceTable,
-  unpriced = new Set<string>(),
-): number {
-  let total = 0;
-  for (const group of nodes) {
-    const each = prices.hourly[group.instanceType];
-    if (each === undefined) unpriced.add(group.instanceType);
-    else total += each * group.replicas;
-  }
-  return total;
 }
 
 function overlapHours(fromMs: number, toMs: number, range: { fromMs: number; toMs: number }): number {

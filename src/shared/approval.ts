@@ -28,6 +28,26 @@ export interface ChangePlan {
   coRequesters?: string[];
   reason?: string;
   createdAt: string;
+  /**
+   * What the cluster costs a month before and after the change, by the worker's price table.
+   * Absent in plans recorded before costs were computed.
+   */
+  cost?: PlanCost;
+}
+
+/** A plan's monthly cost: instance-hours × hourly list prices × `hoursPerMonth` (see shared/cost.ts). */
+export interface PlanCost {
+  currency: string;
+  monthlyBefore: number;
+  monthlyAfter: number;
+  /** `monthlyAfter - monthlyBefore`: positive when the change costs more. */
+  monthlyDelta: number;
+  /** 730: a year's 8,760 hours over 12 months. */
+  hoursPerMonth: number;
+  /** Instance types (before or after) without a price: counted as 0. */
+  unpriced: string[];
+  /** The price table's date, when it has one. */
+  pricesAsOf?: string;
 }
 
 /** One approval stage: who may decide, how many approvals it needs, how long it waits. */
@@ -56,6 +76,20 @@ export interface ApprovalPolicy {
   /** At timeout: reject (absent), or ask a second stage with its own timeout. */
   escalation?: ApprovalStage;
   autoApprove?: AutoApproveRule;
+  /** More approvers when a plan adds more than `above` a month (see workflows/approval-rules.ts). */
+  costDelta?: CostDeltaRule;
+}
+
+/**
+ * `costDelta` of a policy: a plan whose monthly cost rises by more than `above` (in the plan's
+ * currency) needs, besides the stage's own approvals, `required` approvals from these approvers.
+ * Decreases, and plans without a cost, never trigger it.
+ */
+export interface CostDeltaRule {
+  above: number;
+  groups: string[];
+  approvers: string[];
+  required: number;
 }
 
 /** A decision as an approver sends it, through the update or the signal. */
@@ -124,6 +158,22 @@ export interface PendingApproval {
   required: number;
   approvals: string[];
   deadline: string;
+  /** Present when the plan's cost rise triggers the policy's `costDelta`: the extra approvals it needs. */
+  costApproval?: CostApprovalView;
+}
+
+/** The `costDelta` approvals of an open gate, as the `pendingApproval` query answers them. */
+export interface CostApprovalView {
+  above: number;
+  monthlyDelta: number;
+  currency: string;
+  groups: string[];
+  approvers: string[];
+  required: number;
+  /** Those of `approvers` who approved this plan. */
+  approvals: string[];
+  /** Approvals still needed from `approvers` (0 once the cost rule holds). */
+  missing: number;
 }
 
 /** The gate's part of a runbook's result and of `imply-runbooks audit`. */

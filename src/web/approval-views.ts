@@ -5,6 +5,7 @@ import {
   type DecisionRecord,
   type PendingApproval,
 } from '../shared/approval';
+import { costDetail, costSummary, pricesNote, unpricedNote } from '../shared/cost';
 import type { DecidedRow, PendingRow } from './approvals-source';
 import { displayValue, html, timeElement, type SafeHtml } from './html';
 
@@ -56,7 +57,11 @@ function viewerNote(pending: PendingApproval, user: string, groups?: string[]): 
     return html`<p class="note">You asked for this change: someone else must approve it (four eyes).</p>`;
   }
   if (pending.approvals.includes(user)) return html`<p class="note">You have approved this plan.</p>`;
-  if (!isStageApprover(pending, user, groups)) {
+  const costApprovers = pending.costApproval;
+  if (
+    !isStageApprover(pending, user, groups) &&
+    !(costApprovers && isStageApprover(costApprovers, user, groups))
+  ) {
     return html`<p class="note">
       You are not among the approvers of this stage (${pending.approvers.join(', ')}).
     </p>`;
@@ -85,6 +90,19 @@ function decisionForms(runbookId: string, plan: ChangePlan, viewer: Viewer, retu
       <button type="submit" class="reject">Reject</button>
     </form>
   </div>`;
+}
+
+/** The plan's monthly cost (absent in plans recorded before costs): before → after (delta), the prices' date, unpriced types. Pure. */
+function costItem(plan: ChangePlan): SafeHtml | string {
+  const cost = plan.cost;
+  if (!cost) return '';
+  const unpriced = unpricedNote(cost);
+  return html`<dt>Monthly cost</dt>
+    <dd data-cost-delta="${cost.monthlyDelta}">
+      <strong>${costSummary(cost)}</strong>
+      <span class="muted">${pricesNote(cost)}</span
+      >${unpriced ? html`<br /><span class="problem">${unpriced}</span>` : ''}
+    </dd>`;
 }
 
 /** One open gate: cluster, who asked, N of M, approvers, deadline, the diff, and the buttons. Pure. */
@@ -124,6 +142,13 @@ export function renderPendingCard(
       <dd>${pending.groups.join(', ')}: ${pending.approvers.join(', ')}</dd>
       <dt>Approvals</dt>
       <dd><strong>${pending.approvals.length} of ${pending.required}</strong>: ${approvals}</dd>
+      ${costItem(plan)}
+      ${
+        pending.costApproval
+          ? html`<dt>Cost rule</dt>
+              <dd class="cost-rule">${costDetail(pending.costApproval)}</dd>`
+          : ''
+      }
       <dt>Times out</dt>
       <dd>${timeElement(pending.deadline, viewer.now)}</dd>
     </dl>
@@ -199,10 +224,27 @@ export function renderAudit(audit: ApprovalAudit, now: Date): SafeHtml {
         <td>${decision.comment ?? ''}</td>
       </tr>`,
   );
+  const costs = audit.plans.flatMap(({ version, cost }) => {
+    if (!cost) return [];
+    const unpriced = unpricedNote(cost);
+    return [
+      html`<li>
+        plan v${version}: monthly cost ${costSummary(cost)};
+        ${pricesNote(cost)}${unpriced ? `; ${unpriced}` : ''}
+      </li>`,
+    ];
+  });
   return html`<p>
       Policy ${audit.policy}; outcome: <strong>${audit.outcome ?? 'not decided yet'}</strong>;
       ${audit.plans.length} plan${audit.plans.length === 1 ? '' : 's'}.
     </p>
+    ${
+      costs.length > 0
+        ? html`<ul class="plan-costs">
+            ${costs}
+          </ul>`
+        : ''
+    }
     <table aria-label="decisions">
       <thead>
         <tr>

@@ -2,11 +2,14 @@ import type {
   ApprovalStage,
   AutoApproveRule,
   ChangePlan,
+  CostApprovalView,
+  CostDeltaRule,
   DecisionRecord,
   DecisionRequest,
   PendingApproval,
 } from '../shared/approval';
 import { isStageApprover, MAX_ASSERTED_GROUPS } from '../shared/approval';
+import { costDetail } from '../shared/cost';
 import { formatDuration } from '../shared/durations';
 
 /**
@@ -22,7 +25,13 @@ export const GATE_DECIDER = 'imply-runbooks';
 
 /** The gate as the rules see it: the plan and stage open now, or why none is. */
 export interface GateView {
-  open?: { plan: ChangePlan; stage: ApprovalStage; stageName: 'primary' | 'escalated' };
+  open?: {
+    plan: ChangePlan;
+    stage: ApprovalStage;
+    stageName: 'primary' | 'escalated';
+    /** The policy's `costDelta` when this plan triggers it (costRuleFor): more approvers needed. */
+    cost?: CostDeltaRule;
+  };
   /** How the last gate closed, when none is open. */
   closedAs?: string;
   decisions: readonly DecisionRecord[];
@@ -72,22 +81,30 @@ export function refusalReason(request: DecisionRequest, gate: GateView): string 
       ? `the approval has already closed (${gate.closedAs}): no decision is needed now`
       : 'nothing in this runbook is waiting for approval';
   }
-  const { plan, stage } = open;
+  const { plan, stage, cost } = open;
   const decider = request.decider.trim();
+  const deciders = decidersOf(stage, cost);
   if (request.planVersion < plan.version) {
     return `plan version ${request.planVersion} was superseded by version ${plan.version} (the cluster changed since): review the new plan and decide on version ${plan.version}`;
   }
   if (request.planVersion > plan.version) {
     return `plan version ${request.planVersion} does not exist: the plan waiting for approval is version ${plan.version}`;
   }
-  if (!isStageApprover(stage, decider, request.groups)) {
-    return `${decider} is not an approver of this change: it needs ${stage.groups.join(', ')} (${stage.approvers.join(', ')})`;
+  const eligible =
+    isStageApprover(stage, decider, request.groups) ||
+    (cost !== undefined && isStageApprover(cost, decider, request.groups));
+  if (!eligible) {
+    const costGroups = cost
+      ? ` and, for its cost, ${cost.groups.join(', ')} (${cost.approvers.join(', ')})`
+      : '';
+    return `${decider} is not an approver of this change: it needs ${stage.groups.join(', ')} (${stage.approvers.join(', ')})${costGroups}`;
   }
   if (
     request.decision === 'approve' &&
     (decider === plan.requester || plan.coRequesters?.includes(decider))
   ) {
-    return `${decider} requested this change and cannot approve it (four eyes): ask another of ${stage.approvers.join(', ')}`;
+    const others = deciders.filter((name) => name !== plan.requester && !plan.coRequesters?.includes(name));
+    return `${decider} requested this change and cannot approve it (four eyes): ask another of ${others.join(', ')}`;
   }
   const earlier = gate.decisions.find(
     (record) =>
@@ -99,10 +116,10 @@ export function refusalReason(request: DecisionRequest, gate: GateView): string 
   return undefined;
 }
 
-/** The approvers of the stage who have approved this plan (in any stage of it), in order. Pure. */
+/** The approvers of the stage (or cost rule) who have approved this plan (in any stage of it), in order. Pure. */
 export function approvalsOf(
   plan: ChangePlan,
-  stage: ApprovalStage,
+  stage: Pick<ApprovalStage, 'approvers' | 'groups'>,
   decisions: readonly DecisionRecord[],
 ): string[] {
   return decisions
@@ -139,13 +156,24 @@ export function autoApprovalReason(plan: ChangePlan, rule: AutoApproveRule | und
   return `low risk: ${parts.join(', ')} (at most ±${rule.maxReplicaDelta} replica, within ${bounds})`;
 }
 
-/** `waiting for 1 of 1 approvals from ops (alice, bob) until …`: approvals still needed of those required. Pure. */
-export function waitingDetail(stage: ApprovalStage, approvals: readonly string[], deadline: string): string {
-  const sofar = approvals.length > 0 ? `; approved so far: ${approvals.join(', ')}` : '';
-  const remaining = Math.max(stage.required - approvals.length, 0);
+/**
+ * `waiting for 1 of 1 approvals from ops (alice, bob) until …`: approvals still needed of those
+ * required; with `cost` (the plan triggers the policy's costDelta) the cost rule's progress after
+ * it, and `remaining` counting each person once (quorumOf). Pure.
+ */
+export function waitingDetail(
+  stage: ApprovalStage,
+  approvals: readonly string[],
+  deadline: string,
+  cost?: { view: CostApprovalView; stageMissing: number },
+): string {
+  const everyone = [...new Set([...approvals, ...(cost?.view.approvals ?? [])])];
+  const sofar = everyone.length > 0 ? `; approved so far: ${everyone.join(', ')}` : '';
+  const remaining = cost ? cost.stageMissing : Math.max(stage.required - approvals.length, 0);
   return (
     `waiting for ${remaining} of ${stage.required} approvals from ` +
-    `${stage.groups.join(', ')} (${stage.approvers.join(', ')}) until ${deadline}${sofar}`
+    `${stage.groups.join(', ')} (${stage.approvers.join(', ')}) until ${deadline}${sofar}` +
+    (cost ? `; ${costDetail(cost.view)}` : '')
   );
 }
 
@@ -155,6 +183,8 @@ export function pendingView(
   policyName: string,
   decisions: readonly DecisionRecord[],
 ): PendingApproval {
+  const quorum = quorumOf(open.plan, open.stage, open.cost, decisions);
+  const costApproval = costApprovalView(open.plan, open.cost, quorum);
   return {
     plan: open.plan,
     policy: policyName,
@@ -162,8 +192,9 @@ export function pendingView(
     groups: open.stage.groups,
     approvers: open.stage.approvers,
     required: open.stage.required,
-    approvals: approvalsOf(open.plan, open.stage, decisions),
+    approvals: quorum.stageApprovals,
     deadline: open.deadline,
+    ...(costApproval ? { costApproval } : {}),
   };
 }
 
@@ -192,4 +223,79 @@ export function escalationReason(primary: ApprovalStage, escalation: ApprovalSta
     `no decision from ${primary.groups.join(', ')} within ${formatDuration(primary.timeoutMs)}: ` +
     `escalated to ${escalation.groups.join(', ')} (${escalation.approvers.join(', ')})`
   );
+}
+
+/**
+ * The policy's `costDelta` when this plan triggers it: its monthly cost rises by more than `above`.
+ * A decrease never triggers it, nor a plan without a cost (recorded before costs were computed),
+ * nor a policy without the rule: for those the gate behaves exactly as before the rule existed,
+ * which is why old histories replay without a `patched()` guard. Pure.
+ */
+export function costRuleFor(
+  plan: Pick<ChangePlan, 'cost'>,
+  rule: CostDeltaRule | undefined,
+): CostDeltaRule | undefined {
+  if (!rule || !plan.cost) return undefined;
+  return plan.cost.monthlyDelta > rule.above ? rule : undefined;
+}
+
+/** Who may decide on the open stage: its approvers, then the cost rule's when it applies. Pure. */
+export function decidersOf(stage: ApprovalStage, cost: CostDeltaRule | undefined): string[] {
+  return [...new Set([...stage.approvers, ...(cost?.approvers ?? [])])];
+}
+
+/** How far the open stage is: approvals still needed from the stage and from the cost rule. */
+export interface Quorum {
+  stageApprovals: string[];
+  costApprovals: string[];
+  /** Stage approvals still needed, each person counted once (see quorumOf). */
+  stageMissing: number;
+  costMissing: number;
+}
+
+/**
+ * The approvals that count toward the stage and toward the cost rule. Above the delta the cost
+ * rule asks for more approvers, so each person counts once: cost approvals come first from those
+ * outside the stage, and a person in both groups who fills the cost rule does not also count for
+ * the stage. The gate closes when both are 0. Pure.
+ */
+export function quorumOf(
+  plan: ChangePlan,
+  stage: ApprovalStage,
+  cost: CostDeltaRule | undefined,
+  decisions: readonly DecisionRecord[],
+): Quorum {
+  const stageApprovals = approvalsOf(plan, stage, decisions);
+  if (!cost) {
+    const stageMissing = Math.max(stage.required - stageApprovals.length, 0);
+    return { stageApprovals, costApprovals: [], stageMissing, costMissing: 0 };
+  }
+  const costApprovals = approvalsOf(plan, cost, decisions);
+  const outsideStage = costApprovals.filter((name) => !stage.approvers.includes(name)).length;
+  const borrowed = Math.min(cost.required, costApprovals.length) - Math.min(outsideStage, cost.required);
+  return {
+    stageApprovals,
+    costApprovals,
+    stageMissing: Math.max(stage.required - (stageApprovals.length - borrowed), 0),
+    costMissing: Math.max(cost.required - costApprovals.length, 0),
+  };
+}
+
+/** The cost rule's part of the pending view, or undefined when the plan does not trigger it. Pure. */
+export function costApprovalView(
+  plan: ChangePlan,
+  cost: CostDeltaRule | undefined,
+  quorum: Quorum,
+): CostApprovalView | undefined {
+  if (!cost || !plan.cost) return undefined;
+  return {
+    above: cost.above,
+    monthlyDelta: plan.cost.monthlyDelta,
+    currency: plan.cost.currency,
+    groups: cost.groups,
+    approvers: cost.approvers,
+    required: cost.required,
+    approvals: quorum.costApprovals,
+    missing: quorum.costMissing,
+  };
 }

@@ -10,6 +10,7 @@ import type {
   ApprovalPolicy,
   ApprovalStage,
   ChangePlan,
+  CostDeltaRule,
   DecisionAck,
   DecisionRecord,
   DecisionRequest,
@@ -27,14 +28,16 @@ import {
 } from './approval-messages';
 import { ApprovalNotifier } from './approval-notifier';
 import {
-  approvalsOf,
   assertedGroups,
   autoApprovalReason,
+  costApprovalView,
+  costRuleFor,
   DECISION_REFUSED,
   escalationReason,
   GATE_DECIDER,
   ignoredSignal,
   pendingView,
+  quorumOf,
   refusalReason,
   waitingDetail,
   type GateView,
@@ -46,6 +49,8 @@ interface OpenStage {
   stage: ApprovalStage;
   stageName: 'primary' | 'escalated';
   deadline: string;
+  /** The policy's costDelta when the plan triggers it: more approvers, besides the stage's. */
+  cost?: CostDeltaRule;
 }
 
 /**
@@ -86,7 +91,10 @@ export class ApprovalGate {
     this.policyName = policy.name;
     this.closedAs = undefined;
     this.closingDecision = undefined;
-    const lowRisk = autoApprovalReason(plan, policy.autoApprove);
+    // Above the cost delta a person decides, however small the scale (only with costDelta set).
+    const lowRisk = costRuleFor(plan, policy.costDelta)
+      ? undefined
+      : autoApprovalReason(plan, policy.autoApprove);
     if (lowRisk) {
       this.closingDecision = this.record(plan, 'approve', 'auto', `policy ${policy.name}: ${lowRisk}`);
       return this.close(plan, 'auto-approved');
@@ -162,7 +170,8 @@ export class ApprovalGate {
     stage: ApprovalStage,
   ): Promise<GateOutcome | undefined> {
     const deadline = new Date(Date.now() + stage.timeoutMs).toISOString();
-    this.open = { plan, policy, stage, stageName, deadline };
+    const cost = costRuleFor(plan, policy.costDelta);
+    this.open = { plan, policy, stage, stageName, deadline, ...(cost ? { cost } : {}) };
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.approval, value: 'pending' }]);
     this.showWaiting();
     this.notifier.send({
@@ -215,8 +224,19 @@ export class ApprovalGate {
     this.count(request, 'update');
     const open = this.open as OpenStage;
     const state = this.closedAs === 'rejected' ? 'rejected' : this.closedAs ? 'approved' : 'pending';
-    const approvals = approvalsOf(open.plan, open.stage, this.decisions).length;
-    return { accepted: true, state, approvals, required: open.stage.required };
+    const quorum = quorumOf(open.plan, open.stage, open.cost, this.decisions);
+    if (!open.cost) {
+      return {
+        accepted: true,
+        state,
+        approvals: quorum.stageApprovals.length,
+        required: open.stage.required,
+      };
+    }
+    // Above the cost delta: distinct people, the stage's and the cost rule's together.
+    const required = open.stage.required + open.cost.required;
+    const approvals = required - quorum.stageMissing - quorum.costMissing;
+    return { accepted: true, state, approvals, required };
   }
 
   private acceptSignal(request: DecisionRequest): void {
@@ -254,7 +274,8 @@ export class ApprovalGate {
   private checkClosed(lastDecision?: DecisionRecord): boolean {
     const open = this.open;
     if (!open || this.closedAs) return this.closedAs !== undefined;
-    if (approvalsOf(open.plan, open.stage, this.decisions).length < open.stage.required) return false;
+    const quorum = quorumOf(open.plan, open.stage, open.cost, this.decisions);
+    if (quorum.stageMissing > 0 || quorum.costMissing > 0) return false;
     this.closingDecision =
       lastDecision ??
       this.decisions
@@ -266,10 +287,11 @@ export class ApprovalGate {
 
   private showWaiting(): void {
     const open = this.open;
-    if (open)
-      this.onWaiting(
-        waitingDetail(open.stage, approvalsOf(open.plan, open.stage, this.decisions), open.deadline),
-      );
+    if (!open) return;
+    const quorum = quorumOf(open.plan, open.stage, open.cost, this.decisions);
+    const view = costApprovalView(open.plan, open.cost, quorum);
+    const cost = view && { view, stageMissing: quorum.stageMissing };
+    this.onWaiting(waitingDetail(open.stage, quorum.stageApprovals, open.deadline, cost));
   }
 
   private record(

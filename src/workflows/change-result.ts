@@ -1,7 +1,9 @@
 import { autoApprovalProblem } from '../shared/change-policy';
+import { formatMoney } from '../shared/cost';
 import type { PlannedChange } from '../activities';
 import type { ChangeInput, ChangeOutcome, ChangeRequest, ChangeResult } from '../shared/change';
 import type { ApprovalGate } from './approval';
+import { costRuleFor } from './approval-rules';
 import type { ChangeContext } from './change-state';
 
 /** The change runbook's result, built the same way whichever way the run ends. */
@@ -53,14 +55,25 @@ export function end(
 
 /** Whether the policy lets this plan through without a person: the kind, and every path it changes. Pure. */
 export function autoApproved(input: ChangeInput, checked: Planned): boolean {
-  const paths = checked.planned.plan.changes.map((change) => change.path);
-  return autoApprovalProblem(input.policy, checked.request.kind, paths) === undefined;
+  return personNeededFor(input, checked) === undefined;
 }
 
-/** Why a person approves this plan although its kind may be auto-approved, or undefined. Pure. */
+/**
+ * Why a person approves this plan although its kind may be auto-approved, or undefined. A plan
+ * above the approval policy's `costDelta` always goes to the gate (inputs without the rule, such as
+ * every run recorded before it, decide as before). Pure.
+ */
 export function personNeededFor(input: ChangeInput, checked: Planned): string | undefined {
   const paths = checked.planned.plan.changes.map((change) => change.path);
-  return autoApprovalProblem(input.policy, checked.request.kind, paths);
+  const problem = autoApprovalProblem(input.policy, checked.request.kind, paths);
+  if (problem) return problem;
+  const { plan } = checked.planned;
+  const cost = costRuleFor(plan, input.approval?.costDelta);
+  if (!cost || !plan.cost) return undefined;
+  return (
+    `the change adds ${formatMoney(plan.cost.currency, plan.cost.monthlyDelta)} a month, above ` +
+    `${formatMoney(plan.cost.currency, cost.above)} (costDelta of approval policy "${input.approval.name}")`
+  );
 }
 
 export function autoApproval(input: ChangeInput, kind: ChangeRequest['kind']): string {

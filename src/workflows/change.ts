@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { PlannedChange } from '../activities';
 import type { GateOutcome } from '../shared/approval';
+import { costSummary } from '../shared/cost';
 import type { ChangeInput, ChangeRequest, ChangeResult } from '../shared/change';
 import { boundsProblems, cooldownProblem, protectedProblem, type Refusal } from '../shared/change-policy';
 import { changes, reads } from './activities';
@@ -247,7 +248,10 @@ async function applyChecked(context: Context, checked: Planned): Promise<ChangeR
 }
 
 function summary(planned: PlannedChange): string {
-  return planned.plan.diffLines.length > 0 ? planned.plan.diffLines.join('; ') : 'no field changes';
+  const diff = planned.plan.diffLines.length > 0 ? planned.plan.diffLines.join('; ') : 'no field changes';
+  // Only the step's detail (a query answer, no command): plans without a cost read as before.
+  const cost = planned.plan.cost && costSummary(planned.plan.cost);
+  return cost ? `${diff}; monthly cost ${cost}` : diff;
 }
 
 function byAppliedAt(left: { appliedAt: string }, right: { appliedAt: string }): number {

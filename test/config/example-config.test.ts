@@ -19,6 +19,8 @@ describe('the example configuration in examples/', () => {
     const test = resolveApprovalPolicy(config, { name: 'test-nightly', tags: [] });
     assert.equal(test.name, 'test-clusters');
     assert.equal(test.autoApprove?.maxReplicaDelta, 1);
-    assert.equal(resolveApprovalPolicy(config, { name: 'other', tags: [] }).stage.timeoutMs, 86_400_000);
+    const other = resolveApprovalPolicy(config, { name: 'other', tags: [] });
+    assert.equal(other.stage.timeoutMs, 86_400_000);
+    assert.deepEqual(other.costDelta, { above: 5000, groups: ['leads'], approvers: ['carol'], required: 1 });
   });
 });

@@ -94,5 +94,16 @@ describe('run lifecycle approval flags', () => {
       approval: { ...input.approval!, stage: { ...input.approval!.stage, approvers: ['alice'] } },
     };
     assert.match(approvalAdvice(alone, 'x').at(-1) ?? '', /Warning: only 0 approver\(s\) besides alice/);
+    const costly = {
+      ...input,
+      approval: {
+        ...input.approval!,
+        costDelta: { above: 5000, groups: ['leads'], approvers: ['carol'], required: 1 },
+      },
+    };
+    assert.equal(
+      approvalAdvice(costly, 'x')[2],
+      'If the scale adds more than 5,000 a month (the plan shows its cost), it also needs 1 approval(s) from leads (carol).',
+    );
   });
 });

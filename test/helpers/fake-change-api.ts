@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities, LastChange, PlannedChange } from '../../src/activities';
 import { requestFromCluster } from '../../src/activities/change-request';
+import { planCost } from '../../src/activities/change-cost';
 import { nodeGroupsOf } from '../../src/activities/fleet';
 import { diffClusters, formatDiff } from '../../src/cloud-manager/diff';
 import { CloudManagerError } from '../../src/cloud-manager/errors';
 import type { Cluster, ClusterRequest } from '../../src/cloud-manager/schemas/cluster';
 import type { ChangeEvent, ChangeRequest } from '../../src/shared/change';
+import { loadPrices } from '../../src/schedules/prices';
 import { FailureType } from '../../src/shared/failure-types';
 import { fakeClusterApi, type FakeOptions } from './fake-cluster-api';
 
@@ -15,6 +17,7 @@ import { fakeClusterApi, type FakeOptions } from './fake-cluster-api';
  * the power runbook's read: everything the change, power and lifecycle runbooks call.
  */
 
+const PRICES = loadPrices();
 const TUTORIAL = JSON.parse(readFileSync('examples/tutorial-cluster.json', 'utf8')) as ClusterRequest;
 
 /** The cluster fake plus the change runbook's activities, with faults the tests switch on. */
@@ -94,7 +97,12 @@ export function fakeChangeApi(options: FakeOptions = {}) {
       };
       if (request.kind === 'delete') {
         return {
-          plan: { ...base, changes: [{ path: 'cluster', kind: 'removed' }], diffLines: ['delete'] },
+          plan: {
+            ...base,
+            changes: [{ path: 'cluster', kind: 'removed' }],
+            diffLines: ['delete'],
+            cost: planCost(cluster.config, undefined, PRICES),
+          },
           ...context,
         };
       }
@@ -103,7 +111,8 @@ export function fakeChangeApi(options: FakeOptions = {}) {
       const target = build(source, request.kind === 'restore' ? [] : (request.changes ?? []));
       const entries = diffClusters(cluster.config, target);
       const diffLines = entries.length > 0 ? formatDiff(entries).split('\n') : [];
-      return { plan: { ...base, changes: entries, diffLines }, request: target, ...context };
+      const cost = planCost(cluster.config, target, PRICES);
+      return { plan: { ...base, changes: entries, diffLines, cost }, request: target, ...context };
     },
     async lastAppliedChange() {
       fake.calls.push('lastAppliedChange');

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { approvalLink } from '../../activities/approval-message';
 import { loadConfig, webSettings } from '../../config';
-import type { ApprovalAudit, DecisionAck, DecisionRequest, PendingApproval } from '../../shared/approval';
+import type {
+  ApprovalAudit,
+  ChangePlan,
+  DecisionAck,
+  DecisionRequest,
+  PendingApproval,
+} from '../../shared/approval';
+import { costDetail, costLine } from '../../shared/cost';
 import { formatDuration } from '../../shared/durations';
 import {
   listPendingApprovals,
@@ -18,6 +25,9 @@ import { withTemporal } from '../runbook-client';
 import { withSearchAttributes } from '../search-attributes-setup';
 
 const indent = (lines: readonly string[]) => lines.map((line) => safe`    ${line}`);
+
+/** The plan's cost line, indented like its diff; nothing for plans recorded before costs. */
+const costLines = (plan: ChangePlan) => indent([costLine(plan.cost)].filter((line) => line !== undefined));
 
 function timeLeft(deadline: string, now = Date.now()): string {
   const ms = Date.parse(deadline) - now;
@@ -41,9 +51,11 @@ function describePending(row: PendingApprovalRow, publicUrl: string): string[] {
     safe`  asked by:   ${plan.requester} at ${plan.createdAt}` + (plan.reason ? safe` (${plan.reason})` : ''),
     `  approvals:  ${approvalsSoFar(pending)}` + safe`, policy ${pending.policy}${escalated}`,
     safe`  approvers:  ${pending.approvers.join(', ')} (${pending.groups.join(', ')})`,
+    ...(pending.costApproval ? [safe`  cost rule:  ${costDetail(pending.costApproval)}`] : []),
     safe`  deadline:   ${pending.deadline} (${timeLeft(pending.deadline)})`,
     safe`  plan ${plan.version}, against resource version ${plan.resourceVersion}:`,
     ...indent(plan.diffLines.length > 0 ? plan.diffLines : ['(no field changes)']),
+    ...costLines(plan),
     safe`  decide:     imply-runbooks approve ${id} --as <you>  |  reject ${id} --reason <why> --as <you>`,
     safe`  page:       ${approvalLink(publicUrl, runbookId)}`,
   ];
@@ -53,10 +65,12 @@ function outcomeLine(ack: DecisionAck, pending: PendingApproval): string {
   if (ack.state === 'approved') return `approved ${ack.approvals} of ${ack.required}: the runbook goes on`;
   if (ack.state === 'rejected') return 'rejected: the runbook ends with nothing applied';
   const missing = ack.required - ack.approvals;
-  return (
-    `approved ${ack.approvals} of ${ack.required}: waiting for ${missing} more ` +
-    safe`approval${missing === 1 ? '' : 's'} from ${pending.approvers.join(', ')}`
-  );
+  // Above the policy's costDelta the cost rule's approvers count too (the ack counts both).
+  const cost = pending.costApproval;
+  const from = cost
+    ? safe`${pending.approvers.join(', ')} (${pending.groups.join(', ')}) and ${cost.approvers.join(', ')} (${cost.groups.join(', ')}, for its cost)`
+    : safe`${pending.approvers.join(', ')}`;
+  return `approved ${ack.approvals} of ${ack.required}: waiting for ${missing} more approval${missing === 1 ? '' : 's'} from ${from}`;
 }
 
 async function decide(
@@ -80,7 +94,7 @@ async function decide(
       console.log(
         safe`${verb} plan ${plan.version} of ${runbookId} as ${decider}: ${plan.clusterName}, asked by ${plan.requester}`,
       );
-      for (const line of indent(plan.diffLines)) console.log(line);
+      for (const line of [...indent(plan.diffLines), ...costLines(plan)]) console.log(line);
     }
     const ack = await sendDecision(client, runbookId, request);
     if (flags.json) return printJson({ runbookId, planVersion: plan.version, decider, ...ack });
@@ -95,7 +109,7 @@ function printAudit(runbookId: string, status: string, audit: ApprovalAudit | un
     console.log(
       safe`plan ${plan.version} by ${plan.requester} at ${plan.createdAt}, against resource version ${plan.resourceVersion}:`,
     );
-    for (const line of indent(plan.diffLines)) console.log(line);
+    for (const line of [...indent(plan.diffLines), ...costLines(plan)]) console.log(line);
   }
   if (audit.decisions.length === 0) return console.log('no decisions yet');
   printTable(audit.decisions, [

@@ -1,7 +1,6 @@
-import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config';
-import { loadPrices } from '../../schedules/prices';
+import { loadPrices, priceFileOf } from '../../schedules/prices';
 import { computeSavings } from '../../schedules/savings';
 import { formatSavingsCsv, formatSavingsTable } from '../../schedules/savings-output';
 import { readSavingsEvents } from '../../schedules/savings-source';
@@ -65,9 +64,7 @@ export function registerReportCommands(program: Command): void {
 
 /** The configuration's `prices` file, relative to the configuration file; undefined when it names none. */
 export function configuredPriceFile(configPath: string | undefined): string | undefined {
-  const config = loadConfig({ path: configPath });
-  if (!config.prices || !config.source) return undefined;
-  return path.resolve(path.dirname(config.source), config.prices);
+  return priceFileOf(loadConfig({ path: configPath }));
 }
 
 /** A duration back from `referenceMs` (30d) or an ISO date or time. Pure. */

@@ -11,6 +11,7 @@ import { environmentFromFlags, withEnvironmentOption, type EnvironmentFlags } fr
 import { lifecycleInputFromFlags, requesterFrom, type LifecycleFlags } from '../lifecycle-input';
 import { action, printJson, printTable, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';
+import { formatThreshold } from '../../shared/cost';
 import { formatStatus, readStatus } from '../status-view';
 import { withSearchAttributes } from '../search-attributes-setup';
 import {
@@ -190,6 +191,13 @@ export function approvalAdvice(input: LifecycleInput, runbookId: string, configP
       safe`(${policy.stage.approvers.join(', ')}); policy "${policy.name}", requested by ${input.requester}.`,
     safe`Approve it: imply-runbooks approve ${shellQuote(runbookId)} --as ${approveAs}   or on the page: ${page}`,
   ];
+  const cost = policy.costDelta;
+  if (cost) {
+    lines.push(
+      safe`If the scale adds more than ${formatThreshold(cost.above)} a month (the plan shows its cost), it also needs ` +
+        safe`${cost.required} approval(s) from ${cost.groups.join(', ')} (${cost.approvers.join(', ')}).`,
+    );
+  }
   if (others.length < policy.stage.required) {
     lines.push(
       safe`Warning: only ${others.length} approver(s) besides ${input.requester}, who cannot approve their own change; ` +
