@@ -13,6 +13,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { approvalMessage } from '../src/activities/approval-message';
+import { planCost } from '../src/activities/change-cost';
+import { loadPrices } from '../src/config/prices';
 import type { ApprovalEvent, PendingApproval } from '../src/shared/approval';
 import { renderMessagesPage } from '../src/web/block-kit-preview';
 import { outcomeNote } from '../src/web/slack-interactivity';
@@ -22,6 +24,18 @@ const OUTPUT = path.resolve(process.argv[2] ?? 'docs/images/slack-approval.png')
 const PUBLIC_URL = 'https://runbooks.example.com';
 const SYSTEM_FONTS = '/etc/fonts/fonts.conf';
 
+// The cluster before and after, priced with the default table as a worker prices a plan.
+const spec = (dataReplicas: number) => ({
+  spec: {
+    version: '2024.09',
+    awsInstanceRole: 'imply-role',
+    master: { replicas: 3, instanceType: 'm5.large' },
+    query: { replicas: 2, instanceType: 'm5.xlarge' },
+    data: { tier1: { replicas: dataReplicas, instanceType: 'r5.2xlarge' } },
+  },
+});
+const cost = planCost(spec(2) as never, spec(4) as never, loadPrices());
+
 const plan: PendingApproval['plan'] = {
   version: 1,
   clusterId: '7c0a64f4-3b8e-4bb2-a0d1-5f8e2c9d1a10',
@@ -29,6 +43,7 @@ const plan: PendingApproval['plan'] = {
   resourceVersion: 12,
   changes: [{ path: 'spec.data.tier1.replicas', kind: 'changed', before: 2, after: 4 }],
   diffLines: ['~ spec.data.tier1.replicas: 2 → 4'],
+  cost,
   requester: 'carol',
   reason: 'Black Friday query load',
   createdAt: '2026-12-06T09:12:00.000Z',
