@@ -99,6 +99,8 @@ export function requestsFor(fields: readonly FieldChange[]): {
   return { requests, cannotApply };
 }
 
+const GONE_STATES = new Set(['DELETING', 'DELETED']);
+
 function managedBy(cluster: Cluster): string | undefined {
   return tagsOf(cluster).find((tag) => tag.name === MANAGED_BY_TAG)?.value;
 }
@@ -113,6 +115,8 @@ export function planFolder(
   options: { environment?: string; prune?: boolean } = {},
 ): PlanEntry[] {
   const desired = folder.clusters.filter((cluster) => cluster.options.environment === options.environment);
+  // A cluster on its way out (DELETING, DELETED: the listing keeps them a while) is not live.
+  live = live.filter((cluster) => !GONE_STATES.has(String(cluster.status?.state ?? '')));
   const liveByName = new Map(live.map((cluster) => [cluster.metadata.name, cluster]));
   const where = options.environment ? { environment: options.environment } : {};
   const entries: PlanEntry[] = [];
