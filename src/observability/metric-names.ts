@@ -17,6 +17,10 @@ export const METRICS = {
   fleetClusters: 'imply_runbooks_fleet_clusters_total',
   /** Ended fleet runs; labels: action, aborted (`true` when the failure share stopped it). */
   fleetRuns: 'imply_runbooks_fleet_runs_total',
+  /** Clusters a drift check found differing from their folder; labels: owner, action (change, create, prunable). */
+  driftClusters: 'imply_runbooks_drift_clusters_total',
+  /** Ended drift checks; labels: owner, outcome (in-sync, drift). */
+  driftChecks: 'imply_runbooks_drift_checks_total',
   /** Gauge: runbooks waiting at an approval gate now; labels: kind, namespace, taskQueue. */
   approvalsPending: 'imply_runbooks_approvals_pending',
   /** Gauge: seconds the oldest of them has waited (0 when none); labels: kind, namespace, taskQueue. */

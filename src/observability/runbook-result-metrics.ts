@@ -52,6 +52,32 @@ function fleetResults(result: Fields): CounterIncrement[] {
   return [...clusters, run];
 }
 
+/** A drift check's result (`driftCheck`, kind `drift-check`): the check, and each drifted cluster by action. */
+function driftResults(result: Fields): CounterIncrement[] {
+  const report = result.report as { owner?: unknown; drifted?: unknown } | undefined;
+  if (!report || !Array.isArray(report.drifted) || typeof result.outcome !== 'string') return [];
+  const owner = typeof report.owner === 'string' ? report.owner : 'unknown';
+  const byAction = new Map<string, number>();
+  for (const cluster of report.drifted as Array<{ action?: unknown }>) {
+    const action = typeof cluster.action === 'string' ? cluster.action : 'unknown';
+    byAction.set(action, (byAction.get(action) ?? 0) + 1);
+  }
+  return [
+    {
+      metric: METRICS.driftChecks,
+      description: 'Ended drift checks of folders of cluster specs',
+      value: 1,
+      labels: { owner, outcome: result.outcome },
+    },
+    ...[...byAction].map(([action, value]) => ({
+      metric: METRICS.driftClusters,
+      description: 'Clusters a drift check found differing from their folder',
+      value,
+      labels: { owner, action },
+    })),
+  ];
+}
+
 /**
  * What to count for a runbook of `kind` (`change`, `fleet` …) that returned `result`: rolled-back
  * changes by the kind of change, a fleet run's clusters by result. Nothing for other results. Pure.
@@ -59,5 +85,9 @@ function fleetResults(result: Fields): CounterIncrement[] {
 export function resultCounters(kind: string, result: unknown): CounterIncrement[] {
   if (typeof result !== 'object' || result === null) return [];
   const fields = result as Fields;
-  return [...rolledBack(kind, fields), ...(kind === 'fleet' ? fleetResults(fields) : [])];
+  return [
+    ...rolledBack(kind, fields),
+    ...(kind === 'fleet' ? fleetResults(fields) : []),
+    ...(kind === 'drift-check' ? driftResults(fields) : []),
+  ];
 }

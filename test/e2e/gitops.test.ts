@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, runCli, type CliRun } from '../../scripts/lib/run-cli';
+import { findFreePort } from '../../src/dev/ports';
 import type { Cluster } from '../../src/cloud-manager/schemas/cluster';
 import { MANAGED_BY_TAG } from '../../src/gitops/spec-folder';
 import type { DriftResult } from '../../src/shared/drift';
@@ -59,6 +60,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
   let configFile: string;
   let webhook: http.Server;
   const notices: Array<{ text: string }> = [];
+  let metricsAddress: string;
 
   const git = (...args: string[]) =>
     execFileSync('git', ['-C', folder, ...args], {
@@ -111,7 +113,10 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
         '',
       ].join('\n'),
     );
-    await scenario.startWorkerProcess({ env: { IMPLY_RUNBOOKS_CONFIG: configFile } });
+    metricsAddress = `127.0.0.1:${await findFreePort()}`;
+    await scenario.startWorkerProcess({
+      env: { IMPLY_RUNBOOKS_CONFIG: configFile, IMPLY_RUNBOOKS_METRICS_ADDRESS: metricsAddress },
+    });
     writeFileSync(path.join(folder, 'alpha.yaml'), toYaml(spec('gitops-alpha', 1)));
     writeFileSync(path.join(folder, 'beta.yaml'), toYaml(spec('gitops-beta', 1)));
     writeFileSync(
@@ -275,6 +280,19 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
         notices.find((entry) => entry.text.startsWith('Drift: 1 cluster')),
       );
       assert.match(notice.text, /gitops-gamma \(change\): spec\.data\.tier1\.replicas: 3 → 1/);
+      await eventually('the drift counted on /metrics', async () => {
+        const body = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+        const counted = body
+          .split('\n')
+          .some(
+            (line) =>
+              line.startsWith('imply_runbooks_drift_clusters_total{') &&
+              line.includes(`owner="${OWNER}"`) &&
+              line.includes('action="change"') &&
+              / 1$/.test(line),
+          );
+        return counted ? true : undefined;
+      });
     } finally {
       await schedule.delete();
     }

@@ -54,6 +54,40 @@ describe('counters from a runbook result', () => {
     assert.deepEqual(aborted.at(-1)?.labels, { action: 'stop', aborted: 'true' });
   });
 
+  it("counts a drift check and its drifted clusters by action, by the folder's owner", () => {
+    const report = {
+      owner: 'platform',
+      drifted: [{ action: 'change' }, { action: 'change' }, { action: 'create' }],
+    };
+    assert.deepEqual(values('drift-check', { outcome: 'drift', report }), [
+      {
+        metric: 'imply_runbooks_drift_checks_total',
+        value: 1,
+        labels: { owner: 'platform', outcome: 'drift' },
+      },
+      {
+        metric: 'imply_runbooks_drift_clusters_total',
+        value: 2,
+        labels: { owner: 'platform', action: 'change' },
+      },
+      {
+        metric: 'imply_runbooks_drift_clusters_total',
+        value: 1,
+        labels: { owner: 'platform', action: 'create' },
+      },
+    ]);
+    assert.deepEqual(
+      values('drift-check', { outcome: 'in-sync', report: { owner: 'platform', drifted: [] } }),
+      [
+        {
+          metric: 'imply_runbooks_drift_checks_total',
+          value: 1,
+          labels: { owner: 'platform', outcome: 'in-sync' },
+        },
+      ],
+    );
+  });
+
   it('ignores results of other shapes and kinds', () => {
     assert.deepEqual(values('lifecycle', { outcome: 'completed', clusterId: 'c-1' }), []);
     assert.deepEqual(values('fleet', { outcome: 'duplicate' }), []);
