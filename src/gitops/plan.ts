@@ -1,4 +1,8 @@
+import { planCost } from '../activities/change-cost';
 import { jsonEqual } from '../cloud-manager/diff';
+import type { PriceTable } from '../config/prices';
+import type { PlanCost } from '../shared/approval';
+import { applySpecChanges } from '../shared/spec-changes';
 import type { Cluster } from '../cloud-manager/schemas/cluster';
 import { SCALE_PATH } from '../shared/change-policy';
 import type { ChangeKind } from '../shared/change';
@@ -39,6 +43,8 @@ export interface PlanEntry {
   requests?: PlannedRequest[];
   /** Fields that differ but no change request can set (a list): named, never sent. */
   cannotApply?: string[];
+  /** What the cluster costs a month before and after (create: from 0; delete: to 0), with a price table. */
+  cost?: PlanCost;
   /** Why, in one line: `prunable: managed by this folder and removed from it; apply --prune deletes it`. */
   note?: string;
 }
@@ -112,8 +118,11 @@ function managedBy(cluster: Cluster): string | undefined {
 export function planFolder(
   folder: SpecFolder,
   live: readonly Cluster[],
-  options: { environment?: string; prune?: boolean } = {},
+  options: { environment?: string; prune?: boolean; prices?: PriceTable } = {},
 ): PlanEntry[] {
+  const { prices } = options;
+  const costOf = (before: Cluster | undefined, after: Pick<Cluster, 'spec'> | undefined) =>
+    prices ? { cost: planCost(before ?? { spec: {} as Cluster['spec'] }, after, prices) } : {};
   const desired = folder.clusters.filter((cluster) => cluster.options.environment === options.environment);
   // A cluster on its way out (DELETING, DELETED: the listing keeps them a while) is not live.
   live = live.filter((cluster) => !GONE_STATES.has(String(cluster.status?.state ?? '')));
@@ -123,7 +132,13 @@ export function planFolder(
   for (const cluster of desired) {
     const current = liveByName.get(cluster.name);
     if (!current) {
-      entries.push({ action: 'create', name: cluster.name, file: cluster.file, ...where });
+      entries.push({
+        action: 'create',
+        name: cluster.name,
+        file: cluster.file,
+        ...where,
+        ...costOf(undefined, cluster.request as Pick<Cluster, 'spec'>),
+      });
       continue;
     }
     const fields = fieldChanges(cluster.written, current);
@@ -133,11 +148,16 @@ export function planFolder(
       continue;
     }
     const { requests, cannotApply } = requestsFor(fields);
+    const after = applySpecChanges(
+      current,
+      requests.flatMap((request) => request.changes),
+    );
     entries.push({
       action: 'change',
       ...base,
       fields,
       requests,
+      ...costOf(current, after),
       ...(cannotApply.length > 0
         ? {
             cannotApply,
@@ -156,6 +176,7 @@ export function planFolder(
       entries.push({
         action: 'delete',
         ...base,
+        ...costOf(cluster, undefined),
         note: `created from this folder (${MANAGED_BY_TAG}=${folder.owner}) and removed from it`,
       });
     } else {

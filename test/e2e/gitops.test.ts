@@ -226,6 +226,12 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
     assert.match(plan.stdout, /~ change\s+gitops-beta \(beta\.yaml\)/);
     assert.match(plan.stdout, /spec\.data\.tier1\.replicas: 1 → 2/);
     assert.match(plan.stdout, /→ scale: spec\.data\.tier1\.replicas/);
+    // Priced with the default table, as the savings report and approval plans are: one more t2.small.
+    assert.match(plan.stdout, /monthly cost: USD 117\.53 → USD 134\.32 \(\+16\.79\); prices as of /);
+    const planned = JSON.parse((await cli('plan', '-f', folder, '--json')).stdout) as {
+      entries: Array<{ name: string; cost?: { monthlyDelta: number } }>;
+    };
+    assert.equal(planned.entries.find((entry) => entry.name === 'gitops-beta')?.cost?.monthlyDelta, 16.79);
 
     const applied = await cli('apply', '-f', folder);
     assert.equal(applied.code, 0, applied.stderr);

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
 import { formatDiff } from '../../cloud-manager/diff';
+import { loadConfiguredPrices } from '../../config/prices';
+import { costLine } from '../../shared/cost';
 import { loadConfig, type Config } from '../../config';
 import { applyPlan, type AppliedEntry } from '../../gitops/apply';
 import { applyReason, gitInfo, type GitInfo } from '../../gitops/git';
@@ -73,11 +75,13 @@ export async function planFromFlags(flags: FolderFlags, config: Config): Promise
   const folder = readSpecFolder(flags.file, flags.owner?.trim() || undefined);
   const environments = [...new Set(folder.clusters.map((cluster) => cluster.options.environment))];
   if (!environments.includes(undefined)) environments.unshift(undefined);
+  // The table plans and the savings report price with: the default, with the configuration's on top.
+  const prices = loadConfiguredPrices(config);
   const entries: PlanEntry[] = [];
   for (const environment of environments) {
     const api = cliApiClient({ ...flags, environment }, process.env, config);
     const live = await api.listClusters();
-    entries.push(...planFolder(folder, live, { environment, prune: flags.prune }));
+    entries.push(...planFolder(folder, live, { environment, prune: flags.prune, prices }));
   }
   const git = gitInfo(flags.file);
   return { folder, entries, ...(git ? { git } : {}) };
@@ -116,6 +120,8 @@ export function planLines(plan: FolderPlan): string[] {
         lines.push(`      → ${request.kind}: ${request.changes.map((change) => change.path).join(', ')}`);
       }
     }
+    const cost = entry.action === 'unchanged' ? undefined : costLine(entry.cost);
+    if (cost) lines.push(`      ${cost}`);
     if (entry.note && entry.action !== 'unmanaged') lines.push(`      ${entry.note}`);
   }
   if (!hasChanges(plan.entries)) lines.push('Nothing to do: the account matches the folder.');
