@@ -16,7 +16,7 @@ import { registerReportCommands } from './commands/report';
 import { registerCodecServerCommand } from './commands/codec-server';
 import { registerPowerCommands } from './commands/power';
 import { registerChangeCommands } from './commands/change';
-import { registerDriftCommands, registerGitopsCommands } from './commands/gitops';
+import { DetailedExitUsageError, registerDriftCommands, registerGitopsCommands } from './commands/gitops';
 
 /** Builds the `imply-runbooks` command line. */
 export function buildProgram(): Command {
@@ -65,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
+    if (error instanceof DetailedExitUsageError) return error.exitCode;
     if (!(error instanceof CommanderError)) throw error;
     // Help and --version end the run on purpose; anything else commander refuses is a usage error.
     const done = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);

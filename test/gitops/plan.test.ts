@@ -14,6 +14,7 @@ import {
 } from '../../src/gitops/spec-folder';
 import { createRequest } from '../../src/gitops/apply';
 import { TUTORIAL_CLUSTER } from '../helpers/e2e';
+import { runCli } from '../../scripts/lib/run-cli';
 
 const written = (name: string, spec: Record<string, unknown> = {}) => ({
   metadata: { name },
@@ -175,5 +176,20 @@ describe('readSpecFolder', () => {
     assert.throws(() => readSpecFolder(path.join(directory, 'missing')), /cannot read the folder \(ENOENT\)/);
     const empty = mkdtempSync(path.join(directory, 'empty-'));
     assert.throws(() => readSpecFolder(empty), /no cluster specs/);
+  });
+});
+
+describe('plan and drift run exit codes (the real CLI, no server)', () => {
+  it('answer a usage error or a bad folder with 1, never with 2 (which means changes)', async () => {
+    for (const args of [
+      ['plan'],
+      ['plan', '-f', '/nonexistent-folder'],
+      ['drift', 'run'],
+      ['plan', '-f', '.', '--bogus'],
+    ]) {
+      const ran = await runCli(args);
+      assert.equal(ran.code, 1, `${args.join(' ')}: ${ran.stderr}`);
+    }
+    assert.equal((await runCli(['plan', '--help'])).code, 0);
   });
 });

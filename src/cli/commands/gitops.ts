@@ -46,6 +46,21 @@ interface ApplyFlags extends FolderFlags, WaitFlags {
 
 const PLAN_EXIT = { nothing: 0, error: 1, changes: 2 } as const;
 
+/**
+ * Commands whose exit code says "changes" with 2 (plan, drift run) answer a usage error with 1, as
+ * any other error, so CI never reads a mistyped flag as a plan with changes.
+ */
+export class DetailedExitUsageError extends Error {
+  readonly exitCode = PLAN_EXIT.error;
+}
+
+function withDetailedExit(command: Command): Command {
+  return command.exitOverride((error) => {
+    if (['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code)) throw error;
+    throw new DetailedExitUsageError(error.message);
+  });
+}
+
 function withFolderOptions(command: Command): Command {
   return command
     .requiredOption('-f, --file <folder>', 'the folder of cluster specs (one YAML or JSON file per cluster)')
@@ -218,12 +233,10 @@ async function runApply(flags: ApplyFlags): Promise<void> {
 /** `plan -f <folder>` and `apply -f <folder>`. */
 export function registerGitopsCommands(program: Command): void {
   withFolderOptions(
-    program
-      .command('plan')
-      .description(
-        'Compare a folder of cluster specs with the account: create, change, delete, unchanged, unmanaged ' +
-          '(exit 0: nothing to do, 2: changes, 1: error)',
-      ),
+    withDetailedExit(program.command('plan')).description(
+      'Compare a folder of cluster specs with the account: create, change, delete, unchanged, unmanaged ' +
+        '(exit 0: nothing to do, 2: changes, 1: error)',
+    ),
   ).action((flags: FolderFlags) => runPlan(flags));
   withWaitFlags(
     withFolderOptions(
@@ -354,8 +367,7 @@ export function registerDriftCommands(program: Command): void {
     .option('--owner <name>', 'the managed-by owner (default: the folder name)')
     .option('--json', 'print JSON')
     .action(action((flags: DriftFlags) => scheduleDrift(flags)));
-  drift
-    .command('run')
+  withDetailedExit(drift.command('run'))
     .description(
       'Check a folder of specs against the account now, through the same drift check (exit 2 on drift)',
     )
