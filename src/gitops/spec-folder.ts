@@ -22,6 +22,12 @@ const blockSchema = z.strictObject({
     .string({ error: 'must be the name of an environment in the configuration' })
     .regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'must be an environment name such as prod (a-z, 0-9, -)' })
     .optional(),
+  /**
+   * The approval policy the configuration must give this cluster (policies match by name and tags):
+   * a plan refuses the file when it resolves to another, so a renamed tag cannot quietly move a
+   * production cluster to a laxer policy.
+   */
+  policy: z.string({ error: 'must be the name of an approval policy (or default)' }).min(1).optional(),
   /** Tag the cluster protected at create (`imply-runbooks/protected=true`): no delete, prune included. */
   protected: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -132,4 +138,20 @@ export function readSpecFolder(folder: string, owner = defaultOwner(folder)): Sp
   }
   if (problems.length > 0) throw new SpecFolderError(folder, problems);
   return { folder, owner, clusters };
+}
+
+/**
+ * The files whose `imply-runbooks.policy` is not the approval policy `policyOf` resolves for their
+ * cluster (by name and tags); throws SpecFolderError naming each. Pure.
+ */
+export function checkPolicies(folder: SpecFolder, policyOf: (cluster: DesiredCluster) => string): void {
+  const problems = folder.clusters.flatMap((cluster) => {
+    const expected = cluster.options.policy;
+    const resolved = policyOf(cluster);
+    if (expected === undefined || expected === resolved) return [];
+    return [
+      `${cluster.file}: imply-runbooks.policy: says ${expected}, but the configuration gives ${cluster.name} the approval policy ${resolved}: fix the tags or name that policies match on, or the file`,
+    ];
+  });
+  if (problems.length > 0) throw new SpecFolderError(folder.folder, problems);
 }

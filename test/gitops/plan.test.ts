@@ -7,6 +7,7 @@ import type { Cluster } from '../../src/cloud-manager/schemas/cluster';
 import { applyReason } from '../../src/gitops/git';
 import { fieldChanges, hasChanges, planFolder, requestsFor } from '../../src/gitops/plan';
 import {
+  checkPolicies,
   MANAGED_BY_TAG,
   readSpecFolder,
   SpecFolderError,
@@ -137,6 +138,21 @@ describe('plan: a folder against the account', () => {
       'clusters as code: clusters (commit aaaaaaaaaaaa by Dana <d@example.com>, with uncommitted changes)',
     );
     assert.equal(applyReason('clusters', undefined), 'clusters as code: clusters (not in a Git repository)');
+  });
+});
+
+describe('imply-runbooks.policy in a spec', () => {
+  it('refuses a file whose cluster the configuration gives another approval policy, naming both', () => {
+    const folder = folderOf(written('orders'), written('billing'));
+    folder.clusters[0]!.options = { policy: 'production' };
+    folder.clusters[1]!.options = { policy: 'default' };
+    assert.throws(
+      () => checkPolicies(folder, () => 'default'),
+      /orders\.yaml: imply-runbooks\.policy: says production, but the configuration gives orders the approval policy default/,
+    );
+    assert.doesNotThrow(() =>
+      checkPolicies(folder, (cluster) => (cluster.name === 'orders' ? 'production' : 'default')),
+    );
   });
 });
 

@@ -4,11 +4,12 @@ import type { Command } from 'commander';
 import { formatDiff } from '../../cloud-manager/diff';
 import { loadConfiguredPrices } from '../../config/prices';
 import { costLine } from '../../shared/cost';
-import { loadConfig, type Config } from '../../config';
+import { loadConfig, resolveApprovalPolicy, type Config } from '../../config';
 import { applyPlan, type AppliedEntry } from '../../gitops/apply';
 import { applyReason, gitInfo, type GitInfo } from '../../gitops/git';
 import { hasChanges, planFolder, type PlanEntry } from '../../gitops/plan';
-import { readSpecFolder, type SpecFolder } from '../../gitops/spec-folder';
+import { checkPolicies, readSpecFolder, type SpecFolder } from '../../gitops/spec-folder';
+import { tagsOf } from '../../shared/cluster-tags';
 import type { DriftInput, DriftResult } from '../../shared/drift';
 import { formatDuration, parseDuration } from '../../shared/durations';
 import { refuseControlCharacters, shellQuote } from '../../shared/terminal-text';
@@ -88,6 +89,10 @@ export interface FolderPlan {
 export async function planFromFlags(flags: FolderFlags, config: Config): Promise<FolderPlan> {
   refuseControlCharacters(flags.file, '-f');
   const folder = readSpecFolder(flags.file, flags.owner?.trim() || undefined);
+  checkPolicies(
+    folder,
+    (cluster) => resolveApprovalPolicy(config, { name: cluster.name, tags: tagsOf(cluster.request) }).name,
+  );
   const environments = [...new Set(folder.clusters.map((cluster) => cluster.options.environment))];
   if (!environments.includes(undefined)) environments.unshift(undefined);
   // The table plans and the savings report price with: the default, with the configuration's on top.
