@@ -185,6 +185,7 @@ describe(
       scenario.emulator.clearRequestLog();
 
       let worker = await scenario.startWorkerProcess();
+      const startedAt = Date.now();
       const handle = await environment.client.workflow.start<typeof fleetRunbook>('fleetRunbook', {
         taskQueue: scenario.taskQueue,
         workflowId: `fleet-e2e-${randomUUID()}`,
@@ -259,7 +260,13 @@ describe(
       assert.ok(runs[0]?.continued, 'the first run continued as new');
       assert.ok(runs.length >= 2, `runs: ${runs.length}`);
       for (const run of runs) assert.ok(run.events <= 250 + 8 * 12, `run ${run.runId}: ${run.events} events`);
-      assert.ok(listReads < 40, `the worker's list reads: ${listReads}`);
+      // The fleet reads the list at most every 500 ms (its tail), whatever the number of clusters: on a
+      // loaded machine the run takes longer and reads more often, never once per cluster.
+      const elapsedSeconds = (Date.now() - startedAt) / 1000;
+      assert.ok(
+        listReads <= 2 * elapsedSeconds + 10,
+        `the worker's list reads: ${listReads} in ${elapsedSeconds.toFixed(0)} s`,
+      );
       assert.ok(singleReads < 10, `single-cluster GETs: ${singleReads}`);
     });
 
