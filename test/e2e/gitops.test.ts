@@ -74,15 +74,16 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
       },
     }).trim();
 
-  const cli = (...args: string[]): Promise<CliRun> =>
-    runCli(args, {
-      TEMPORAL_ADDRESS: environment.address,
-      IMPLY_API_URL: scenario.emulator.apiUrl,
-      IMPLY_TOKEN: scenario.token,
-      IMPLY_RUNBOOKS_TASK_QUEUE: scenario.taskQueue,
-      IMPLY_RUNBOOKS_CONFIG: configFile,
-      IMPLY_RUNBOOKS_USER: 'carol',
-    });
+  /** What the CLI needs to reach the dev server, the emulator and this test's worker, as carol. */
+  const cliEnv = (): Record<string, string> => ({
+    TEMPORAL_ADDRESS: environment.address,
+    IMPLY_API_URL: scenario.emulator.apiUrl,
+    IMPLY_TOKEN: scenario.token,
+    IMPLY_RUNBOOKS_TASK_QUEUE: scenario.taskQueue,
+    IMPLY_RUNBOOKS_CONFIG: configFile,
+    IMPLY_RUNBOOKS_USER: 'carol',
+  });
+  const cli = (...args: string[]): Promise<CliRun> => runCli(args, cliEnv());
 
   const live = async (name: string): Promise<Cluster | undefined> => scenario.api.findClusterByName(name);
 
@@ -378,16 +379,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
           ['-c', command],
           {
             cwd: work,
-            env: {
-              PATH: `${shims}:${process.env.PATH}`,
-              HOME: process.env.HOME,
-              TEMPORAL_ADDRESS: environment.address,
-              IMPLY_API_URL: scenario.emulator.apiUrl,
-              IMPLY_TOKEN: scenario.token,
-              IMPLY_RUNBOOKS_TASK_QUEUE: scenario.taskQueue,
-              IMPLY_RUNBOOKS_CONFIG: configFile,
-              IMPLY_RUNBOOKS_USER: 'carol',
-            },
+            env: { PATH: `${shims}:${process.env.PATH}`, HOME: process.env.HOME, ...cliEnv() },
           },
           (error, stdout, stderr) =>
             resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
