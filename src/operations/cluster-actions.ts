@@ -58,10 +58,13 @@ export async function startPowerRunbook(
   clusterName: string,
   place: StartPlace,
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof powerRunbook>> {
-  const options = withEnvironmentMemo(
-    powerStartOptions(input, environmentTaskQueue(place.baseTaskQueue, place.environment), clusterName),
-    place.environment,
+  const start = powerStartOptions(
+    input,
+    environmentTaskQueue(place.baseTaskQueue, place.environment),
+    clusterName,
   );
+  // Who asked, where the runbooks view reads it (visibility does not show a workflow's input).
+  const options = withEnvironmentMemo({ ...start, memo: { requester: input.requester } }, place.environment);
   try {
     return await client.workflow.start<typeof powerRunbook>('powerRunbook', options);
   } catch (error) {

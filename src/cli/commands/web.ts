@@ -3,6 +3,7 @@ import { loadConfig, webSettings } from '../../config';
 import { startTracing, tracingClientInterceptors } from '../../observability/tracing';
 import { pinoWebLog, webObservability } from '../../observability/web-log';
 import { connectClient, describeTemporalSettings, temporalSettingsFromEnv } from '../../temporal/connection';
+import { operationsFromConfig } from '../../web/operations-setup';
 import { startWebServer } from '../../web/server';
 import { sessionSecretFromEnv } from '../../web/sessions';
 import { tokensFromEnv } from '../../web/tokens';
@@ -66,8 +67,9 @@ async function runWeb(options: WebOptions): Promise<void> {
       sessionSecret,
       log,
       triggers: triggerOptionsFromEnv(client, temporal.taskQueue, announce),
+      operations: operationsFromConfig(client, config, temporal),
     });
-    announce(`[web] approvals page at ${server.publicUrl}/approvals`);
+    announce(`[web] approvals page at ${server.publicUrl}/approvals, operations at ${server.publicUrl}/clusters`);
     announce(`[web] Temporal: ${describeTemporalSettings(temporal)}`);
     announce(
       settings.identityHeader
