@@ -20,8 +20,8 @@ export interface Guarded {
 }
 
 /**
- * Refuses (403) a POST without a session, from another origin, without this session's CSRF token,
- * or from someone whose role is below `needed`. Reads the form; changes nothing.
+ * Refuses (403) a POST without a session, from another origin, from someone whose role is below
+ * `needed`, or without this session's CSRF token. Reads the form; changes nothing.
  */
 export async function guardPost(
   request: IncomingMessage,
@@ -32,6 +32,9 @@ export async function guardPost(
   const { user, session } = identify(request, response, context, { mayStartSession: false });
   const crossSite = originProblem(request, context.site);
   if (crossSite) throw new WebProblem(403, 'Refused', `Refused: ${crossSite}.`);
+  // The role before the form: a viewer's page carries no form, so no CSRF token to send.
+  const role = roleOf(personOf(user, session), context.roleConfig);
+  requireRole(role, needed, user);
   const form = await readForm(request);
   if (!sameSecret(formField(form, 'csrf') ?? '', session.csrfToken)) {
     throw new WebProblem(
@@ -40,7 +43,5 @@ export async function guardPost(
       'Refused: the form is stale or was not made by this page: reload and try again.',
     );
   }
-  const role = roleOf(personOf(user, session), context.roleConfig);
-  requireRole(role, needed, user);
   return { user, session, role, form };
 }
