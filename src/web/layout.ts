@@ -57,6 +57,7 @@ const NAV: Array<[string, string]> = [
   ['/clusters', 'Clusters'],
   ['/runbooks', 'Runbooks'],
   ['/schedules', 'Schedules'],
+  ['/savings', 'Savings'],
 ];
 
 /** A whole HTML document around `body`. Pure. */

@@ -3,12 +3,13 @@ import { send, WebProblem } from './http-io';
 import { clusterAction, clustersPage, OPERATIONS_SCRIPT_PATH } from './operations-routes';
 import { OPERATIONS_SCRIPT } from './operations-script';
 import { runbooksPage } from './runbooks-page';
+import { savingsPage } from './savings-page';
 import type { RouteContext } from './routes';
 import { scheduleAction, schedulesPage } from './schedules-page';
 
 /** Which operations page or form a path names: /clusters, /runbooks, /schedules and their POSTs. */
 
-export const OPERATIONS_PAGES = new Set(['clusters', 'runbooks', 'schedules', 'static']);
+export const OPERATIONS_PAGES = new Set(['clusters', 'runbooks', 'schedules', 'savings', 'static']);
 
 const SEGMENT = /^[A-Za-z0-9._:@-]{1,200}$/;
 
@@ -49,6 +50,7 @@ export async function operationsRoute(
     if (page === 'clusters') return clustersPage(request, response, context, url);
     if (page === 'runbooks') return runbooksPage(request, response, context, url);
     if (page === 'schedules') return schedulesPage(request, response, context, url);
+    if (page === 'savings') return savingsPage(request, response, context, url);
   }
   if (page === 'clusters' && parts.length === 4 && (parts[3] === 'keep-alive' || parts[3] === 'power')) {
     expect(method, 'POST');
