@@ -110,16 +110,21 @@ export async function schedulePreviews(
   );
 }
 
-function slotsFor(name: string, previews: SchedulePreview[]): ClusterSlot[] {
-  return previews.flatMap((preview): ClusterSlot[] => {
+/** Each schedule's next stop and next start that concern the cluster (acting on it, or skipping it and why). Pure. */
+export function slotsFor(name: string, previews: SchedulePreview[]): ClusterSlot[] {
+  const found: ClusterSlot[] = [];
+  for (const preview of previews) {
+    const seen = new Set<string>();
     for (const slot of preview.slots) {
+      if (seen.has(slot.action)) continue;
       const skipped = slot.skipped.find((entry) => entry.cluster === name);
-      if (skipped)
-        return [{ schedule: preview.name, timeZone: preview.timeZone, slot, skipped: skipped.reason }];
-      if (slot.acts.includes(name)) return [{ schedule: preview.name, timeZone: preview.timeZone, slot }];
+      if (!skipped && !slot.acts.includes(name)) continue;
+      seen.add(slot.action);
+      const base = { schedule: preview.name, timeZone: preview.timeZone, slot };
+      found.push(skipped ? { ...base, skipped: skipped.reason } : base);
     }
-    return [];
-  });
+  }
+  return found.sort((left, right) => Date.parse(left.slot.at) - Date.parse(right.slot.at));
 }
 
 function monthlyCost(cluster: Cluster, prices: PriceTable): number | undefined {

@@ -122,7 +122,7 @@ function clusterRow(row: ClusterRow, viewer: OperationsViewer, currency: string)
     </td>
     <td>${row.nodes}</td>
     <td>${tags}</td>
-    <td>${slotCell(row.slots, viewer)}</td>
+    <td class="next">${slotCell(row.slots, viewer)}</td>
     <td>${keepAliveCell(row, viewer)}</td>
     <td class="acting">${actingCell(row)}</td>
     <td>

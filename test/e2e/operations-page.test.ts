@@ -91,8 +91,8 @@ describe('operations page in a real browser (dev server, emulator, worker, headl
     const page = await signIn('alice');
     const row = rowOf(page, 'keep');
     assert.match(await row.innerText(), /RUNNING/);
-    assert.match(await row.locator('.slot').innerText(), new RegExp(`${scheduleName}:\\s+stop`));
-    assert.doesNotMatch(await row.locator('.slot').innerText(), /skips/);
+    assert.match(await row.locator('td.next').innerText(), new RegExp(`${scheduleName}:\\s+stop`));
+    assert.doesNotMatch(await row.locator('td.next').innerText(), /skips/);
 
     await row.locator('summary').click();
     await row.locator('input[value="2h"]').check();
@@ -103,7 +103,7 @@ describe('operations page in a real browser (dev server, emulator, worker, headl
     await page.goto(`${web.url}/clusters?tag=${encodeURIComponent(`team=${world.team}`)}`);
     const kept = rowOf(page, 'keep');
     assert.match(await kept.innerText(), /by alice: launch night/);
-    assert.match(await kept.locator('.slot').innerText(), /skips stop[\s\S]*kept alive by alice/);
+    assert.match(await kept.locator('td.next').innerText(), /skips stop[\s\S]*kept alive by alice/);
     assert.equal(await kept.locator('summary').count(), 0, 'no second keep-alive form');
 
     // The fleet run's own dry run agrees: the stop would skip it.
