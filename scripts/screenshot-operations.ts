@@ -169,6 +169,17 @@ async function main() {
       const tab = await browser.newPage({ viewport: { width: 1440, height: 800 }, deviceScaleFactor: 1 });
       await tab.goto(`${web.url}/login?token=${tokens.alice}`);
       await tab.waitForURL(`${web.url}/approvals`);
+      // What one refresh costs here: the whole /clusters answer (API list, visibility, schedule preview).
+      const took: number[] = [];
+      for (let round = 0; round < 10; round++) {
+        const started = performance.now();
+        await tab.request.get(`${web.url}/clusters`, { headers: { 'X-Refresh': '1' } });
+        took.push(performance.now() - started);
+      }
+      took.sort((left, right) => left - right);
+      console.log(
+        `GET /clusters (${CLUSTERS.length} clusters, 1 schedule): median ${took[5]!.toFixed(0)} ms`,
+      );
       mkdirSync(OUTPUT, { recursive: true });
       for (const page of ['runbooks', 'clusters', 'schedules', 'savings']) {
         await tab.goto(`${web.url}/${page}?tz=Europe/Berlin`);

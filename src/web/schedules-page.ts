@@ -62,9 +62,14 @@ export function renderCalendar(preview: SchedulePreview, viewer: OperationsViewe
   </div>`;
 }
 
-function pauseForm(listing: PowerScheduleListing, viewer: OperationsViewer): SafeHtml {
+/** Paused actions: the schedules' own description when read, else the (eventually consistent) listing. Pure. */
+function pausedActions(listing: PowerScheduleListing, preview?: SchedulePreview): string[] {
+  if (preview) return [...preview.paused];
+  return listing.actions.filter((action) => action.paused).map((action) => action.action);
+}
+
+function pauseForm(listing: PowerScheduleListing, paused: boolean, viewer: OperationsViewer): SafeHtml {
   if (!viewer.mayOperate) return html``;
-  const paused = listing.actions.some((action) => action.paused);
   const action = paused ? 'unpause' : 'pause';
   return html`<form
     method="post"
@@ -85,18 +90,22 @@ export async function schedulesPage(
 ) {
   const viewer = operationsViewer(request, response, context, url);
   const entries = await schedulePreviews(operationsOf(context), DAYS);
-  const sections = entries.map(
-    ({ listing, preview, problem }) =>
-      html`<section class="card" data-schedule="${listing.name}">
-        <h2>${listing.name}</h2>
-        <p class="muted">
-          ${listing.select} · ${listing.timeZone} · environment ${listing.environment} ·
-          ${listing.actions.map((action) => html`${action.action} ${action.when}${action.paused ? ' (paused)' : ''}; `)}
-        </p>
-        ${pauseForm(listing, viewer)}
-        ${problem ? html`<p class="problem">Cannot preview: ${problem}</p>` : preview ? renderCalendar(preview, viewer) : ''}
-      </section>`,
-  );
+  const sections = entries.map(({ listing, preview, problem }) => {
+    const paused = pausedActions(listing, preview);
+    return html`<section class="card" data-schedule="${listing.name}">
+      <h2>${listing.name}</h2>
+      <p class="muted">
+        ${listing.select} · ${listing.timeZone} · environment ${listing.environment} ·
+        ${listing.actions.map(
+          (action) =>
+            html`${action.action} ${action.when}${paused.includes(action.action) ? ' (paused)' : ''}; `,
+        )}
+      </p>
+      ${pauseForm(listing, paused.length > 0, viewer)}
+      ${paused.length > 0 ? html`<p class="note">Paused (${paused.join(', ')}): those slots do not run.</p>` : ''}
+      ${problem ? html`<p class="problem">Cannot preview: ${problem}</p>` : preview ? renderCalendar(preview, viewer) : ''}
+    </section>`;
+  });
   const body = html`<h1>Schedules: the next ${DAYS} days</h1>
     <div data-live="schedules">
       ${sections.length > 0 ? sections : html`<p class="muted">No power schedule exists.</p>`}

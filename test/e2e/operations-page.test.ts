@@ -149,6 +149,25 @@ describe('operations page in a real browser (dev server, emulator, worker, headl
     await page.close();
   });
 
+  it('lets an operator pause and unpause a schedule, and shows the savings chart', async () => {
+    const page = await signIn('alice');
+    await page.goto(`${web.url}/schedules`);
+    const section = page.locator(`section[data-schedule="${scheduleName}"]`);
+    await Promise.all([page.waitForURL(/\/schedules$/), section.locator('button.pause').click()]);
+    assert.match(await page.locator('.flash').innerText(), new RegExp(`Schedule ${scheduleName} paused`));
+    const stopSchedule = environment.client.schedule.getHandle(powerScheduleId(scheduleName, 'stop'));
+    assert.equal((await stopSchedule.describe()).state.paused, true);
+    assert.match(await section.innerText(), /\(paused\)/);
+    await Promise.all([page.waitForURL(/\/schedules$/), section.locator('button.unpause').click()]);
+    assert.equal((await stopSchedule.describe()).state.paused, false);
+    assert.ok(logs.some((line) => line.includes(`alice paused schedule ${scheduleName}`)));
+
+    await page.goto(`${web.url}/savings`);
+    assert.equal(await page.locator('svg.chart rect').count(), 60, 'two bars for each of 30 days');
+    assert.match(await page.locator('table.savings').innerText(), new RegExp(nameOf('stop')));
+    await page.close();
+  });
+
   it('shows a viewer no buttons and refuses forged POSTs without changing anything', async () => {
     const page = await signIn('vera');
     const row = rowOf(page, 'keep');
