@@ -156,7 +156,7 @@ export async function clusterAction(
   const operations = operationsOf(context);
   const api = apiOf(context, target.environment);
   const cluster = await api.getCluster(target.clusterId).catch((error) => {
-    if (error instanceof CloudManagerRejected) {
+    if (error instanceof CloudManagerRejected && error.status === 404) {
       throw new WebProblem(
         404,
         'No such cluster',
