@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, WebProblem } from './http-io';
-import { clusterAction, clustersPage, OPERATIONS_SCRIPT_PATH } from './operations-routes';
+import { clusterAction } from './cluster-forms';
+import { clustersPage, OPERATIONS_SCRIPT_PATH } from './operations-routes';
 import { OPERATIONS_SCRIPT } from './operations-script';
 import { runbooksPage } from './runbooks-page';
 import { savingsPage } from './savings-page';

@@ -1,21 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CloudManagerRejected } from '../cloud-manager/errors';
-import type { CloudManagerClient } from '../cloud-manager/client';
-import { AlreadyRunning, startKeepAlive, startPowerRunbook } from '../operations/cluster-actions';
-import { isKnownTimeZone, nextDate, resolveWallTime, wallTimeAt } from '../schedules/time-zones';
-import type { PowerAction } from '../shared/power';
+import { isKnownTimeZone } from '../schedules/time-zones';
 import { html } from './html';
-import { formField, redirect, send, WebProblem } from './http-io';
+import { send, WebProblem } from './http-io';
 import { identify } from './identity';
 import { renderPage } from './layout';
-import { guardPost } from './operations-guards';
 import { filterClusters, readClusters, type ClusterFilters } from './operations-source';
 import { renderClustersTable, renderFilters, type OperationsViewer } from './operations-views';
 import { mayAct, personOf, requireRole, roleOf } from './roles';
 import type { RouteContext } from './routes';
 import { sessionCookieValue } from './sessions';
 
-/** The operations page's clusters view and its keep-alive, stop and start forms. */
+/** The operations pages' frame (viewer, flash, CSP, refresh script) and the clusters view. */
 
 /** The script that refreshes the live parts; served same-origin so the CSP can stay `script-src 'self'`. */
 export const OPERATIONS_SCRIPT_PATH = '/static/operations.js';
@@ -24,8 +19,7 @@ export const OPERATIONS_SCRIPT_PATH = '/static/operations.js';
 export const OPERATIONS_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const REASON_LIMIT = 500;
-
+/** The operations options, or 503 when the server was started without them. */
 export function operationsOf(context: RouteContext) {
   if (!context.operations) {
     throw new WebProblem(
@@ -104,120 +98,4 @@ export async function clustersPage(
     flash: takeFlash(request, context),
     body,
   });
-}
-
-function apiOf(context: RouteContext, environment: string): CloudManagerClient {
-  const api = operationsOf(context).apis[environment];
-  if (!api) throw new WebProblem(404, 'No such environment', `There is no environment ${environment}.`);
-  if ('problem' in api) throw new WebProblem(503, 'Environment unavailable', api.problem);
-  return api;
-}
-
-/** When a keep-alive preset ends: 2 h or 4 h from now, or tomorrow 09:00 in `timeZone`. Pure. */
-export function keepAliveUntil(preset: string, now: Date, timeZone: string): Date {
-  if (preset === '2h' || preset === '4h') return new Date(now.getTime() + Number(preset[0]) * 3_600_000);
-  if (preset !== 'tomorrow-09') {
-    throw new WebProblem(400, 'Bad form', 'The form field "preset" must be 2h, 4h or tomorrow-09.');
-  }
-  const today = wallTimeAt(now.getTime(), timeZone);
-  return new Date(resolveWallTime(nextDate(today), 9, 0, timeZone).instantMs);
-}
-
-function reasonOf(form: URLSearchParams, required: boolean): string | undefined {
-  const reason = (formField(form, 'reason') ?? '').trim();
-  if (reason.length > REASON_LIMIT || /\p{Cc}/u.test(reason)) {
-    throw new WebProblem(
-      400,
-      'Bad form',
-      `The reason must be one line of at most ${REASON_LIMIT} characters.`,
-    );
-  }
-  if (required && !reason) {
-    throw new WebProblem(
-      400,
-      'Reason needed',
-      'Say why the cluster must stay up: write a reason and send again.',
-    );
-  }
-  return reason || undefined;
-}
-
-/**
- * POST /clusters/<environment>/<uid>/keep-alive or …/power: checks the sender (session, origin,
- * CSRF, operator role), then starts the keep-alive or the power runbook as that user. Not idempotent.
- */
-export async function clusterAction(
-  request: IncomingMessage,
-  response: ServerResponse,
-  context: RouteContext,
-  target: { environment: string; clusterId: string; action: string },
-) {
-  const { user, form } = await guardPost(request, response, context, 'operator');
-  const operations = operationsOf(context);
-  const api = apiOf(context, target.environment);
-  const cluster = await api.getCluster(target.clusterId).catch((error) => {
-    if (error instanceof CloudManagerRejected && error.status === 404) {
-      throw new WebProblem(
-        404,
-        'No such cluster',
-        `There is no cluster ${target.clusterId} in ${target.environment}.`,
-      );
-    }
-    throw error;
-  });
-  const name = cluster.metadata.name;
-  const place = { environment: target.environment, baseTaskQueue: operations.baseTaskQueue };
-  const log = (line: string, runbookId: string) => context.log(`[web] ${user} ${line}`, { runbookId, user });
-  try {
-    if (target.action === 'keep-alive') {
-      const zone = formField(form, 'tz') ?? 'UTC';
-      const until = keepAliveUntil(
-        formField(form, 'preset') ?? '',
-        context.now(),
-        isKnownTimeZone(zone) ? zone : 'UTC',
-      );
-      const reason = reasonOf(form, true) as string;
-      const override = {
-        clusterId: target.clusterId,
-        clusterName: name,
-        until: until.toISOString(),
-        reason,
-        setBy: user,
-        setAt: context.now().toISOString(),
-      };
-      const runbookId = await startKeepAlive(operations.client, override, place);
-      log(`kept ${name} alive until ${override.until}: ${reason}`, runbookId);
-      setFlash(
-        request,
-        context,
-        `${name} stays up through scheduled stops until ${override.until} (${runbookId}).`,
-      );
-    } else {
-      const action = formField(form, 'action');
-      if (action !== 'stop' && action !== 'start') {
-        throw new WebProblem(400, 'Bad form', 'The form field "action" must be stop or start.');
-      }
-      const reason = reasonOf(form, false);
-      const input = {
-        clusterId: target.clusterId,
-        action: action as PowerAction,
-        requester: user,
-        source: 'person' as const,
-        reason: reason ?? 'from the operations page',
-      };
-      const handle = await startPowerRunbook(operations.client, input, name, place);
-      log(`started ${action} of ${name}`, handle.workflowId);
-      setFlash(request, context, `Started ${handle.workflowId}: ${action} ${name}.`);
-    }
-  } catch (error) {
-    if (error instanceof AlreadyRunning)
-      throw new WebProblem(409, 'Busy', `${error.message}: see /runbooks.`);
-    throw error;
-  }
-  redirect(response, '/clusters');
-}
-
-function setFlash(request: IncomingMessage, context: RouteContext, message: string): void {
-  const session = context.sessions.find(sessionCookieValue(request.headers.cookie));
-  if (session) session.flash = message;
 }

@@ -8,6 +8,7 @@ import { previewPowerSchedule, type PreviewSlot, type SchedulePreview } from '..
 import { listPowerSchedules, type PowerScheduleListing } from '../schedules/schedule-service';
 import { HOURS_PER_MONTH } from '../shared/cost';
 import { hourlyPrice } from '../shared/prices';
+import { changeWorkflowId } from '../shared/runbook-ids';
 import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
 
 /**
@@ -69,13 +70,16 @@ export interface ClustersView {
   currency: string;
 }
 
+/** `change:`: the runbooks that change one cluster (change and power) share it. */
+const CHANGE_PREFIX = changeWorkflowId('');
+
 /** The running runbooks whose id is `change:<uid>`, by cluster id. Read-only. */
 async function actingRunbooks(client: Client): Promise<Map<string, ActingRunbook>> {
   const acting = new Map<string, ActingRunbook>();
   for await (const execution of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-    if (!execution.workflowId.startsWith('change:')) continue;
+    if (!execution.workflowId.startsWith(CHANGE_PREFIX)) continue;
     const attributes = execution.typedSearchAttributes;
-    acting.set(execution.workflowId.slice('change:'.length), {
+    acting.set(execution.workflowId.slice(CHANGE_PREFIX.length), {
       runbookId: execution.workflowId,
       kind: attributes.get(SEARCH_ATTRIBUTES.kind) ?? execution.type,
       ...(attributes.get(SEARCH_ATTRIBUTES.step) ? { step: attributes.get(SEARCH_ATTRIBUTES.step) } : {}),

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { html, type SafeHtml } from './html';
+import { WebProblem } from './http-io';
 import { operationsOf, operationsViewer, sendOperationsPage, takeFlash } from './operations-routes';
 import { localTime, stepLine, type OperationsViewer } from './operations-views';
 import type { RouteContext } from './routes';
@@ -73,6 +74,9 @@ export function renderRunbooks(
     ${table(recent, 'recently')}`;
 }
 
+/** The runbook ids this product makes: `change:<uid>`, `keepalive:<uid>`, `lifecycle:<env>:<name>`, … */
+const RUNBOOK_ID = /^[A-Za-z0-9._:@/-]{1,300}$/;
+
 /** GET /runbooks (and ?runbook=<id> for one). Read-only. */
 export async function runbooksPage(
   request: IncomingMessage,
@@ -83,6 +87,9 @@ export async function runbooksPage(
   const viewer = operationsViewer(request, response, context, url);
   const operations = operationsOf(context);
   const runbookId = url.searchParams.get('runbook')?.trim() || undefined;
+  if (runbookId !== undefined && !RUNBOOK_ID.test(runbookId)) {
+    throw new WebProblem(400, 'Bad address', 'The runbook parameter is not a runbook id.');
+  }
   const rows = await readRunbooks({
     client: operations.client,
     baseTaskQueue: operations.baseTaskQueue,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Cluster } from '../../src/cloud-manager/schemas/cluster';
-import { keepAliveUntil } from '../../src/web/operations-routes';
+import { keepAliveUntil } from '../../src/web/cluster-forms';
 import { filterClusters, type ClusterRow, type ClustersView } from '../../src/web/operations-source';
 import { renderClustersTable, stepLine, type OperationsViewer } from '../../src/web/operations-views';
 import { WebProblem } from '../../src/web/http-io';
