@@ -36,10 +36,22 @@ export interface RunbooksReadOptions {
   runbookId?: string;
 }
 
-function startedBy(memo: Record<string, unknown> | undefined): string | undefined {
+interface Started {
+  memo?: Record<string, unknown>;
+  searchAttributes?: Record<string, unknown>;
+  parentExecution?: { workflowId?: string | null };
+}
+
+/** Who started a runbook: the requester its start recorded, else its schedule or parent runbook. Pure. */
+export function startedBy(execution: Started): string | undefined {
+  const memo = execution.memo;
   if (typeof memo?.requester === 'string') return memo.requester;
   const keepAlive = memo?.keepAlive as { setBy?: unknown } | undefined;
-  return typeof keepAlive?.setBy === 'string' ? keepAlive.setBy : undefined;
+  if (typeof keepAlive?.setBy === 'string') return keepAlive.setBy;
+  const scheduledBy = (execution.searchAttributes?.TemporalScheduledById as unknown[] | undefined)?.[0];
+  if (typeof scheduledBy === 'string') return `schedule ${scheduledBy}`;
+  const parent = execution.parentExecution?.workflowId;
+  return parent ? `runbook ${parent}` : undefined;
 }
 
 /** Runbooks newest first (only workflows with a runbook kind), the running ones with their steps. Read-only. */
@@ -53,7 +65,7 @@ export async function readRunbooks(options: RunbooksReadOptions): Promise<Runboo
     if (++scanned > limit * 4 || rows.length >= limit) break;
     const kind = execution.typedSearchAttributes.get(SEARCH_ATTRIBUTES.kind);
     if (!kind) continue;
-    const by = startedBy(execution.memo);
+    const by = startedBy(execution as Started);
     const environment = environmentOfRunbook(execution, options.baseTaskQueue);
     rows.push({
       runbookId: execution.workflowId,
