@@ -18,7 +18,7 @@ const STYLE = `
   button.filter, button.pause, button.unpause { background: var(--accent); } button[disabled] { opacity: .5; cursor: not-allowed; }
   .keep-alive-form form { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
   fieldset { border: 1px solid var(--line); padding: 4px 8px; } .steps { margin: 0; padding-left: 0; list-style: none; font-family: ui-monospace, monospace; font-size: 13px; }
-  .calendar { display: grid; grid-template-columns: repeat(7, 1fr); gap: 8px; } .calendar .day { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; font-size: 13px; }
+  .card > h2 { margin-top: 0; } .calendar { display: grid; grid-template-columns: repeat(7, 1fr); gap: 8px; margin-top: 12px; } .calendar .day { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; font-size: 13px; }
   h1 { font-size: 22px; margin: 8px 0 16px; } h2 { font-size: 18px; margin: 28px 0 12px; }
   .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 16px; }
   .card h3 { margin: 0 0 8px; font-size: 17px; }
