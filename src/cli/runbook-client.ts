@@ -39,18 +39,7 @@ export async function withTemporal<T>(
   }
 }
 
-/** Where the Temporal UI shows a runbook: TEMPORAL_UI_URL, or the dev server's UI beside a local address. */
-export function runbookUiLink(
-  settings: TemporalSettings,
-  workflowId: string,
-  env = process.env,
-): string | undefined {
-  let base = env.TEMPORAL_UI_URL?.replace(/\/$/, '');
-  const match = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(settings.address);
-  if (!base && match) base = `http://${match[1]}:${Number(match[2]) + 1000}`;
-  if (!base) return undefined;
-  return `${base}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
-}
+export { runbookUiLink } from '../operations/cluster-actions';
 
 /**
  * Starts a lifecycle runbook on its environment's task queue; refuses, with the id to look at, when

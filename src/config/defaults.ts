@@ -37,5 +37,7 @@ export const LOCAL_DEFAULTS: Config = Object.freeze({
       alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' },
       bob: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_BOB' },
     },
+    // The local stack's token users operate (they approve too, as the ops group).
+    roles: { operators: ['alice', 'bob'] },
   },
 }) as Config;

@@ -14,7 +14,7 @@ export { CONFIG_FILE_NAME, ConfigFileError, formatKey, loadConfig, parseConfigTe
 export type { LoadConfigOptions } from './load';
 export { LOCAL_DEFAULTS } from './defaults';
 export type { Config } from './defaults';
-export type { SlackConfig, WebConfig, WebhookConfig } from './schema';
+export type { SlackConfig, WebConfig, WebhookConfig, WebRolesConfig } from './schema';
 export type { OidcConfig } from './web-oidc';
 export { DEFAULT_CHANGE_POLICY, resolveChangePolicy } from './change-policies';
 export type { ChangePolicyConfig } from './change-policies';
@@ -166,6 +166,10 @@ export function webSettings(config: Config, env: NodeJS.ProcessEnv = process.env
     ...(config.web.identityHeader ? { identityHeader: config.web.identityHeader } : {}),
     trustedProxies: [...config.web.trustedProxies],
     users: { ...config.web.users },
+    roles: {
+      operators: [...(config.web.roles?.operators ?? [])],
+      ...(config.web.roles?.viewers ? { viewers: [...config.web.roles.viewers] } : {}),
+    },
     ...(config.web.oidc ? { oidc: { ...config.web.oidc, scopes: [...config.web.oidc.scopes] } } : {}),
   };
 }

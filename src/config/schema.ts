@@ -276,6 +276,21 @@ const cidrSchema = z.string().refine((text) => parseCidr(text) !== undefined, {
   error: 'must be an address or CIDR block such as 10.0.0.5, 10.0.0.0/8 or fd00::/8',
 });
 
+const roleMembersSchema = z.array(nameSchema, {
+  error: 'must be a list of user names and group names, such as [alice, ops]',
+});
+
+/**
+ * Who may do what on the operations page. A name is a user, an approval group (approvals.groups)
+ * or a group of the OIDC groups claim. Approvers (members of approval groups) also operate.
+ */
+const webRolesSchema = z.strictObject({
+  /** May set keep-alives, stop and start clusters and pause schedules. */
+  operators: roleMembersSchema.default([]),
+  /** May see the operations page; absent: everyone signed in. */
+  viewers: roleMembersSchema.optional(),
+});
+
 const webConfigSchema = z
   .strictObject({
     publicUrl: z
@@ -291,6 +306,8 @@ const webConfigSchema = z
     users: z.record(nameSchema, webUserSchema).default({}),
     /** Sign-in with an OpenID Connect provider: see web-oidc.ts. */
     oidc: oidcConfigSchema.optional(),
+    /** Operators and viewers of the operations page; default: no operators but the approvers. */
+    roles: webRolesSchema.default({ operators: [] }),
   })
   .superRefine((web, context) => {
     if (web.identityHeader && web.trustedProxies.length === 0) {
@@ -345,6 +362,7 @@ export type DefaultPolicyConfig = z.output<typeof defaultPolicyConfigSchema>;
 export type NamedPolicyConfig = z.output<typeof namedPolicyConfigSchema>;
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 export type WebConfig = z.output<typeof webConfigSchema>;
+export type WebRolesConfig = z.output<typeof webRolesSchema>;
 export type SlackConfig = z.output<typeof slackConfigSchema>;
 export type ApprovalsConfig = z.output<typeof approvalsConfigSchema>;
 export type ConfigFile = z.output<typeof configFileSchema>;

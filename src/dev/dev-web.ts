@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { connectDevClient } from './dev-client';
 import { triggerOptionsFromEnv } from '../triggers/trigger-setup';
+import { operationsFromConfig } from '../web/operations-setup';
 import { startWebServer } from '../web/server';
 import { loginLink, writeLoginLinks } from '../web/tokens';
 
@@ -53,6 +54,12 @@ export async function startDevWeb(options: DevWebOptions): Promise<DevWeb> {
       triggers: options.triggerEnv
         ? triggerOptionsFromEnv(client, options.taskQueue, () => {}, options.triggerEnv)
         : undefined,
+      operations: operationsFromConfig(
+        client,
+        options.config,
+        { address: options.temporalAddress, namespace: options.namespace, taskQueue: options.taskQueue },
+        { ...process.env, ...options.triggerEnv },
+      ),
     });
     const loginsFile = path.join(options.dataDir, LOGINS_FILE);
     writeLoginLinks(loginsFile, server.publicUrl, options.tokens);

@@ -1,3 +1,4 @@
+import { DEFAULT_ENVIRONMENT } from '../shared/environments';
 import { shrinkModeOf, type ShrinkMode } from '../shared/shrink';
 import {
   ScheduleAlreadyRunning,
@@ -112,6 +113,8 @@ export interface PowerScheduleListing {
   name: string;
   timeZone: string;
   select: string;
+  /** The Imply environment its runs act in. */
+  environment: string;
   actions: Array<{
     action: PowerAction;
     /** A shrink schedule's action: its stop slot shrinks, its start slot restores. */
@@ -133,6 +136,7 @@ export async function listPowerSchedules(client: Client): Promise<PowerScheduleL
       name: memo.name,
       timeZone: memo.timeZone,
       select: memo.select,
+      environment: memo.environment ?? DEFAULT_ENVIRONMENT,
       actions: [],
     };
     const next = summary.info.nextActionTimes[0];

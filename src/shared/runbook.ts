@@ -80,6 +80,8 @@ function lifecycleOptions(input: LifecycleInput, taskQueue: string, environment:
     args: [input] as [LifecycleInput],
     workflowIdConflictPolicy: 'FAIL' as const,
     workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+    // Who asked, for the operations page's runbooks view (visibility does not show the input).
+    ...(input.requester ? { memo: { requester: input.requester } } : {}),
     // Set at start too, so the runbook is found by cluster name before its first workflow task runs.
     typedSearchAttributes: [
       { key: SEARCH_ATTRIBUTES.kind, value: 'lifecycle' },

@@ -122,8 +122,9 @@ export async function submitChange(
   const input = changeInputFor(dependencies.config, cluster, wait);
   const early = precheck(input.policy, request, cluster);
   if (early) throw refused(early);
+  // The memo names who started it (a later request merges in): the operations page's runbooks view shows it.
   const options = withEnvironmentMemo(
-    changeStartOptions(input, dependencies.taskQueue),
+    { ...changeStartOptions(input, dependencies.taskQueue), memo: { requester: request.requester } },
     dependencies.environment ?? DEFAULT_ENVIRONMENT,
   );
   // By name, not by type: activities start changes too (drift checks), and the workflow's type would

@@ -104,9 +104,12 @@ function oidcSignInHref(requestUrl: string | undefined): string {
   return isReturnPath(path) ? `${OIDC_SIGN_IN_PATH}?next=${encodeURIComponent(path)}` : OIDC_SIGN_IN_PATH;
 }
 
-/** Whether `path` is one of the approvals pages, and so a safe place to return to after sign-in. Pure. */
+/** Whether `path` is one of the approvals or operations pages, and so a safe place to return to after sign-in. Pure. */
 export function isReturnPath(path: string): boolean {
-  return /^\/approvals(\/[A-Za-z0-9%._~:@-]+)?$/.test(path);
+  return (
+    /^\/approvals(\/[A-Za-z0-9%._~:@-]+)?$/.test(path) ||
+    /^\/(clusters|runbooks|schedules|savings)$/.test(path)
+  );
 }
 
 function sessionExpired(): WebProblem {

@@ -9,7 +9,16 @@ const STYLE = `
   body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: var(--ink); background: #f5f6f9; }
   header { background: #1d2433; color: #fff; padding: 12px 24px; display: flex; justify-content: space-between; }
   header a { color: #fff; text-decoration: none; font-weight: 600; }
-  main { max-width: 980px; margin: 0 auto; padding: 16px 24px 48px; }
+  main { max-width: 980px; margin: 0 auto; padding: 16px 24px 48px; } main.wide { max-width: 1400px; }
+  nav a { color: #cfd6e6; margin-right: 16px; text-decoration: none; } nav a[aria-current] { color: #fff; text-decoration: underline; }
+  .filters { display: flex; gap: 12px; flex-wrap: wrap; align-items: end; margin-bottom: 12px; }
+  .state { font-weight: 600; } .state-running { color: var(--ok); } .state-stopped { color: var(--muted); }
+  .clusters td, .clusters th { font-size: 14px; } form.inline { display: inline; }
+  button.stop { background: var(--bad); } button.start, button.keep { background: var(--ok); }
+  button.filter, button.pause, button.unpause { background: var(--accent); } button[disabled] { opacity: .5; cursor: not-allowed; }
+  .keep-alive-form form { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
+  fieldset { border: 1px solid var(--line); padding: 4px 8px; } .steps { margin: 0; padding-left: 0; list-style: none; font-family: ui-monospace, monospace; font-size: 13px; }
+  .card > h2 { margin-top: 0; } .calendar { display: grid; grid-template-columns: repeat(7, 1fr); gap: 8px; margin-top: 12px; } .calendar .day { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; font-size: 13px; }
   h1 { font-size: 22px; margin: 8px 0 16px; } h2 { font-size: 18px; margin: 28px 0 12px; }
   .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 16px; }
   .card h3 { margin: 0 0 8px; font-size: 17px; }
@@ -38,8 +47,18 @@ export interface PageOptions {
   flash?: string;
   /** Extra elements for <head>. */
   head?: SafeHtml;
+  /** The operations pages' wide tables. */
+  wide?: boolean;
   body: SafeHtml;
 }
+
+const NAV: Array<[string, string]> = [
+  ['/approvals', 'Approvals'],
+  ['/clusters', 'Clusters'],
+  ['/runbooks', 'Runbooks'],
+  ['/schedules', 'Schedules'],
+  ['/savings', 'Savings'],
+];
 
 /** A whole HTML document around `body`. Pure. */
 export function renderPage(options: PageOptions): string {
@@ -56,8 +75,18 @@ export function renderPage(options: PageOptions): string {
         ${options.head ?? ''}
       </head>
       <body>
-        <header><a href="/approvals">imply-runbooks approvals</a><span>${signedIn}</span></header>
-        <main>
+        <header>
+          <nav aria-label="Sections">
+            ${NAV.map(
+              ([href, label]) =>
+                html`<a href="${href}" ${options.title === label ? html`aria-current="page"` : ''}
+                  >${label}</a
+                >`,
+            )}
+          </nav>
+          <span>${signedIn}</span>
+        </header>
+        <main class="${options.wide ? 'wide' : ''}">
           ${options.flash ? html`<p class="flash" role="status">${options.flash}</p>` : ''} ${options.body}
         </main>
       </body>

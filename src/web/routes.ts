@@ -18,6 +18,8 @@ import { renderPage, renderSignedIn } from './layout';
 import type { OidcSignIn } from './oidc';
 import { originProblem, type Site } from './request-guards';
 import { sameSecret, sessionCookie, sessionCookieValue } from './sessions';
+import type { RoleConfig } from './roles';
+import type { OperationsOptions } from './operations-source';
 
 /** The pages and the decision form's handler. Each throws WebProblem for a refusal. */
 
@@ -29,6 +31,10 @@ export interface RouteContext extends IdentitySettings {
   namespace: string;
   log: WebLog;
   now: () => Date;
+  /** Who may do what on the operations pages (web.roles and the approval groups). */
+  roleConfig: RoleConfig;
+  /** The Cloud Manager clients and Temporal access of the operations pages; absent: they answer 503. */
+  operations?: OperationsOptions;
 }
 
 const COMMENT_LIMIT = 2000;

@@ -7,6 +7,8 @@ import { SignInNeeded } from './identity';
 import { hostProblem, siteFor } from './request-guards';
 import { approvalPage, approvalsPage, decisionForm, login, type RouteContext } from './routes';
 import { issuerHost, OidcSignIn } from './oidc';
+import { OPERATIONS_PAGES, operationsRoute } from './operations-router';
+import type { OperationsOptions } from './operations-source';
 import { SESSION_SECRET_VARIABLE, SessionStore } from './sessions';
 import { OIDC_SIGN_IN_PATH } from '../config/web-oidc';
 import { handleTrigger, TRIGGER_PATH_PREFIX, type TriggerOptions } from '../triggers/trigger-route';
@@ -33,6 +35,8 @@ export interface WebServerOptions {
   log?: WebLog;
   /** Timeouts and limits of the Temporal calls. */
   temporal?: ApprovalsSourceOptions;
+  /** The operations pages' Cloud Manager clients and Temporal access; absent: they answer 503. */
+  operations?: OperationsOptions;
   /** `POST /api/triggers/scale` (change triggers); absent: it answers 503. */
   triggers?: TriggerOptions;
   /**
@@ -94,6 +98,7 @@ async function route(request: IncomingMessage, response: ServerResponse, context
     if (url.pathname === OIDC_SIGN_IN_PATH) return context.oidc.signIn.start(response, url);
     return context.oidc.signIn.callback(request, response, url);
   }
+  if (OPERATIONS_PAGES.has(parts[0]!)) return operationsRoute(request, response, context, url, parts);
   if (parts[0] !== 'approvals' || parts.length > 3) throw notFound();
   if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
     if (method !== 'GET') throw methodNotAllowed('GET');
@@ -210,6 +215,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     secureCookies: publicUrl.startsWith('https:'),
     site: siteFor(publicUrl, host, address.port),
     now: () => new Date(),
+    roleConfig: options.config,
+    ...(options.operations ? { operations: options.operations } : {}),
   };
   if (settings.oidc) {
     const oidc = settings.oidc;

@@ -82,6 +82,8 @@ describe('configuration file', () => {
         alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' },
         bob: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_BOB' },
       },
+      // The local stack's token users operate the operations page.
+      roles: { operators: ['alice', 'bob'] },
     });
     assert.deepEqual(webhookUrls(config, {}), []);
   });
@@ -124,6 +126,8 @@ describe('configuration file', () => {
       identityHeader: 'X-Auth-User',
       trustedProxies: ['10.0.0.5', 'fd00::/8'],
       users: { alice: { tokenEnv: 'IMPLY_RUNBOOKS_TOKEN_ALICE' } },
+      // A file's web section names its operators: none unless it says.
+      roles: { operators: [] },
     });
     const webOnly = parseConfigText('web: { publicUrl: "http://127.0.0.1:1234" }\n');
     assert.deepEqual(webOnly.approvals.groups, { ops: ['alice', 'bob'] });

@@ -114,8 +114,8 @@ describe('approvals page with web.oidc', () => {
 });
 
 describe('the page to return to after an OIDC sign-in', () => {
-  it('is one of the approvals pages, never another site or path', () => {
-    for (const path of ['/approvals', '/approvals/lifecycle%3Aclusters-example'])
+  it('is one of the approvals or operations pages, never another site or path', () => {
+    for (const path of ['/approvals', '/approvals/lifecycle%3Aclusters-example', '/clusters', '/savings'])
       assert.ok(isReturnPath(path), path);
     for (const path of [
       '//evil.example',
@@ -125,6 +125,8 @@ describe('the page to return to after an OIDC sign-in', () => {
       '/healthz',
       '/approvals/a b',
       '/approvals\\evil',
+      '/clusters/default/x/power',
+      '/clusters//evil.example',
     ]) {
       assert.equal(isReturnPath(path), false, path);
     }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { CloudManagerClient } from '../../cloud-manager/client';
 import { diffClusters, formatDiff } from '../../cloud-manager/diff';
 import { CloudManagerError, CloudManagerRejected } from '../../cloud-manager/errors';
-import { DATA_TIERS, type Cluster } from '../../cloud-manager/schemas/cluster';
+import type { Cluster } from '../../cloud-manager/schemas/cluster';
+import { describeTiers } from '../../cloud-manager/cluster-text';
 import { cliApiClient, withEnvironmentOption, type EnvironmentFlags } from '../environment-option';
 import { action, printFields, printJson, printTable, type Column } from '../output';
 import { escapeControlCharacters } from '../../shared/terminal-text';
@@ -27,15 +28,6 @@ function withConnectionOptions(command: Command): Command {
 
 function clientFor(options: ConnectionOptions): CloudManagerClient {
   return cliApiClient(options);
-}
-
-function describeTiers(cluster: Cluster): string {
-  const data = cluster.spec.data;
-  const tiers = DATA_TIERS.flatMap((name) => {
-    const tier = data?.[name];
-    return tier ? [`${name} ${tier.replicas}×${tier.instanceType}`] : [];
-  });
-  return tiers.join(', ');
 }
 
 const CLUSTER_COLUMNS: Column<Cluster>[] = [

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { findKeepAlives, type KeepAliveRecord } from '../../activities/fleet';
-import { keepAliveStartOptions, type KeepAlive } from '../../shared/power';
-import type { keepAliveRunbook } from '../../workflows/keep-alive';
-import { withEnvironmentMemo } from '../../shared/environments';
-import { environmentFromFlags, taskQueueOf, withEnvironmentOption } from '../environment-option';
+import type { KeepAlive } from '../../shared/power';
+import { AlreadyRunning, startKeepAlive } from '../../operations/cluster-actions';
+import { environmentFromFlags, withEnvironmentOption } from '../environment-option';
 import { reasonFromFlag, requesterFrom } from '../lifecycle-input';
 import { action, printJson, printTable, safe } from '../output';
 import { shellQuote } from '../../shared/terminal-text';
@@ -91,22 +90,22 @@ async function setKeepAlive(idOrName: string, flags: KeepAliveFlags): Promise<vo
   };
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
-    const options = withEnvironmentMemo(
-      keepAliveStartOptions(override, taskQueueOf(environment, settings.taskQueue)),
-      environment.name,
-    );
+    let runbookId: string;
     try {
-      await client.workflow.start<typeof keepAliveRunbook>('keepAliveRunbook', options);
+      runbookId = await startKeepAlive(client, override, {
+        environment: environment.name,
+        baseTaskQueue: settings.taskQueue,
+      });
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      if (!(error instanceof AlreadyRunning)) throw error;
       throw new Error(
         `${cluster.name} already has a keep-alive: ${await describeExisting(client, cluster.id)}`,
       );
     }
-    if (flags.json) return printJson({ runbookId: options.workflowId, keepAlive: override });
+    if (flags.json) return printJson({ runbookId, keepAlive: override });
     console.log(
       safe`Keep-alive set: ${cluster.name} stays running through scheduled stops until ${until} ` +
-        safe`(${options.workflowId}; remove it with imply-runbooks keep-alive cancel ${shellQuote(cluster.name)})`,
+        safe`(${runbookId}; remove it with imply-runbooks keep-alive cancel ${shellQuote(cluster.name)})`,
     );
   });
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { fleetSettings } from '../../shared/fleet-settings';
 import { fleetSummaryLines } from '../../shared/fleet-summary';
 import {
   fleetStartOptions,
-  powerStartOptions,
   type FleetInput,
   type FleetSummary,
   type PowerAction,
@@ -13,7 +11,6 @@ import {
 } from '../../shared/power';
 import { parseSelector } from '../../shared/selector';
 import type { fleetRunbook } from '../../workflows/fleet';
-import type { powerRunbook } from '../../workflows/power';
 import { withEnvironmentMemo } from '../../shared/environments';
 import {
   cliApiClient,
@@ -37,6 +34,7 @@ import {
 import { followRunbook, runbookUiLink, withTemporal, type RunbookEnd } from '../runbook-client';
 import { ensureSearchAttributes } from '../search-attributes-setup';
 import { registerKeepAliveCommands } from './keep-alive';
+import { AlreadyRunning, startPowerRunbook } from '../../operations/cluster-actions';
 import { changeWorkflowId } from '../../shared/runbook-ids';
 import { withWaitFlags } from '../wait-options';
 
@@ -88,20 +86,17 @@ async function runPower(powerAction: PowerAction, idOrName: string, flags: Power
   if (wait) input.wait = wait;
   await withTemporal(async (client, settings) => {
     await ensureSearchAttributes(client.connection, settings.namespace);
-    const options = withEnvironmentMemo(
-      powerStartOptions(input, taskQueueOf(environment, settings.taskQueue), cluster.name),
-      environment.name,
-    );
-    const handle = await client.workflow
-      .start<typeof powerRunbook>('powerRunbook', options)
-      .catch(async (error) => {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) {
-          throw new Error(
-            `cannot ${powerAction} ${cluster.name}: ${await describeBusy(client, changeWorkflowId(cluster.id))}`,
-          );
-        }
-        throw error;
-      });
+    const handle = await startPowerRunbook(client, input, cluster.name, {
+      environment: environment.name,
+      baseTaskQueue: settings.taskQueue,
+    }).catch(async (error) => {
+      if (error instanceof AlreadyRunning) {
+        throw new Error(
+          `cannot ${powerAction} ${cluster.name}: ${await describeBusy(client, changeWorkflowId(cluster.id))}`,
+        );
+      }
+      throw error;
+    });
     const link = runbookUiLink(settings, handle.workflowId);
     if (flags.json && !flags.wait)
       return printJson({ runbookId: handle.workflowId, runId: handle.firstExecutionRunId, ui: link });

@@ -3,6 +3,7 @@ import { loadConfig, webSettings } from '../../config';
 import { startTracing, tracingClientInterceptors } from '../../observability/tracing';
 import { pinoWebLog, webObservability } from '../../observability/web-log';
 import { connectClient, describeTemporalSettings, temporalSettingsFromEnv } from '../../temporal/connection';
+import { operationsFromConfig } from '../../web/operations-setup';
 import { startWebServer } from '../../web/server';
 import { sessionSecretFromEnv } from '../../web/sessions';
 import { tokensFromEnv } from '../../web/tokens';
@@ -66,8 +67,11 @@ async function runWeb(options: WebOptions): Promise<void> {
       sessionSecret,
       log,
       triggers: triggerOptionsFromEnv(client, temporal.taskQueue, announce),
+      operations: operationsFromConfig(client, config, temporal),
     });
-    announce(`[web] approvals page at ${server.publicUrl}/approvals`);
+    announce(
+      `[web] approvals page at ${server.publicUrl}/approvals, operations at ${server.publicUrl}/clusters`,
+    );
     announce(`[web] Temporal: ${describeTemporalSettings(temporal)}`);
     announce(
       settings.identityHeader
@@ -102,7 +106,9 @@ async function runWeb(options: WebOptions): Promise<void> {
 export function registerWebCommand(program: Command): void {
   program
     .command('web')
-    .description('Serve the approvals page (pending approvals, the diff, approve / reject) until Ctrl-C')
+    .description(
+      'Serve the approvals and operations pages (approvals, clusters, runbooks, schedules, savings) until Ctrl-C',
+    )
     .option('--port <port>', 'port to listen on', parsePort, 8787)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option(
