@@ -1,9 +1,18 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { CloudManagerClient } from '../cloud-manager/client';
 import { formatDiff } from '../cloud-manager/diff';
 import { LOCAL_DEFAULTS, type Config } from '../config';
 import { applyPlan } from '../gitops/apply';
-import { applyReason, gitInfo } from '../gitops/git';
+import {
+  applyReason,
+  checkoutRepository,
+  gitInfo,
+  gitUrlProblem,
+  isGitUrl,
+  safeSubfolder,
+} from '../gitops/git';
 import { planFolder, type PlanEntry } from '../gitops/plan';
 import { readSpecFolder, SpecFolderError } from '../gitops/spec-folder';
 import type { DriftInput, DriftReport, DriftedCluster, OpenedChange } from '../shared/drift';
@@ -15,6 +24,9 @@ import { deliverToAllEventWebhooks, type NotificationSettings } from './webhook-
  * The activities of drift checks: plan a folder of specs against the account (the worker reads the
  * folder), tell the webhooks, and open a change per drifted cluster through the one change pipeline.
  */
+
+/** Where workers keep their checkouts of drift repositories between runs. */
+const DRIFT_CHECKOUTS = path.join(tmpdir(), 'imply-runbooks-drift');
 
 function driftOf(entry: PlanEntry): DriftedCluster | undefined {
   if (entry.action !== 'change' && entry.action !== 'create' && entry.action !== 'prunable') return undefined;
@@ -35,9 +47,18 @@ function driftOf(entry: PlanEntry): DriftedCluster | undefined {
   };
 }
 
+/** Where the worker reads the specs: the path, or its current checkout of the repository. */
+function localFolder(input: DriftInput): string {
+  if (!isGitUrl(input.folder)) return input.folder;
+  const problem = gitUrlProblem(input.folder);
+  if (problem) throw permanentFailure('SpecFolderInvalid', `${input.folder}: ${problem}`);
+  const checkout = checkoutRepository(input.folder, DRIFT_CHECKOUTS, input.ref);
+  return path.join(checkout, safeSubfolder(input.path));
+}
+
 function readFolder(input: DriftInput) {
   try {
-    return readSpecFolder(input.folder, input.owner);
+    return readSpecFolder(localFolder(input), input.owner);
   } catch (error) {
     // A broken folder does not mend by retrying: the check fails with every problem named.
     if (error instanceof SpecFolderError) throw permanentFailure('SpecFolderInvalid', error.message);
@@ -63,7 +84,7 @@ export function driftActivities({
       const live = await callApi(() => api.listClusters());
       const entries = planFolder(folder, live);
       const drifted = entries.flatMap((entry) => driftOf(entry) ?? []);
-      const git = gitInfo(input.folder);
+      const git = gitInfo(localFolder(input));
       const report: DriftReport = {
         folder: input.folder,
         owner: folder.owner,
@@ -116,7 +137,7 @@ export function driftActivities({
         );
       }
       const folder = readFolder(input);
-      const git = gitInfo(input.folder);
+      const git = gitInfo(localFolder(input));
       const changes = entries.filter((entry) => entry.action === 'change');
       const applied = await applyPlan(
         {

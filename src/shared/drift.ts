@@ -5,8 +5,15 @@
 
 /** What a drift check reads and what it does about drift. */
 export interface DriftInput {
-  /** The folder of specs, as a path the worker can read (a checkout the worker keeps current). */
+  /**
+   * The folder of specs: a path the worker can read, or a Git repository URL the worker can clone
+   * (without credentials in it: the worker's credential helper or SSH key reads it).
+   */
   folder: string;
+  /** With a repository URL: the folder inside it (default its root). */
+  path?: string;
+  /** With a repository URL: the branch or tag (default the remote's HEAD). */
+  ref?: string;
   /** The managed-by owner (default: the folder name). */
   owner?: string;
   /** `report` (default): notify and record; `open`: also open each change for approval. */

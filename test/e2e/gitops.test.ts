@@ -304,6 +304,11 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
       await schedule.delete();
     }
 
+    // The same check from the repository itself (a URL the worker clones), not a path.
+    const fromGit = await cli('drift', 'run', '-f', `file://${folder}`, '--owner', OWNER);
+    assert.equal(fromGit.code, 2, fromGit.stdout + fromGit.stderr);
+    assert.match(fromGit.stdout, /change gitops-gamma: spec\.data\.tier1\.replicas: 3 → 1/);
+
     const opened = await cli('drift', 'run', '-f', folder, '--open');
     assert.equal(opened.code, 2, opened.stdout + opened.stderr);
     const runbookId = /opened gitops-gamma: started (change:[0-9a-f-]+)/.exec(opened.stdout)?.[1];

@@ -208,4 +208,32 @@ describe('plan and drift run exit codes (the real CLI, no server)', () => {
     }
     assert.equal((await runCli(['plan', '--help'])).code, 0);
   });
+
+  it('refuse a repository URL with credentials in it, without echoing them, and a --path that leaves the repository', async () => {
+    const secret = await runCli([
+      'drift',
+      'run',
+      '-f',
+      'https://bob:tok-3f9a7c@git.example.com/acme/clusters.git',
+    ]);
+    assert.equal(secret.code, 1);
+    assert.match(
+      secret.stderr,
+      /holds credentials, which would be kept in the schedule and every run's history/,
+    );
+    assert.ok(!secret.stderr.includes('tok-3f9a7c'), secret.stderr);
+    const outside = await runCli(['drift', 'run', '-f', 'file:///nonexistent/repo.git', '--path', '../etc']);
+    assert.equal(outside.code, 1);
+    assert.match(outside.stderr, /--path \.\.\/etc: give a folder inside the repository/);
+    const missing = await runCli([
+      'drift',
+      'schedule',
+      '-f',
+      'file:///nonexistent/repo.git',
+      '--every',
+      '1h',
+    ]);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /cannot read the repository file:\/\/\/nonexistent\/repo\.git/);
+  });
 });

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -6,7 +7,16 @@ import { loadConfiguredPrices } from '../../config/prices';
 import { costLine } from '../../shared/cost';
 import { loadConfig, resolveApprovalPolicy, type Config } from '../../config';
 import { applyPlan, type AppliedEntry } from '../../gitops/apply';
-import { applyReason, gitInfo, type GitInfo } from '../../gitops/git';
+import {
+  applyReason,
+  checkoutRepository,
+  gitInfo,
+  gitUrlProblem,
+  isGitUrl,
+  repositoryName,
+  safeSubfolder,
+  type GitInfo,
+} from '../../gitops/git';
 import { hasChanges, planFolder, type PlanEntry } from '../../gitops/plan';
 import { checkPolicies, readSpecFolder, type SpecFolder } from '../../gitops/spec-folder';
 import { tagsOf } from '../../shared/cluster-tags';
@@ -262,6 +272,8 @@ export function registerGitopsCommands(program: Command): void {
 
 interface DriftFlags {
   file: string;
+  path?: string;
+  ref?: string;
   owner?: string;
   open?: boolean;
   every?: string;
@@ -273,10 +285,29 @@ const MIN_DRIFT_INTERVAL_MS = 60_000;
 /** The drift check's input from flags: the folder as an absolute path (the worker reads it). */
 function driftInput(flags: DriftFlags): DriftInput {
   refuseControlCharacters(flags.file, '-f');
-  const folder = path.resolve(flags.file);
-  // Checked here too, so a bad folder is refused now rather than at the first scheduled run.
-  const specs = readSpecFolder(folder, flags.owner?.trim() || undefined);
-  return { folder, owner: specs.owner, mode: flags.open ? 'open' : 'report' };
+  const mode = flags.open ? 'open' : 'report';
+  const owner = flags.owner?.trim() || undefined;
+  if (!isGitUrl(flags.file)) {
+    if (flags.path || flags.ref)
+      throw new Error('--path and --ref go with a repository URL as -f, not a folder');
+    const folder = path.resolve(flags.file);
+    // Checked here too, so a bad folder is refused now rather than at the first scheduled run.
+    return { folder, owner: readSpecFolder(folder, owner).owner, mode };
+  }
+  const problem = gitUrlProblem(flags.file);
+  if (problem) throw new Error(`-f ${problem}`);
+  const subfolder = safeSubfolder(flags.path);
+  // Read once here as the worker will, so a wrong URL, branch or folder is refused now.
+  const checkout = checkoutRepository(flags.file, path.join(tmpdir(), 'imply-runbooks-drift-cli'), flags.ref);
+  const name = subfolder === '.' ? repositoryName(flags.file) : path.posix.basename(subfolder);
+  const specs = readSpecFolder(path.join(checkout, subfolder), owner ?? name);
+  return {
+    folder: flags.file,
+    ...(subfolder !== '.' ? { path: subfolder } : {}),
+    ...(flags.ref ? { ref: flags.ref } : {}),
+    owner: specs.owner,
+    mode,
+  };
 }
 
 /** `drift:<owner>`: one drift schedule per folder owner. Pure. */
@@ -366,7 +397,12 @@ export function registerDriftCommands(program: Command): void {
     .description(
       'Check a folder of specs against the account on a Temporal Schedule (the worker reads the folder)',
     )
-    .requiredOption('-f, --file <folder>', 'the folder of cluster specs, as a path the worker can read')
+    .requiredOption(
+      '-f, --file <folder or repository>',
+      'the folder of cluster specs as a path the worker can read, or a Git URL it can clone',
+    )
+    .option('--path <folder>', 'with a repository URL: the folder of specs inside it (default its root)')
+    .option('--ref <branch>', 'with a repository URL: the branch or tag (default the remote HEAD)')
     .requiredOption('--every <duration>', 'how often: 1h, 30m, 1d')
     .option('--open', 'open a change for approval for each drifted cluster (default: report only)')
     .option('--owner <name>', 'the managed-by owner (default: the folder name)')
@@ -376,9 +412,22 @@ export function registerDriftCommands(program: Command): void {
     .description(
       'Check a folder of specs against the account now, through the same drift check (exit 2 on drift)',
     )
-    .requiredOption('-f, --file <folder>', 'the folder of cluster specs, as a path the worker can read')
+    .requiredOption(
+      '-f, --file <folder or repository>',
+      'the folder of cluster specs as a path the worker can read, or a Git URL it can clone',
+    )
+    .option('--path <folder>', 'with a repository URL: the folder of specs inside it (default its root)')
+    .option('--ref <branch>', 'with a repository URL: the branch or tag (default the remote HEAD)')
     .option('--open', 'open a change for approval for each drifted cluster')
     .option('--owner <name>', 'the managed-by owner (default: the folder name)')
     .option('--json', 'print JSON')
-    .action(action((flags: DriftFlags) => runDrift(flags)));
+    .action(async (flags: DriftFlags) => {
+      try {
+        await runDrift(flags);
+      } catch (error) {
+        // Like plan: any error is 1, since 2 means drift.
+        console.error(`imply-runbooks: ${describeError(error)}`);
+        process.exitCode = PLAN_EXIT.error;
+      }
+    });
 }
