@@ -9,11 +9,10 @@
  * writes operations-clusters.png, operations-runbooks.png, operations-schedules.png and
  * operations-savings.png. Takes about half a minute; needs the Temporal CLI (`npm run setup`).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { chromium } from 'playwright-core';
 import { createActivities } from '../src/activities';
 import { StaticTokenProvider } from '../src/cloud-manager/auth';
 import { CloudManagerClient } from '../src/cloud-manager/client';
@@ -27,10 +26,9 @@ import { parseWhen } from '../src/schedules/when';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../src/shared/search-attributes';
 import { startWebServer } from '../src/web/server';
 import { createWorker } from '../src/worker';
-import { resolveChromium } from './tools/chromium.js';
+import { launchChromium } from './lib/browser';
 
 const OUTPUT = path.resolve(process.argv[2] ?? 'docs/images');
-const SYSTEM_FONTS = '/etc/fonts/fonts.conf';
 const TASK_QUEUE = 'imply-runbooks-screenshots';
 const NAMESPACE = 'default';
 const TUTORIAL = JSON.parse(
@@ -156,16 +154,7 @@ async function main() {
       place,
     );
 
-    const resolved = resolveChromium();
-    const browser = await chromium.launch({
-      executablePath: resolved.executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      env: {
-        ...process.env,
-        ...resolved.env,
-        ...(existsSync(SYSTEM_FONTS) ? { FONTCONFIG_PATH: '/etc/fonts' } : {}),
-      },
-    });
+    const browser = await launchChromium(undefined, { systemFonts: true });
     try {
       const tab = await browser.newPage({ viewport: { width: 1440, height: 800 }, deviceScaleFactor: 1 });
       await tab.goto(`${web.url}/login?token=${tokens.alice}`);

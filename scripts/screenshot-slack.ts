@@ -7,22 +7,20 @@
  * The messages are the ones the worker and the web server send (`approvalMessage`, `outcomeNote`);
  * Slack's renderer is not available offline, so `src/web/block-kit-preview.ts` draws the blocks.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { approvalMessage } from '../src/activities/approval-message';
 import { planCost } from '../src/activities/change-cost';
 import { loadPrices } from '../src/config/prices';
 import type { ApprovalEvent, PendingApproval } from '../src/shared/approval';
 import { renderMessagesPage } from '../src/web/block-kit-preview';
 import { outcomeNote } from '../src/web/slack-interactivity';
-import { resolveChromium } from './tools/chromium.js';
+import { launchChromium } from './lib/browser';
 
 const OUTPUT = path.resolve(process.argv[2] ?? 'docs/images/slack-approval.png');
 const PUBLIC_URL = 'https://runbooks.example.com';
-const SYSTEM_FONTS = '/etc/fonts/fonts.conf';
 
 // The cluster before and after, priced with the default table as a worker prices a plan.
 const spec = (dataReplicas: number) => ({
@@ -104,17 +102,7 @@ async function main() {
   try {
     const file = path.join(directory, 'messages.html');
     writeFileSync(file, page);
-    const resolved = resolveChromium();
-    const browser = await chromium.launch({
-      executablePath: resolved.executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      // The system's fonts when it has them (arrows and symbols the project build's fonts lack).
-      env: {
-        ...process.env,
-        ...resolved.env,
-        ...(existsSync(SYSTEM_FONTS) ? { FONTCONFIG_PATH: '/etc/fonts' } : {}),
-      },
-    });
+    const browser = await launchChromium(undefined, { systemFonts: true });
     try {
       const tab = await browser.newPage({ viewport: { width: 860, height: 600 }, deviceScaleFactor: 1 });
       await tab.goto(pathToFileURL(file).href);

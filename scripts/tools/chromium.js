@@ -6,7 +6,7 @@
  *   3. the project's own: the headless Chromium that the npm package @sparticuz/chromium ships inside
  *      its tarball (x86-64, brings its NSS libraries and fonts; needs only libc), which
  *      scripts/install-chromium.js unpacks into .tools/chromium when `npm install` runs.
- * Plain Node: scripts/install-chromium.js uses it at install time, test/helpers/browser.ts at test time.
+ * Plain Node: scripts/install-chromium.js uses it at install time, scripts/lib/browser.ts for tests and screenshots.
  */
 const fs = require('node:fs');
 const path = require('node:path');

@@ -1,32 +1,12 @@
-import { formatDuration } from '../shared/durations';
-import type { RunbookProgress, StepProgress } from '../shared/runbook';
+import { stepLine } from '../shared/step-line';
+import type { RunbookProgress } from '../shared/runbook';
 import { shellQuote } from '../shared/terminal-text';
 import { safe } from './output';
 
 type Write = (line: string) => void;
 
-const MARK: Record<StepProgress['status'], string> = {
-  pending: ' ',
-  running: '…',
-  completed: '✔',
-  skipped: '-',
-  failed: '✖',
-  cancelled: '✖',
-};
-
-/** Formats one step as a progress line: `[4/8] ✔ Scale (replace the spec): spec.data.tier1.replicas=2 (1.2s)`. */
-export function formatStep(step: StepProgress, index: number, total: number): string {
-  const took =
-    step.startedAt && step.endedAt
-      ? ` (${formatDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))})`
-      : '';
-  const detail = step.detail ? safe`: ${step.detail}` : '';
-  return (
-    safe`[${index + 1}/${total}] ${MARK[step.status]} ${step.title}` +
-    detail +
-    (step.status === 'running' ? '' : took)
-  );
-}
+/** Formats one step as a progress line (the operations page shows the same): see stepLine. */
+export const formatStep = stepLine;
 
 /**
  * Prints what changed between two progress snapshots, one line per change, so the output reads

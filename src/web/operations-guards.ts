@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formField, readForm, WebProblem } from './http-io';
-import { identify, type IdentitySettings } from './identity';
-import { originProblem, type Site } from './request-guards';
+import { guardedForm } from './form-guard';
+import type { IdentitySettings } from './identity';
+import type { Site } from './request-guards';
 import { personOf, requireRole, roleOf, type Role, type RoleConfig } from './roles';
-import { sameSecret, type Session } from './sessions';
+import type { Session } from './sessions';
 
 /** The checks every operations POST passes before anything starts: session, origin, CSRF, role. */
 
@@ -29,19 +29,10 @@ export async function guardPost(
   context: GuardContext,
   needed: 'operator' | 'approver',
 ): Promise<Guarded> {
-  const { user, session } = identify(request, response, context, { mayStartSession: false });
-  const crossSite = originProblem(request, context.site);
-  if (crossSite) throw new WebProblem(403, 'Refused', `Refused: ${crossSite}.`);
-  // The role before the form: a viewer's page carries no form, so no CSRF token to send.
-  const role = roleOf(personOf(user, session), context.roleConfig);
-  requireRole(role, needed, user);
-  const form = await readForm(request);
-  if (!sameSecret(formField(form, 'csrf') ?? '', session.csrfToken)) {
-    throw new WebProblem(
-      403,
-      'Refused',
-      'Refused: the form is stale or was not made by this page: reload and try again.',
-    );
-  }
+  let role: Role = 'viewer';
+  const { user, session, form } = await guardedForm(request, response, context, (who, session) => {
+    role = roleOf(personOf(who, session), context.roleConfig);
+    requireRole(role, needed, who);
+  });
   return { user, session, role, form };
 }

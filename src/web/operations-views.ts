@@ -1,6 +1,4 @@
 import { formatMoney } from '../shared/cost';
-import { formatDuration } from '../shared/durations';
-import type { StepProgress } from '../shared/runbook';
 import { html, type SafeHtml } from './html';
 import type { ClusterFilters, ClusterRow, ClusterSlot, ClustersView } from './operations-source';
 
@@ -138,6 +136,23 @@ function options(values: string[], selected: string | undefined): SafeHtml[] {
   );
 }
 
+/** One filter: a labelled select whose first option (`all`, `any`) filters nothing. Pure. */
+function filterSelect(
+  label: string,
+  name: string,
+  none: string,
+  values: string[],
+  selected: string | undefined,
+): SafeHtml {
+  return html`<label
+    >${label}
+    <select name="${name}">
+      <option value="">${none}</option>
+      ${options(values, selected)}
+    </select></label
+  >`;
+}
+
 /** The GET form of the filters; submitting reloads the page with them in the query string. Pure. */
 export function renderFilters(
   view: ClustersView,
@@ -150,27 +165,9 @@ export function renderFilters(
     ...new Set(view.rows.flatMap((row) => Object.entries(row.tags).map(([k, v]) => `${k}=${v}`))),
   ].sort();
   return html`<form method="get" action="/clusters" class="filters">
-    <label
-      >Environment
-      <select name="environment">
-        <option value="">all</option>
-        ${options(environments, filters.environment)}
-      </select></label
-    >
-    <label
-      >Tag
-      <select name="tag">
-        <option value="">any</option>
-        ${options(tags, filters.tag)}
-      </select></label
-    >
-    <label
-      >State
-      <select name="state">
-        <option value="">any</option>
-        ${options(states, filters.state)}
-      </select></label
-    >
+    ${filterSelect('Environment', 'environment', 'all', environments, filters.environment)}
+    ${filterSelect('Tag', 'tag', 'any', tags, filters.tag)}
+    ${filterSelect('State', 'state', 'any', states, filters.state)}
     <label>Time zone <input type="text" name="tz" value="${timeZone}" size="16" /></label>
     <button type="submit" class="filter">Filter</button>
   </form>`;
@@ -213,20 +210,4 @@ export function renderClustersTable(
     </table>`;
 }
 
-const MARK: Record<StepProgress['status'], string> = {
-  pending: ' ',
-  running: '…',
-  completed: '✔',
-  skipped: '-',
-  failed: '✖',
-  cancelled: '✖',
-};
-
-/** One step as the CLI prints it: `[4/8] ✔ Scale (replace the spec): detail (1.2s)`. Pure. */
-export function stepLine(step: StepProgress, index: number, total: number): string {
-  const took =
-    step.startedAt && step.endedAt && step.status !== 'running'
-      ? ` (${formatDuration(Date.parse(step.endedAt) - Date.parse(step.startedAt))})`
-      : '';
-  return `[${index + 1}/${total}] ${MARK[step.status]} ${step.title}${step.detail ? `: ${step.detail}` : ''}${took}`;
-}
+export { stepLine } from '../shared/step-line';

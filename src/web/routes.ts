@@ -11,13 +11,14 @@ import {
   type Viewer,
 } from './approval-views';
 import type { ApprovalsSource } from './approvals-source';
+import { guardedForm } from './form-guard';
 import { html } from './html';
-import { formField, readForm, redirect, send, WebProblem } from './http-io';
+import { formField, redirect, send, WebProblem } from './http-io';
 import { authenticatedBy, identify, SESSION_MAX_AGE_SECONDS, type IdentitySettings } from './identity';
 import { renderPage, renderSignedIn } from './layout';
 import type { OidcSignIn } from './oidc';
-import { originProblem, type Site } from './request-guards';
-import { sameSecret, sessionCookie, sessionCookieValue } from './sessions';
+import type { Site } from './request-guards';
+import { sessionCookie, sessionCookieValue } from './sessions';
 import type { RoleConfig } from './roles';
 import type { OperationsOptions } from './operations-source';
 
@@ -159,17 +160,7 @@ export async function decisionForm(
   context: RouteContext,
   runbookId: string,
 ) {
-  const { user, session } = identify(request, response, context, { mayStartSession: false });
-  const crossSite = originProblem(request, context.site);
-  if (crossSite) throw new WebProblem(403, 'Refused', `Refused: ${crossSite}.`);
-  const form = await readForm(request);
-  if (!sameSecret(formField(form, 'csrf') ?? '', session.csrfToken)) {
-    throw new WebProblem(
-      403,
-      'Refused',
-      'Refused: the form is stale or was not made by this page: reload and try again.',
-    );
-  }
+  const { user, session, form } = await guardedForm(request, response, context);
   const decision: DecisionRequest = {
     ...decisionFrom(form, user),
     authenticatedBy: authenticatedBy(session),

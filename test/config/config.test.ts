@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CONFIG_FILE_NAME,
-  ConfigFileError,
   globMatches,
   loadConfig,
   parseConfigText,
@@ -13,6 +12,7 @@ import {
   webhookUrls,
   webSettings,
 } from '../../src/config';
+import { configProblems } from '../helpers/config-problems';
 
 const FULL = `
 approvals:
@@ -41,16 +41,7 @@ web:
 
 const prodTags = [{ name: 'env', value: 'prod' }];
 
-/** The problems a bad file yields, one per key. */
-function problemsOf(text: string): string[] {
-  try {
-    parseConfigText(text);
-  } catch (error) {
-    assert.ok(error instanceof ConfigFileError, `expected ConfigFileError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('the configuration was accepted');
-}
+const problemsOf = configProblems;
 
 /** A minimal valid approvals section with one line replaced. */
 function withApprovals(lines: string): string {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigFileError, parseConfigText, resolveApprovalPolicy } from '../../src/config';
+import { parseConfigText, resolveApprovalPolicy } from '../../src/config';
+import { configProblems } from '../helpers/config-problems';
 
 /** `costDelta` in approval policies: more approvers when a plan adds more than `above` a month. */
 
 const GROUPS = 'approvals:\n  groups: { ops: [alice, bob], leads: [carol, dave] }\n';
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfigText(text);
-  } catch (error) {
-    assert.ok(error instanceof ConfigFileError, `expected ConfigFileError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('the configuration was accepted');
-}
+const problemsOf = configProblems;
 
 describe('costDelta in approval policies', () => {
   it('resolves on the default and on named policies, groups expanded and required 1 by default', () => {

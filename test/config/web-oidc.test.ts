@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigFileError, parseConfigText, webSettings } from '../../src/config';
+import { parseConfigText, webSettings } from '../../src/config';
+import { configProblems } from '../helpers/config-problems';
 
 function problemsOf(oidcYaml: string): string[] {
-  try {
-    parseConfigText(`web:\n  oidc:\n${oidcYaml}`);
-  } catch (error) {
-    assert.ok(error instanceof ConfigFileError, `expected ConfigFileError, got ${String(error)}`);
-    return error.problems;
-  }
-  assert.fail('the configuration was accepted');
+  return configProblems(`web:\n  oidc:\n${oidcYaml}`);
 }
 
 describe('web.oidc in the configuration file', () => {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,30 +21,15 @@ import {
   type E2eEnvironment,
   type Scenario,
 } from '../helpers/e2e';
+import { startWebhook } from '../helpers/webhook-receiver';
 
 const PUBLIC_URL = 'http://127.0.0.1:8787';
 const SCALE = [{ path: 'spec.data.tier1.replicas', value: 2 }];
 
-/** A chat webhook on 127.0.0.1 that keeps every message it receives. */
-async function startWebhook(): Promise<{ url: string; messages: SlackMessage[]; server: Server }> {
-  const messages: SlackMessage[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      messages.push(JSON.parse(body) as SlackMessage);
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/services/secret-hook`, messages, server };
-}
-
 describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', { concurrency: true }, () => {
   let environment: E2eEnvironment;
   let scenario: Scenario;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
+  let webhook: Awaited<ReturnType<typeof startWebhook<SlackMessage>>>;
   let stopWorker: () => Promise<void>;
   // The CLI runs in an empty directory with only the variables it needs: no stray config file or user.
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'approvals-cli-'));
@@ -56,7 +39,7 @@ describe('approvals from the CLI (dev server, emulator, worker, the real CLI)', 
   before(async () => {
     environment = await createE2eEnvironment();
     scenario = await environment.scenario();
-    webhook = await startWebhook();
+    webhook = await startWebhook<SlackMessage>('/services/secret-hook');
     // The worker as `imply-runbooks worker` builds it, with this test's webhook in its configuration.
     const worker = await createWorker({
       connection: environment.connection,

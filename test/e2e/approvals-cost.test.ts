@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +17,7 @@ import {
   type E2eEnvironment,
   type Scenario,
 } from '../helpers/e2e';
+import { startWebhook } from '../helpers/webhook-receiver';
 
 /**
  * A plan's monthly cost and the `costDelta` rule through the real pieces: `imply-runbooks worker`
@@ -28,21 +27,6 @@ import {
  */
 
 const BEFORE = 'USD 1,502.34';
-
-async function startWebhook(): Promise<{ url: string; messages: SlackMessage[]; server: Server }> {
-  const messages: SlackMessage[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      messages.push(JSON.parse(body) as SlackMessage);
-      response.writeHead(200).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, messages, server };
-}
 
 function configText(webhookUrl: string): string {
   return `
@@ -64,7 +48,7 @@ prices: prices.json
 describe('a plan’s monthly cost and the cost delta rule (dev server, emulator, worker process, CLI, web server)', () => {
   let environment: E2eEnvironment;
   let scenario: Scenario;
-  let webhook: Awaited<ReturnType<typeof startWebhook>>;
+  let webhook: Awaited<ReturnType<typeof startWebhook<SlackMessage>>>;
   let web: RunningWebServer;
   const directory = mkdtempSync(path.join(os.tmpdir(), 'approvals-cost-'));
   const configFile = path.join(directory, 'imply-runbooks.config.yaml');
@@ -80,7 +64,7 @@ describe('a plan’s monthly cost and the cost delta rule (dev server, emulator,
   before(async () => {
     environment = await createE2eEnvironment();
     scenario = await environment.scenario();
-    webhook = await startWebhook();
+    webhook = await startWebhook<SlackMessage>('/hook');
     writeFileSync(configFile, configText(webhook.url));
     // The example price of m5.xlarge restated with a date of its own: a plan that says "prices as
     // of 2026-12-01" shows the worker read the configuration's file on top of the default table.

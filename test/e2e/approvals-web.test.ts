@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { LOCAL_DEFAULTS, resolveApprovalPolicy } from '../../src/config';
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium } from '../../scripts/lib/browser';
 import {
   createE2eEnvironment,
   approvalGateOf,

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +18,7 @@ import {
   type E2eEnvironment,
   type Scenario,
 } from '../helpers/e2e';
+import { startWebhook } from '../helpers/webhook-receiver';
 
 /**
  * Clusters as code end to end: the real CLI plans and applies a Git folder of specs against the
@@ -58,8 +57,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
   let directory: string;
   let folder: string;
   let configFile: string;
-  let webhook: http.Server;
-  const notices: Array<{ text: string }> = [];
+  let webhook: Awaited<ReturnType<typeof startWebhook<{ text: string }>>>;
   let metricsAddress: string;
 
   const git = (...args: string[]) =>
@@ -93,15 +91,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
     directory = mkdtempSync(path.join(tmpdir(), 'imply-runbooks-gitops-'));
     folder = path.join(directory, OWNER);
     mkdirSync(folder);
-    webhook = http.createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      request.on('end', () => {
-        notices.push(JSON.parse(body) as { text: string });
-        response.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    webhook = await startWebhook('/hook');
     configFile = path.join(directory, 'imply-runbooks.config.yaml');
     writeFileSync(
       configFile,
@@ -110,7 +100,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
         '  groups: { ops: [alice, bob] }',
         '  default: { approvers: [ops], required: 1, timeout: 1h }',
         'notifications:',
-        `  webhooks: [{ url: 'http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook' }]`,
+        `  webhooks: [{ url: '${webhook.url}' }]`,
         '',
       ].join('\n'),
     );
@@ -130,7 +120,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
     git('commit', '-q', '-m', 'three clusters');
   });
   after(async () => {
-    await new Promise<void>((resolve) => webhook?.close(() => resolve()));
+    await webhook?.close();
     await environment?.close();
     if (directory) rmSync(directory, { recursive: true, force: true });
   });
@@ -284,7 +274,7 @@ describe('clusters as code: plan, apply, drift and prune (dev server, emulator, 
       );
       assert.equal(result.report.inSync, 2);
       const notice = await eventually('the drift notice', () =>
-        notices.find((entry) => entry.text.startsWith('Drift: 1 cluster')),
+        webhook.messages.find((entry) => entry.text.startsWith('Drift: 1 cluster')),
       );
       assert.match(notice.text, /gitops-gamma \(change\): spec\.data\.tier1\.replicas: 3 → 1/);
       await eventually('the drift counted on /metrics', async () => {

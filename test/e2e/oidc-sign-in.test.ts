@@ -6,7 +6,7 @@ import { parseConfigText, resolveApprovalPolicy, type Config } from '../../src/c
 import { SEARCH_ATTRIBUTES } from '../../src/shared/search-attributes';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
 import { SESSION_COOKIE } from '../../src/web/sessions';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium } from '../../scripts/lib/browser';
 import {
   approvalGateOf,
   createE2eEnvironment,

@@ -12,7 +12,7 @@ import { wallTimeAt } from '../../src/schedules/time-zones';
 import { parseWhen } from '../../src/schedules/when';
 import { changeWorkflowId, keepAliveWorkflowId } from '../../src/shared/runbook-ids';
 import { startWebServer, type RunningWebServer } from '../../src/web/server';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium } from '../../scripts/lib/browser';
 import { createE2eEnvironment, eventually, type E2eEnvironment } from '../helpers/e2e';
 import { rawRequest } from '../web/web-harness';
 import { createScheduleWorld, type ScheduleWorld } from '../schedules/schedule-harness';

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { checkCompose } from '../../scripts/install-compose.js';
 import { fallbackPlan } from '../../scripts/install-chromium.js';
 import { PROJECT_DIR, resolveChromium } from '../../scripts/tools/chromium.js';
-import { launchChromium } from '../helpers/browser';
+import { launchChromium } from '../../scripts/lib/browser';
 
 /** What `npm install` provides for the tests besides node_modules: a Chromium and docker-compose. */
 

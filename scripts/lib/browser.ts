@@ -1,12 +1,18 @@
+import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { howToFix, resolveChromium, type ResolvedChromium } from '../../scripts/tools/chromium.js';
+import { howToFix, resolveChromium, type ResolvedChromium } from '../tools/chromium.js';
 
-/** The one way browser tests get a headless Chromium: CHROMIUM_PATH, else the system's, else the project's. */
+/**
+ * The one way tests and the screenshot scripts get a headless Chromium: CHROMIUM_PATH, else the
+ * system's, else the project's.
+ */
 
 /**
  * Flags for a closed network: nothing phones home. Playwright gives every launch a fresh
  * --user-data-dir of its own (a temporary profile it deletes on close) and refuses one in `args`.
  */
+const SYSTEM_FONTS = '/etc/fonts/fonts.conf';
+
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -19,12 +25,17 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Launches the resolved Chromium headless; a failure names the binary, where it came from and the fix. */
-export async function launchChromium(resolved: ResolvedChromium = resolveChromium()): Promise<Browser> {
+export async function launchChromium(
+  resolved: ResolvedChromium = resolveChromium(),
+  options: { systemFonts?: boolean } = {},
+): Promise<Browser> {
+  // Pictures for people: the system's fonts when it has them (arrows and symbols the project build's fonts lack).
+  const fonts = options.systemFonts && existsSync(SYSTEM_FONTS) ? { FONTCONFIG_PATH: '/etc/fonts' } : {};
   try {
     return await chromium.launch({
       executablePath: resolved.executablePath,
       args: CHROMIUM_ARGS,
-      env: { ...process.env, ...resolved.env },
+      env: { ...process.env, ...resolved.env, ...fonts },
     });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
